@@ -1,0 +1,99 @@
+// The result of one bootstrap run, as every renderer (table, summary, --verbose, --json, metrics) sees it.
+// Stages produce it; renderers only read it. Nothing in here may hold a secret (PIN, entropy, proof key,
+// SAML assertion, private key): values are redacted before they are stored.
+
+/** Pipeline stages in run order (issue 4). Names are stable: they appear in JSON and metric labels. */
+export const STAGE_NAMES = [
+  'discover',
+  'rootchain',
+  'webticket',
+  'certprov-mex',
+  'resolveuser',
+  'webticket-sip',
+  'certificate',
+] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export type StageStatus = 'pass' | 'warn' | 'fail' | 'skipped' | 'not-run';
+
+/** Severity of a catalog entry in diagnosis.md. 'unknown' = the host could not test (Nagios UNKNOWN). */
+export type DiagnosisSeverity = 'fail' | 'warn' | 'info' | 'unknown' | 'device-only';
+
+/** What the engine saw, reduced to one observation (diagnosis.md section 0.3), e.g. 'tcp:refused'. */
+export type Observation = string;
+
+export interface Diagnosis {
+  /** Stable catalog id, e.g. 'chain-port80-blocked', or '<prefix>-unclassified'. */
+  id: string;
+  severity: DiagnosisSeverity;
+  /** The catalog's one-line Diagnosis. */
+  summary: string;
+  /** Other candidate ids, best first. */
+  alsoPossible: string[];
+  /** Merged CHECK lists of the candidates, duplicates removed, top id first. */
+  check: string[];
+}
+
+/** A failure as observed: what happened on the wire, verbatim server ids and reasons. */
+export interface StageError {
+  observation: Observation;
+  /** One line: what was observed, e.g. 'connect ECONNREFUSED 127.0.0.1:80 after 3 ms'. */
+  message: string;
+  /** Server-provided identifiers kept verbatim (ErrorId, Reason, fault code, X-Ms-diagnostics ...). */
+  server?: Record<string, string>;
+}
+
+/** Evidence values: short, printable, never secret. */
+export type Evidence = Record<string, string | number | boolean | string[]>;
+
+export interface StageReport {
+  name: StageName;
+  status: StageStatus;
+  /** Wall time of the stage in ms (0 when not run). */
+  ms: number;
+  /** One line for the stage table. */
+  summary: string;
+  evidence: Evidence;
+  /** Notes worth a line (warnings, inferred shapes used, defaults taken instead of metadata). */
+  notes: string[];
+  error?: StageError;
+  diagnosis?: Diagnosis;
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  sha256Fingerprint: string;
+}
+
+/** What the run found out, for --json and the summary. */
+export interface Discovered {
+  targetUri?: string;
+  targetFqdn?: string;
+  /** Where the values came from. */
+  source: { targetUri: 'dhcp' | 'option' | 'none'; targetFqdn: 'dhcp' | 'option' | 'none' };
+  dhcpResponders?: Array<{ server: string; address: string; ms: number; certProvisioningUrl?: string; sipServers: string[] }>;
+  rootChainFormat?: 'pkcs7' | 'certificate-list';
+  trustedRoots?: CertificateInfo[];
+  webTicketExpires?: string;
+  userSipUri?: string;
+  deviceId?: string;
+  issuedCertificate?: CertificateInfo;
+}
+
+export interface RunReport {
+  /** Cmdlet summary fields. */
+  targetUri: string;
+  targetFqdn: string;
+  result: 'Success' | 'Failure';
+  /** Total wall time in ms; renderers format it as hh:mm:ss.fffffff. */
+  latencyMs: number;
+  /** `<id>: <diagnosis>` of the failing stage, empty on success. */
+  error: string;
+  stages: StageReport[];
+  discovered: Discovered;
+  startedAt: string;
+}
