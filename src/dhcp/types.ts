@@ -16,6 +16,8 @@ export interface Problem {
   offset?: number;
   /** What `offset` counts from: the whole packet, or the reassembled option value. */
   offsetIn?: 'packet' | 'option';
+  /** When `offsetIn` is 'option': the same byte's offset in the datagram, if it maps to one. */
+  packetOffset?: number;
   /** One line that an administrator can read. */
   message: string;
 }
@@ -95,6 +97,11 @@ export interface SipServersOption {
   encoding: number;
   names: string[];
   addresses: string[];
+  /**
+   * Where compression pointers were counted from: 'after-enc' (RFC 3361 as dnsmasq, ISC dhcpd and
+   * Wireshark read it) or 'enc-byte' (accepted only as a fallback, with a warning).
+   */
+  compressionOrigin?: 'after-enc' | 'enc-byte';
   problems: Problem[];
 }
 
@@ -107,6 +114,12 @@ export interface DhcpPacket {
   instances: OptionInstance[];
   /** Offset of the END option in the options area, or undefined when there was none. */
   endOffset?: number;
+  /** Bytes in the options area after END (servers may pad); ignored. */
+  bytesAfterEnd?: number;
+  /** Size of the decoded datagram in bytes. */
+  byteLength?: number;
+  /** Bytes 236-239 as hex, when present (`63825363` for DHCP). */
+  magicCookie?: string;
   overload?: number;
   messageType?: number;
   serverIdentifier?: string;

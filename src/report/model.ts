@@ -51,6 +51,8 @@ export interface StageReport {
   status: StageStatus;
   /** Wall time of the stage in ms (0 when not run). */
   ms: number;
+  /** The deadline the stage ran under, in ms (its own limit or what was left of --timeout). */
+  deadlineMs?: number;
   /** One line for the stage table. */
   summary: string;
   evidence: Evidence;

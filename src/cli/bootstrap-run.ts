@@ -1,0 +1,255 @@
+// The bootstrap run behind the default command, loaded only when it runs. Reads the PIN, checks
+// everything that can be checked before a packet leaves, runs the pipeline with live output, and
+// prints the report. Also used by the demo (with a PIN held in memory).
+
+import { readFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { exitCodeForRun } from '../diagnosis/status.js';
+import { renderJson } from '../report/json.js';
+import { createRedactor, type Redactor } from '../report/redact.js';
+import { terminalStyle } from '../report/style.js';
+import { renderFindings, renderSummary } from '../report/summary.js';
+import { createStageDisplay } from '../report/table.js';
+import { createTraceWriter, type TraceWriter } from '../report/trace.js';
+import { createVerboseLog } from '../report/verbose.js';
+import type { PipelineResult } from '../stages/pipeline.js';
+import { PinCredential } from '../stages/pin-credential.js';
+import type { LogLine, PipelineOptions } from '../stages/types.js';
+import { bootstrapSettingsFromOptions, type BootstrapCliOptions, type BootstrapSettings } from './bootstrap.js';
+import { CliError, UsageError } from './errors.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { hidePinFromProcessTable, obtainPin } from './pin.js';
+
+export interface CliIo {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface OutputOptions {
+  verbose: boolean;
+  json: boolean;
+  traceDir?: string;
+  color: boolean;
+  debug: boolean;
+  version?: string;
+}
+
+function checkVariant(flag: string, value: string | undefined, allowed: readonly string[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new UsageError(`${flag}: "${value}" is not one of ${allowed.join(', ')}`);
+  }
+}
+
+/** PEM certificates from --ca-file; each file must hold at least one readable certificate. */
+export async function readCaFiles(files: readonly string[]): Promise<string[]> {
+  const pems: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--ca-file: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) throw new UsageError(`--ca-file: "${file}" holds no PEM certificate`);
+    for (const block of blocks) {
+      try {
+        new X509Certificate(block);
+      } catch {
+        throw new UsageError(`--ca-file: "${file}" holds a certificate that does not parse`);
+      }
+      pems.push(`${block}\n`);
+    }
+  }
+  return pems;
+}
+
+/** The pipeline's options from the checked command line (the interface is chosen here, before the run). */
+export async function pipelineOptionsFrom(settings: BootstrapSettings): Promise<PipelineOptions> {
+  const options: PipelineOptions = {
+    phoneOrExt: settings.phoneOrExt,
+    registrarPort: settings.registrarPort,
+    extraTrustAnchors: await readCaFiles(settings.caFiles),
+    resolve: settings.resolve,
+    dhcp: { ...settings.dhcp },
+    timeoutMs: settings.timeoutMs,
+    csrHash: settings.csrHash,
+    maxResponseBytes: settings.maxResponseBytes,
+  };
+  if (settings.targetUri) options.targetUri = settings.targetUri;
+  if (settings.targetFqdn) options.targetFqdn = settings.targetFqdn;
+  if (settings.userSipAddress) options.userSipAddress = settings.userSipAddress;
+  if (settings.pinEncoding) options.pinEncoding = settings.pinEncoding;
+  if (settings.rootChainShape) options.rootChainShape = settings.rootChainShape;
+  if (settings.resolveUserShape) options.resolveUserShape = settings.resolveUserShape;
+  if (!(options.targetUri && options.targetFqdn)) {
+    const { chooseInterface, readHostNetwork } = await import('../dhcp/interfaces.js');
+    options.dhcp.client = chooseInterface(
+      {
+        ...(settings.dhcp.interfaceName !== undefined ? { requested: settings.dhcp.interfaceName } : {}),
+        ...(settings.dhcp.server ? { serverAddress: settings.dhcp.server.address } : {}),
+      },
+      await readHostNetwork(),
+    );
+  }
+  return options;
+}
+
+function renderLogLine(log: ReturnType<typeof createVerboseLog>, line: LogLine): void {
+  switch (line.kind) {
+    case 'inferred':
+      log.inferred(line.text);
+      break;
+    case 'defaulted':
+      log.defaulted(line.text);
+      break;
+    case 'warn':
+      log.step(`warning: ${line.text}`);
+      break;
+    case 'detail':
+      if (line.body !== undefined) log.detail(line.text, line.body);
+      else log.step(line.text);
+      break;
+    default:
+      log.step(line.text);
+  }
+}
+
+/**
+ * Runs the pipeline with the CLI's output: live stage table (stderr), --verbose log (stderr),
+ * --trace files, then the summary (stdout) or one JSON object (stdout). Returns the exit code.
+ */
+export async function runWithOutput(
+  options: PipelineOptions,
+  pin: PinCredential,
+  output: OutputOptions,
+  io: Pick<CliIo, 'env' | 'stdout' | 'stderr'>,
+): Promise<{ code: ExitCode; result: PipelineResult }> {
+  const { runPipeline, RunInterruptedError } = await import('../stages/pipeline.js');
+  const redact: Redactor = createRedactor([pin.secretForRedaction()]);
+  const errStyle = terminalStyle(io.stderr, io.env, { color: output.color });
+  const writeErr = (text: string): void => {
+    io.stderr.write(text);
+  };
+  const showTable = !output.json || output.verbose;
+  const display = showTable ? createStageDisplay({ write: writeErr, style: errStyle, redact }) : undefined;
+  const verbose = output.verbose ? createVerboseLog({ write: writeErr, redact }) : undefined;
+  const trace: TraceWriter | undefined = output.traceDir ? createTraceWriter(output.traceDir, { redact }) : undefined;
+
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort(new RunInterruptedError());
+  process.once('SIGINT', onSigint);
+  let result: PipelineResult;
+  try {
+    result = await runPipeline(
+      options,
+      pin,
+      {
+        ...(display ? { onStageStart: (name) => display.stageStarted(name), onStageEnd: (stage) => display.stageFinished(stage) } : {}),
+        ...(verbose ? { onLog: (line) => renderLogLine(verbose, line) } : {}),
+        ...(trace
+          ? {
+              onExchange: (exchange) =>
+                trace.http({
+                  method: exchange.request.method,
+                  url: exchange.request.url,
+                  requestHeaders: exchange.request.headers,
+                  requestBody: exchange.request.body,
+                  ...(exchange.response
+                    ? { status: exchange.response.status, responseHeaders: exchange.response.headers, responseBody: exchange.response.body }
+                    : {}),
+                  ...(exchange.error ? { error: `${exchange.error.observation}: ${exchange.error.message}` } : {}),
+                }),
+              onDhcpPacket: (event) => trace.dhcp(event.direction, event.bytes, `${event.address}:${event.port}`),
+            }
+          : {}),
+        ...(verbose
+          ? {
+              onConnection: (info) =>
+                verbose.step(
+                  `Connection ${info.id} to ${info.host}:${info.port}${info.address !== info.host ? ` (${info.address}${info.resolvedBy ? `, ${info.resolvedBy}` : ''})` : ''} in ${info.connectMs} ms${
+                    info.tlsProtocol ? `, ${info.tlsProtocol} ${info.tlsCipher ?? ''}${info.tlsResumed ? ', resumed' : ''}; server certificate ${info.peerCertificate?.subject ?? '?'}` : ''
+                  }`,
+                ),
+            }
+          : {}),
+      },
+      { signal: abort.signal },
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+
+  const report = result.report;
+  display?.finish(report);
+  if (output.json) {
+    io.stdout.write(renderJson(report, redact, output.version ? { version: output.version } : {}));
+  } else {
+    const findings = renderFindings(report, errStyle);
+    if (findings) writeErr(`\n${redact(findings)}`);
+    io.stdout.write(redact(renderSummary(report)));
+  }
+  if (verbose) verbose.step(`${result.connections.length} connection(s) opened; PIN sent ${pin.uses} time(s)`);
+  if (trace) writeErr(redact(`trace: ${trace.files.length} file(s) in ${trace.dir}\n`));
+
+  if (result.internalError) {
+    writeErr(redact(`bootstrap-test: internal error: ${result.internalError.message}${output.debug ? '' : ' (run with --debug for details)'}\n`));
+    if (output.debug && result.internalError.stack) writeErr(redact(`${result.internalError.stack}\n`));
+    return { code: EXIT.internal, result };
+  }
+  return { code: exitCodeForRun(report), result };
+}
+
+/** The default command's action. Usage problems throw UsageError (exit 2) before anything is sent. */
+export async function runBootstrapCommand(raw: BootstrapCliOptions, io: CliIo): Promise<ExitCode> {
+  const settings = bootstrapSettingsFromOptions(raw);
+  // The variant lists live with the inferences (SOAP layer); loaded only when a variant is asked for.
+  if (settings.rootChainShape !== undefined) {
+    const { ROOT_CHAIN_VARIANTS } = await import('../soap/services/inferred/root-chain.js');
+    checkVariant('--root-chain-shape', settings.rootChainShape, ROOT_CHAIN_VARIANTS);
+  }
+  if (settings.resolveUserShape !== undefined) {
+    const { RESOLVE_USER_SHAPES } = await import('../soap/services/inferred/resolve-user.js');
+    checkVariant('--resolve-user-shape', settings.resolveUserShape, RESOLVE_USER_SHAPES);
+  }
+  const options = await pipelineOptionsFrom(settings);
+  const obtained = await obtainPin({
+    ...(raw.pin !== undefined ? { pin: raw.pin } : {}),
+    ...(raw.pinFile !== undefined ? { pinFile: raw.pinFile } : {}),
+    ...(raw.pinStdin ? { pinStdin: true } : {}),
+    env: io.env,
+    stdin: io.stdin,
+    stderr: io.stderr,
+  });
+  if (obtained.source === '--pin') hidePinFromProcessTable(io.argv, obtained.pin);
+  const pin = new PinCredential(obtained.pin);
+  const { createRequire } = await import('node:module');
+  const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  try {
+    const { code } = await runWithOutput(
+      options,
+      pin,
+      {
+        verbose: raw.verbose === true,
+        json: raw.json === true,
+        ...(raw.trace !== undefined ? { traceDir: raw.trace } : {}),
+        color: raw.color,
+        debug: raw.debug === true,
+        version,
+      },
+      io,
+    );
+    return code;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    // Whatever escaped the pipeline is a bug; its message may quote request text, so redact it.
+    const redact = createRedactor([obtained.pin]);
+    const err = error instanceof Error ? error : new Error(String(error));
+    io.stderr.write(redact(`bootstrap-test: internal error: ${err.message}${raw.debug ? '' : ' (run with --debug for details)'}\n`));
+    if (raw.debug && err.stack) io.stderr.write(redact(`${err.stack}\n`));
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,199 @@
+// The default command: `bootstrap-test --ext 7501 --pin-file pin.txt`, the Test-CsPhoneBootstrap run.
+// This module is loaded at every start, so it holds only option definitions and their checks; the
+// pipeline, the transport, the SOAP layer and the renderers load inside the action.
+
+import { Option, type Command } from 'commander';
+import { UsageError } from './errors.js';
+import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions, type InformSettings } from './dhcp.js';
+import { parseResolveRule, ResolveRuleError, type ResolveRule } from '../net/resolve.js';
+
+export interface BootstrapCliOptions extends InformCliOptions {
+  ext?: string;
+  phoneOrExt?: string;
+  pin?: string;
+  pinFile?: string;
+  pinStdin?: boolean;
+  targetUri?: string;
+  targetFqdn?: string;
+  registrarPort: string;
+  userSipAddress?: string;
+  caFile: string[];
+  resolve: string[];
+  timeout: string;
+  pinEncoding?: 'plain' | 'base64';
+  rootChainShape?: string;
+  resolveUserShape?: string;
+  csrHash: 'sha1' | 'sha256';
+  maxResponseBytes: string;
+  verbose?: boolean;
+  json?: boolean;
+  trace?: string;
+  color: boolean;
+  debug?: boolean;
+}
+
+/** The checked command line, everything but the PIN (which has its own sources, see pin.ts). */
+export interface BootstrapSettings {
+  phoneOrExt: string;
+  targetUri?: string;
+  targetFqdn?: string;
+  registrarPort: number;
+  userSipAddress?: string;
+  caFiles: string[];
+  resolve: ResolveRule[];
+  dhcp: InformSettings;
+  timeoutMs: number;
+  pinEncoding?: 'plain' | 'base64';
+  rootChainShape?: string;
+  resolveUserShape?: string;
+  csrHash: 'sha1' | 'sha256';
+  maxResponseBytes: number;
+}
+
+const FQDN = /^(?=.{1,253}\.?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function parsePhoneOrExt(text: string | undefined): string {
+  if (text === undefined || text.trim() === '') {
+    throw new UsageError('--ext (or --phone-or-ext) is required: the phone number or extension the phone signs in with');
+  }
+  const value = text.trim();
+  if (!/^\+?\d{1,20}$/.test(value)) {
+    throw new UsageError(`--ext: "${value}" is not a phone number or extension (digits, optionally a leading +)`);
+  }
+  return value;
+}
+
+export function parseTargetUri(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--target-uri: "${text}" is not a URL (e.g. https://pool.example.com/CertProv/CertProvisioningService.svc)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`--target-uri: "${text}" must be an https:// URL`);
+  }
+  if (!FQDN.test(url.hostname) && !/^[\d.]+$/.test(url.hostname)) {
+    throw new UsageError(`--target-uri: "${url.hostname}" is not a host name`);
+  }
+  return url.toString();
+}
+
+export function parseFqdn(flag: string, text: string): string {
+  if (!FQDN.test(text)) throw new UsageError(`${flag}: "${text}" is not a fully qualified domain name`);
+  return text.replace(/\.$/, '').toLowerCase();
+}
+
+export function parseSipAddress(text: string): string {
+  if (!/^sip:/i.test(text)) throw new UsageError(`--user-sip-address: "${text}" must start with sip: (e.g. sip:user@example.com)`);
+  if (!/^sip:[^@\s]+@[^@\s]+$/i.test(text)) throw new UsageError(`--user-sip-address: "${text}" is not sip:user@domain`);
+  return text;
+}
+
+function parsePort(flag: string, text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw new UsageError(`${flag}: "${text}" is not in 1..65535`);
+  }
+  return Number(text);
+}
+
+function phoneOrExtOf(options: BootstrapCliOptions): string | undefined {
+  if (options.ext !== undefined && options.phoneOrExt !== undefined && options.ext !== options.phoneOrExt) {
+    throw new UsageError(`--ext "${options.ext}" and --phone-or-ext "${options.phoneOrExt}" disagree; give one`);
+  }
+  return options.ext ?? options.phoneOrExt;
+}
+
+/** Checks every option; each error names the flag and the value, nothing is sent before this passes. */
+export function bootstrapSettingsFromOptions(options: BootstrapCliOptions): BootstrapSettings {
+  const resolve = options.resolve.map((text) => {
+    try {
+      return parseResolveRule(text);
+    } catch (error) {
+      if (error instanceof ResolveRuleError) throw new UsageError(error.message);
+      throw error;
+    }
+  });
+  const maxResponseBytes = Number(options.maxResponseBytes);
+  if (!/^\d+$/.test(options.maxResponseBytes) || maxResponseBytes < 1024) {
+    throw new UsageError(`--max-response-bytes: "${options.maxResponseBytes}" is not a whole number of at least 1024`);
+  }
+  const settings: BootstrapSettings = {
+    phoneOrExt: parsePhoneOrExt(phoneOrExtOf(options)),
+    registrarPort: parsePort('--registrar-port', options.registrarPort),
+    caFiles: options.caFile,
+    resolve,
+    dhcp: informSettingsFromOptions(options),
+    timeoutMs: parseDurationMs('--timeout', options.timeout),
+    csrHash: options.csrHash,
+    maxResponseBytes,
+  };
+  if (options.targetUri !== undefined) settings.targetUri = parseTargetUri(options.targetUri);
+  if (options.targetFqdn !== undefined) settings.targetFqdn = parseFqdn('--target-fqdn', options.targetFqdn);
+  if (options.userSipAddress !== undefined) settings.userSipAddress = parseSipAddress(options.userSipAddress);
+  if (options.pinEncoding !== undefined) settings.pinEncoding = options.pinEncoding;
+  if (options.rootChainShape !== undefined) settings.rootChainShape = options.rootChainShape;
+  if (options.resolveUserShape !== undefined) settings.resolveUserShape = options.resolveUserShape;
+  return settings;
+}
+
+export const BOOTSTRAP_HELP = `
+What it does (like Test-CsPhoneBootstrap): DHCPINFORM for options 43/120, the root chain over HTTP,
+a web ticket with the extension and PIN over HTTPS, ResolveUser, a second ticket, GetAndPublishCert.
+Each stage prints a line on stderr; the cmdlet's summary (TargetUri, TargetFqdn, Result, Latency,
+Error, Diagnosis) goes to stdout.
+
+PIN sources, first match wins: --pin-file, --pin-stdin, --pin (warned: visible in ps), the
+BOOTSTRAP_TEST_PIN environment variable, then a hidden prompt on a terminal. The PIN never appears in
+any output. A PIN the server rejects is not sent again in the same run.
+
+Exit codes:
+  0  every stage passed
+  1  a stage failed (the report names the stage, a diagnosis id and what to check)
+  2  usage error (bad option or value); nothing was sent
+  3  internal error in the tool (run again with --debug and report it)
+  4  this host cannot run the test (e.g. no privilege to bind UDP 68)
+
+Examples:
+  bootstrap-test --ext 7501 --pin-file ~/.pin                 # DHCP discovery on the default interface (needs UDP 68)
+  BOOTSTRAP_TEST_PIN=14789 bootstrap-test --ext 7501 -v       # the phone's-eye log
+  bootstrap-test --ext 7501 --pin-stdin --target-uri https://pool.example.com/CertProv/CertProvisioningService.svc --target-fqdn pool.example.com < pin.txt
+  bootstrap-test --ext 7501 --pin-file pin.txt --json --trace ./trace
+  bootstrap-test lab                                           # an emulated pool on loopback; prints the command to run against it
+  bootstrap-test demo                                          # the whole run against the embedded lab
+`;
+
+/** Adds the bootstrap options to the root command; the action loads the pipeline lazily. */
+export function configureBootstrapCommand(program: Command): Command {
+  program
+    .option('--ext <number>', 'phone number or extension as typed on the phone (alias of --phone-or-ext)')
+    .option('--phone-or-ext <number>', 'phone number or extension (the cmdlet\'s -PhoneOrExt)')
+    .option('--pin <pin>', 'the PIN (compatibility with the cmdlet; prefer --pin-file, --pin-stdin or BOOTSTRAP_TEST_PIN)')
+    .option('--pin-file <file>', 'read the PIN from the first line of a file')
+    .option('--pin-stdin', 'read the PIN from the first line of standard input')
+    .option('--target-uri <url>', 'certificate provisioning URL; skips option 43 discovery')
+    .option('--target-fqdn <fqdn>', 'registrar pool FQDN; skips option 120 discovery')
+    .option('--registrar-port <port>', 'registrar TLS port (accepted for cmdlet compatibility)', '5061')
+    .option('--user-sip-address <sip-uri>', 'expected owner of the number and PIN, e.g. sip:user@example.com')
+    .option('--ca-file <pem>', 'also trust these PEM certificates for HTTPS (repeatable)', collect, [])
+    .option('--resolve <host[:port]=addr[:port]>', 'connect to this address for that host, curl-style (repeatable)', collect, [])
+    .option('--timeout <duration>', 'overall deadline for the run, seconds or e.g. 800ms', '60');
+  // DHCP discovery takes the same options as `dhcp inform`.
+  addInformOptions(program);
+  return program
+    .addOption(new Option('--pin-encoding <encoding>', 'how the PIN credential is encoded when the server\'s policy does not say').choices(['plain', 'base64']))
+    .option('--root-chain-shape <variant>', 'GetRootCertChain request shape (inferred; see README "Inferences")')
+    .option('--resolve-user-shape <variant>', 'ResolveUser request shape (inferred; see README "Inferences")')
+    .addOption(new Option('--csr-hash <hash>', 'signature hash of the certificate request').choices(['sha1', 'sha256']).default('sha1'))
+    .addOption(new Option('--max-response-bytes <n>', 'largest HTTP answer accepted').default('4194304').hideHelp())
+    .option('-v, --verbose', 'the phone\'s-eye log, one line per step with elapsed ms')
+    .option('--json', 'one JSON object on stdout instead of the table and summary')
+    .option('--trace <dir>', 'write every DHCP packet and HTTP exchange to DIR (secrets redacted)')
+    .option('--no-color', 'no colour (also NO_COLOR=1 or TERM=dumb)')
+    .option('--debug', 'show stack traces for internal errors')
+    .addHelpText('after', BOOTSTRAP_HELP);
+}

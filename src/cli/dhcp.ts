@@ -1,0 +1,191 @@
+// `bootstrap-test dhcp ...`: the DHCPUtil re-creation. `inform` asks the segment's DHCP servers what
+// a phone asks; `encode` and `decode` come from their own modules. Heavy modules load inside actions.
+
+import type { Command } from 'commander';
+import { EXIT } from './exit-codes.js';
+import { CliError, UsageError } from './errors.js';
+import { registerDhcpEncode } from './dhcp-encode.js';
+import { registerDhcpDecode } from './dhcp-decode.js';
+
+/** The raw values of the INFORM options, as commander parses them. */
+export interface InformCliOptions {
+  interface?: string;
+  dhcpServer?: string;
+  clientPort: string;
+  vendorClass: string;
+  hostName: string;
+  requestOptions?: string;
+  maxMessageSize?: string;
+  dhcpTimeout: string;
+  dhcpTries: string;
+  listenMs: string;
+}
+
+/** Checked values, ready for runInform (the interface is chosen separately, it needs host reads). */
+export interface InformSettings {
+  interfaceName?: string;
+  server?: { address: string; port: number };
+  clientPort: number;
+  vendorClass: string;
+  hostName: string;
+  extraRequestedOptions: number[];
+  maxMessageSize?: number;
+  timeoutMs: number;
+  tries: number;
+  listenMs?: number;
+}
+
+function parseInteger(flag: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag}: "${text}" is not a whole number`);
+  const value = Number(text.trim());
+  if (value < min || value > max) throw new UsageError(`${flag}: "${text}" is not in ${min}..${max}`);
+  return value;
+}
+
+/** "6", "2.5", "2.5s" or "800ms" -> milliseconds. A bare number is seconds. */
+export function parseDurationMs(flag: string, text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/.exec(text);
+  if (!match) throw new UsageError(`${flag}: "${text}" is not a duration (e.g. 6, 2.5s or 800ms)`);
+  const value = Number(match[1]);
+  const ms = Math.round(match[2] === 'ms' ? value : value * 1000);
+  if (ms < 1 || ms > 300_000) throw new UsageError(`${flag}: "${text}" is not between 1 ms and 300 s`);
+  return ms;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** "10.0.0.5" or "10.0.0.5:6767" -> address and port (default 67). */
+export function parseServerAddress(text: string): { address: string; port: number } {
+  const [host = '', port, ...rest] = text.trim().split(':');
+  if (rest.length > 0 || !IPV4.test(host)) {
+    throw new UsageError(`--dhcp-server: "${text}" is not an IPv4 address with an optional :port (e.g. 10.0.0.5 or 127.0.0.1:6767)`);
+  }
+  return { address: host, port: port === undefined ? 67 : parseInteger('--dhcp-server port', port, 1, 65535) };
+}
+
+export function parseRequestedOptions(text: string): number[] {
+  const codes = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => parseInteger('--request-options', part, 1, 254));
+  return [...new Set(codes)];
+}
+
+/** Validates the INFORM options; every error names the flag and the value. */
+export function informSettingsFromOptions(options: InformCliOptions): InformSettings {
+  const vendorClass = options.vendorClass;
+  if (vendorClass.length < 1 || vendorClass.length > 255 || !/^[\x20-\x7e]+$/.test(vendorClass)) {
+    throw new UsageError(`--vendor-class: "${vendorClass}" must be 1..255 printable ASCII characters`);
+  }
+  const hostName = options.hostName;
+  if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(hostName)) {
+    throw new UsageError(`--host-name: "${hostName}" is not a host name label (letters, digits, hyphens, at most 63)`);
+  }
+  return {
+    ...(options.interface !== undefined ? { interfaceName: options.interface } : {}),
+    ...(options.dhcpServer !== undefined ? { server: parseServerAddress(options.dhcpServer) } : {}),
+    clientPort: parseInteger('--client-port', options.clientPort, 0, 65535),
+    vendorClass,
+    hostName,
+    extraRequestedOptions: options.requestOptions ? parseRequestedOptions(options.requestOptions) : [],
+    ...(options.maxMessageSize !== undefined
+      ? { maxMessageSize: parseInteger('--max-message-size', options.maxMessageSize, 576, 65535) }
+      : {}),
+    timeoutMs: parseDurationMs('--dhcp-timeout', options.dhcpTimeout),
+    tries: parseInteger('--dhcp-tries', options.dhcpTries, 1, 10),
+    ...(options.listenMs === 'deadline' ? {} : { listenMs: parseInteger('--listen-ms', options.listenMs, 0, 300_000) }),
+  };
+}
+
+/**
+ * Adds the INFORM options to a command. The pipeline's main command can add the same set, so
+ * `bootstrap-test --dhcp-server ...` and `bootstrap-test dhcp inform --dhcp-server ...` agree.
+ */
+export function addInformOptions(command: Command): Command {
+  return command
+    .option('--interface <name>', 'interface whose address and MAC the request carries (default: the default route\'s)')
+    .option('--dhcp-server <host[:port]>', 'unicast to this server instead of broadcasting to 255.255.255.255:67')
+    .option('--client-port <port>', 'local UDP port; 0 = ephemeral (then only dnsmasq-like servers can answer)', '68')
+    .option('--vendor-class <text>', 'option 60, exact case', 'MS-UC-Client')
+    .option('--host-name <name>', 'option 12', 'bootstrap-test')
+    .option('--request-options <codes>', 'more option codes to ask for after 120 and 43, e.g. 42,4,6,15,119')
+    .option('--max-message-size <bytes>', 'send option 57 (e.g. 1500) so a server can send a long option 43 whole')
+    .option('--dhcp-timeout <duration>', 'overall deadline, seconds or e.g. 800ms', '6')
+    .option('--dhcp-tries <n>', 'most copies of the request (RFC 2131 backoff: ~4 s, 8 s, ...)', '4')
+    // Two servers on one segment answered about a millisecond apart (dhcp.md a.5); a second is plenty
+    // to catch a Registrar responder or a rogue server without making every run wait for the deadline.
+    .option('--listen-ms <ms>', 'after the first answer, listen this long for other servers ("deadline" = until --dhcp-timeout)', '1000');
+}
+
+export function registerDhcpCommands(program: Command): Command {
+  const dhcp = program
+    .command('dhcp')
+    .description('DHCPUtil re-created: ask for options 43/120, encode them, decode them');
+
+  addInformOptions(
+    dhcp
+      .command('inform')
+      .description('send a DHCPINFORM as a Lync phone does and show every server\'s answer (DHCPUtil -EmulateClient)'),
+  )
+    .option('--json', 'machine-readable result (see src/report/dhcputil.ts for the format)')
+    .option('-v, --verbose', 'also list datagrams that were ignored, and why, and each answer\'s packet hex')
+    .option('--debug', 'show stack traces of unexpected errors')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 a usable answer, 1 no answer / unusable or conflicting answers, 2 bad usage,
+4 this host cannot run the test (e.g. no privilege to bind UDP 68).
+
+Examples:
+  sudo bootstrap-test dhcp inform
+  sudo bootstrap-test dhcp inform --interface eth1 --json
+  bootstrap-test dhcp inform --dhcp-server 127.0.0.1:6767 --client-port 0`,
+    )
+    .action(async (options: InformCliOptions & { json?: boolean; verbose?: boolean }) => {
+      const settings = informSettingsFromOptions(options);
+      const [{ readHostNetwork, chooseInterface }, { runInform, isUsable }, report] = await Promise.all([
+        import('../dhcp/interfaces.js'),
+        import('../dhcp/inform.js'),
+        import('../report/dhcputil.js'),
+      ]);
+      const client = chooseInterface(
+        {
+          ...(settings.interfaceName !== undefined ? { requested: settings.interfaceName } : {}),
+          ...(settings.server ? { serverAddress: settings.server.address } : {}),
+        },
+        await readHostNetwork(),
+      );
+      const abort = new AbortController();
+      const onSignal = () => abort.abort(new CliError('dhcp inform: interrupted', EXIT.failed));
+      process.once('SIGINT', onSignal);
+      try {
+        const result = await runInform(
+          {
+            client,
+            vendorClass: settings.vendorClass,
+            hostName: settings.hostName,
+            extraRequestedOptions: settings.extraRequestedOptions,
+            clientPort: settings.clientPort,
+            timeoutMs: settings.timeoutMs,
+            tries: settings.tries,
+            ...(settings.server ? { server: settings.server } : {}),
+            ...(settings.maxMessageSize !== undefined ? { maxMessageSize: settings.maxMessageSize } : {}),
+            ...(settings.listenMs !== undefined ? { listenMs: settings.listenMs } : {}),
+          },
+          abort.signal,
+        );
+        const text = options.json
+          ? `${JSON.stringify(report.informResultToJson(result), null, 2)}\n`
+          : report.formatInformReport(result, { verbose: options.verbose === true });
+        process.stdout.write(text);
+        process.exitCode = isUsable(result) && result.disagreements.length === 0 ? EXIT.ok : EXIT.failed;
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
+    });
+
+  registerDhcpEncode(dhcp);
+  registerDhcpDecode(dhcp);
+  return dhcp;
+}

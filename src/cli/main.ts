@@ -1,0 +1,75 @@
+// The bootstrap-test command line. Loaded on every start, so it imports commander and small option
+// modules only; each action loads what it needs (pipeline, lab, SOAP layer, renderers) on demand.
+
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { EXIT } from './exit-codes.js';
+import { CliError } from './errors.js';
+import { configureBootstrapCommand, type BootstrapCliOptions } from './bootstrap.js';
+import { registerDhcpCommands } from './dhcp.js';
+import { registerLabCommand } from './lab.js';
+import { registerDemoCommand } from './demo.js';
+
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}
+
+/** Whether --debug was asked for anywhere on the line (errors may happen before commander parses). */
+function debugRequested(argv: readonly string[]): boolean {
+  return argv.includes('--debug');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('bootstrap-test');
+  program
+    .description(
+      'Emulates a Lync / Skype for Business desk phone signing in with extension and PIN ' +
+        '(Test-CsPhoneBootstrap re-created) and says which stage broke and why.',
+    )
+    .version(packageVersion(), '--version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(text.replace(/\n+$/, '') + ' (see --help)\n'),
+    });
+  configureBootstrapCommand(program).action(async (options: BootstrapCliOptions) => {
+    const { runBootstrapCommand } = await import('./bootstrap-run.js');
+    process.exitCode = await runBootstrapCommand(options, {
+      argv: process.argv,
+      env: process.env,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+  });
+  registerDhcpCommands(program);
+  registerLabCommand(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end through here too, with exit code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`bootstrap-test: ${error.message}\n`);
+      if (debugRequested(argv) && error.stack) process.stderr.write(`${error.stack}\n`);
+      return error.exitCode;
+    }
+    const err = error instanceof Error ? error : new Error(String(error));
+    process.stderr.write(`bootstrap-test: internal error: ${err.message}${debugRequested(argv) ? '' : ' (run with --debug for details)'}\n`);
+    if (debugRequested(argv) && err.stack) process.stderr.write(`${err.stack}\n`);
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,509 @@
+// The lab pool's fault catalogue: one entry per failure mode of diagnosis.md that a server can cause.
+// It is data so that end-to-end tests can iterate over it, and so that `lab --list-faults` prints it.
+//
+// `expectedDiagnosisId` is what an engine following the lookup table (diagnosis.md section 0.5) puts
+// first for the observation the fault produces. Where the table ranks a broader or sibling id first
+// (the wire cannot tell them apart), the injected condition's own id is in `alsoAcceptable`.
+
+import type { StageName } from '../report/model.js';
+
+/** The lab endpoints a stage-scoped fault (blackhole, malformed-xml, ...) can target. */
+export const LAB_ENDPOINTS = [
+  'dhcp',
+  'rootchain',
+  'webticket-mex',
+  'webticket',
+  'certprov-mex',
+  'resolveuser',
+  'certificate',
+] as const;
+export type LabEndpoint = (typeof LAB_ENDPOINTS)[number];
+
+export type FaultParamKind = 'milliseconds' | 'seconds' | 'bytes' | 'endpoint';
+
+export interface FaultParam {
+  name: string;
+  kind: FaultParamKind;
+  /** Used when the fault is given without `:value`. */
+  default: string;
+  description: string;
+  /** For kind 'endpoint': the accepted values. */
+  values?: readonly string[];
+}
+
+export interface LabFaultDefinition {
+  name: string;
+  /** The pipeline stage that should report the problem. */
+  stage: StageName;
+  /** 'warn' for conditions diagnosis.md grades as warnings; 'pass' when the run should still succeed. */
+  expectedStatus: 'fail' | 'warn' | 'pass';
+  expectedDiagnosisId: string | null;
+  alsoAcceptable: string[];
+  description: string;
+  params?: FaultParam;
+  /** A complete `--fault` value for this entry, e.g. `slow:500` or `blackhole:webticket`. */
+  example: string;
+  /** Whether a single HTTP request can ask for it with the `X-Lab-Fault` header. */
+  perRequest: boolean;
+}
+
+const endpointParam = (fallback: LabEndpoint, allowed: readonly LabEndpoint[]): FaultParam => ({
+  name: 'endpoint',
+  kind: 'endpoint',
+  default: fallback,
+  description: `which endpoint: ${allowed.join('|')}`,
+  values: allowed,
+});
+
+const HTTP_ENDPOINTS = LAB_ENDPOINTS.filter((endpoint) => endpoint !== 'dhcp');
+
+export const LAB_FAULTS: readonly LabFaultDefinition[] = [
+  // discover
+  {
+    name: 'dhcp-no-option-43',
+    stage: 'discover',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'dhcp-no-option-43',
+    alsoAcceptable: [],
+    description: 'The DHCP responder answers with option 120 but no option 43.',
+    example: 'dhcp-no-option-43',
+    perRequest: false,
+  },
+  {
+    name: 'dhcp-vendor-class-case',
+    stage: 'discover',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'dhcp-no-option-43',
+    alsoAcceptable: [],
+    description: 'Option 43 is configured for vendor class "ms-uc-client" only, so MS-UC-Client gets no option 43.',
+    example: 'dhcp-vendor-class-case',
+    perRequest: false,
+  },
+  {
+    name: 'dhcp-option-43-bad-port',
+    stage: 'discover',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'dhcp-option-43-bad-values',
+    alsoAcceptable: [],
+    description: 'Sub-option 4 carries the port as a two-byte binary number instead of ASCII text (an unquoted dnsmasq value).',
+    example: 'dhcp-option-43-bad-port',
+    perRequest: false,
+  },
+  {
+    name: 'dhcp-no-option-120',
+    stage: 'discover',
+    expectedStatus: 'warn',
+    expectedDiagnosisId: 'dhcp-no-option-120',
+    alsoAcceptable: [],
+    description: 'The DHCP responder answers with option 43 but no option 120.',
+    example: 'dhcp-no-option-120',
+    perRequest: false,
+  },
+  {
+    name: 'dhcp-silent',
+    stage: 'discover',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'dhcp-unprivileged-port-silence',
+    alsoAcceptable: ['dhcp-voice-vlan-not-served', 'dhcp-inform-ignored', 'dhcp-registrar-dhcp-disabled'],
+    description: 'The DHCP responder receives the INFORM and never answers (counted in the lab stats).',
+    example: 'dhcp-silent',
+    perRequest: false,
+  },
+  {
+    name: 'dhcp-two-servers',
+    stage: 'discover',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'dhcp-multiple-responders',
+    alsoAcceptable: ['dhcp-fqdn-inconsistent'],
+    description:
+      'A second responder (another source port and server identifier) answers the same INFORM with another pool FQDN.',
+    example: 'dhcp-two-servers',
+    perRequest: false,
+  },
+  // rootchain
+  {
+    name: 'port80-closed',
+    stage: 'rootchain',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'chain-port80-blocked',
+    alsoAcceptable: ['chain-lb-no-port80', 'dhcp-option-43-stale'],
+    description: 'Nothing listens on the HTTP (port 80 role) port: connections are refused.',
+    example: 'port80-closed',
+    perRequest: false,
+  },
+  {
+    name: 'chain-download-disabled',
+    stage: 'rootchain',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'chain-empty-or-unparsable',
+    alsoAcceptable: ['chain-download-disabled'],
+    description: 'EnableCertChainDownload is False: GetRootCertChain answers 200 without any certificate.',
+    example: 'chain-download-disabled',
+    perRequest: true,
+  },
+  {
+    name: 'chain-http-503',
+    stage: 'rootchain',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'chain-http-error',
+    alsoAcceptable: ['chain-download-disabled'],
+    description: 'The anonymous CertProv endpoint answers HTTP 503 (application pool stopped).',
+    example: 'chain-http-503',
+    perRequest: true,
+  },
+  {
+    name: 'chain-redirect-https',
+    stage: 'rootchain',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'chain-redirected-to-https',
+    alsoAcceptable: [],
+    description: 'Port 80 redirects the CertProv path to https:// (302 with Location).',
+    example: 'chain-redirect-https',
+    perRequest: true,
+  },
+  // webticket
+  {
+    name: 'port443-closed',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-port443-unreachable',
+    alsoAcceptable: [],
+    description: 'Nothing listens on the HTTPS (port 443 role) port: connections are refused.',
+    example: 'port443-closed',
+    perRequest: false,
+  },
+  {
+    name: 'tls-name-mismatch',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-cert-name-mismatch',
+    alsoAcceptable: ['dhcp-option-43-stale'],
+    description: 'The HTTPS certificate (from the lab CA) names another host than the option 43 FQDN.',
+    example: 'tls-name-mismatch',
+    perRequest: false,
+  },
+  {
+    name: 'tls-other-ca',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'chain-missing-issuer',
+    alsoAcceptable: ['webticket-cert-untrusted'],
+    description: 'The HTTPS certificate comes from another CA than the chain served on port 80.',
+    example: 'tls-other-ca',
+    perRequest: false,
+  },
+  {
+    name: 'tls-cert-expired',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-cert-expired',
+    alsoAcceptable: ['time-clock-skew'],
+    description: 'The HTTPS certificate expired yesterday.',
+    example: 'tls-cert-expired',
+    perRequest: false,
+  },
+  {
+    name: 'webticket-http-503',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-http-error',
+    alsoAcceptable: [],
+    description: 'The Web Ticket service answers HTTP 503 to IssueToken.',
+    example: 'webticket-http-503',
+    perRequest: true,
+  },
+  {
+    name: 'webticket-server-error',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-server-error',
+    alsoAcceptable: [],
+    description: 'IssueToken answers HTTP 500 with an OCSDiagnosticsFault, ErrorId 28001 (internal error).',
+    example: 'webticket-server-error',
+    perRequest: true,
+  },
+  {
+    name: 'webticket-x-ms-diagnostics',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-auth-rejected',
+    alsoAcceptable: ['webticket-pin-wrong'],
+    description: 'IssueToken answers HTTP 401 with only an X-Ms-diagnostics header refusing the credentials.',
+    example: 'webticket-x-ms-diagnostics',
+    perRequest: true,
+  },
+  {
+    name: 'pin-auth-disabled',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-pin-auth-disabled',
+    alsoAcceptable: ['webticket-request-not-understood'],
+    description: 'UsePinAuth is False: the Web Ticket MEX lists no PIN port and PIN requests get ErrorId 28020.',
+    example: 'pin-auth-disabled',
+    perRequest: true,
+  },
+  {
+    name: 'pin-wrong',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-auth-rejected',
+    alsoAcceptable: ['webticket-pin-wrong'],
+    description: 'Every PIN is refused as wrong (FailedAuthentication fault); the attempt counts toward lockout.',
+    example: 'pin-wrong',
+    perRequest: true,
+  },
+  {
+    name: 'pin-locked',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-auth-rejected',
+    alsoAcceptable: ['webticket-pin-locked'],
+    description: "Every user's PIN is locked (as after MaximumLogonAttempts failures).",
+    example: 'pin-locked',
+    perRequest: true,
+  },
+  {
+    name: 'user-not-sip-enabled',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-user-not-enabled',
+    alsoAcceptable: ['webticket-auth-rejected'],
+    description: 'The account behind the number is not SIP enabled: ErrorId 28000, HTTP 403.',
+    example: 'user-not-sip-enabled',
+    perRequest: true,
+  },
+  {
+    name: 'extension-not-normalised',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-auth-rejected',
+    alsoAcceptable: ['webticket-number-not-on-lineuri'],
+    description: 'The dial plan has no rule for what the phone typed, so no line URI matches.',
+    example: 'extension-not-normalised',
+    perRequest: true,
+  },
+  {
+    name: 'rstr-incomplete',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-rstr-incomplete',
+    alsoAcceptable: [],
+    description: 'The token response has the SAML assertion but no server entropy and no Lifetime.',
+    example: 'rstr-incomplete',
+    perRequest: true,
+  },
+  {
+    name: 'clock-ahead',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'time-clock-skew',
+    alsoAcceptable: ['resolve-proof-rejected', 'cert-issued-invalid'],
+    description: 'The server clock runs ahead: tickets are not yet valid and certificates start in the future.',
+    params: { name: 'seconds', kind: 'seconds', default: '600', description: 'how far ahead the server clock runs' },
+    example: 'clock-ahead:600',
+    perRequest: true,
+  },
+  {
+    name: 'clock-behind',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'time-clock-skew',
+    alsoAcceptable: ['resolve-proof-rejected', 'cert-issued-invalid'],
+    description: 'The server clock runs behind by more than a ticket lifetime: tickets arrive already expired.',
+    params: { name: 'seconds', kind: 'seconds', default: '32400', description: 'how far behind the server clock runs' },
+    example: 'clock-behind:32400',
+    perRequest: true,
+  },
+  {
+    name: 'blackhole',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-no-response',
+    alsoAcceptable: [],
+    description: 'The endpoint accepts the connection and the request and never answers (default: IssueToken).',
+    params: endpointParam('webticket', LAB_ENDPOINTS),
+    example: 'blackhole:webticket',
+    perRequest: true,
+  },
+  {
+    name: 'malformed-xml',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-rstr-incomplete',
+    alsoAcceptable: ['webticket-unclassified'],
+    description: 'The endpoint answers 200 with XML cut off mid-element (default: IssueToken).',
+    params: endpointParam('webticket', HTTP_ENDPOINTS),
+    example: 'malformed-xml:webticket',
+    perRequest: true,
+  },
+  {
+    name: 'oversized-response',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-rstr-incomplete',
+    alsoAcceptable: ['webticket-unclassified', 'webticket-http-error'],
+    description: 'IssueToken streams a response far larger than any token (default 8 MiB of padding).',
+    params: { name: 'bytes', kind: 'bytes', default: '8388608', description: 'response size in bytes' },
+    example: 'oversized-response:8388608',
+    perRequest: true,
+  },
+  {
+    name: 'slow',
+    stage: 'webticket',
+    expectedStatus: 'pass',
+    expectedDiagnosisId: null,
+    alsoAcceptable: [],
+    description: 'Every answer (DHCP and HTTP) is delayed; the run passes unless the delay exceeds its deadlines.',
+    params: { name: 'ms', kind: 'milliseconds', default: '500', description: 'delay before each answer' },
+    example: 'slow:500',
+    perRequest: true,
+  },
+  {
+    name: 'webticket-mex-missing',
+    stage: 'webticket',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'webticket-http-error',
+    alsoAcceptable: ['webticket-pin-auth-disabled'],
+    description: 'The Web Ticket service metadata (/mex) answers HTTP 404.',
+    example: 'webticket-mex-missing',
+    perRequest: true,
+  },
+  // certprov-mex
+  {
+    name: 'certprov-mex-missing',
+    stage: 'certprov-mex',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'resolve-mex-unavailable',
+    alsoAcceptable: [],
+    description: 'The CertProv metadata (/mex) answers HTTP 404.',
+    example: 'certprov-mex-missing',
+    perRequest: true,
+  },
+  {
+    name: 'certprov-mex-no-proof-port',
+    stage: 'certprov-mex',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'resolve-proof-endpoint-missing',
+    alsoAcceptable: ['cert-auth-disabled'],
+    description: 'The CertProv metadata lists no CertProvisioningServiceWebTicketProof port (certificate auth off).',
+    example: 'certprov-mex-no-proof-port',
+    perRequest: true,
+  },
+  // resolveuser
+  {
+    name: 'proof-rejected',
+    stage: 'resolveuser',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'resolve-proof-rejected',
+    alsoAcceptable: ['time-clock-skew'],
+    description: 'Every web-ticket proof is refused: FailedAuthentication fault, ErrorId 28020.',
+    example: 'proof-rejected',
+    perRequest: true,
+  },
+  {
+    name: 'resolve-no-user',
+    stage: 'resolveuser',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'resolve-no-user',
+    alsoAcceptable: [],
+    description: 'ResolveUser accepts the proof and answers without a SIP URI.',
+    example: 'resolve-no-user',
+    perRequest: true,
+  },
+  // certificate
+  {
+    name: 'cert-data-store-unavailable',
+    stage: 'certificate',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'cert-errorinfo',
+    alsoAcceptable: ['cert-publish-failed'],
+    description: 'GetAndPublishCert answers with an ErrorInfo: the user\'s home-pool data store is unavailable.',
+    example: 'cert-data-store-unavailable',
+    perRequest: true,
+  },
+  {
+    name: 'cert-http-500',
+    stage: 'certificate',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'cert-publish-failed',
+    alsoAcceptable: [],
+    description: 'GetAndPublishCert answers HTTP 500 without a body.',
+    example: 'cert-http-500',
+    perRequest: true,
+  },
+  {
+    name: 'cert-wrong-key',
+    stage: 'certificate',
+    expectedStatus: 'fail',
+    expectedDiagnosisId: 'cert-issued-invalid',
+    alsoAcceptable: [],
+    description: 'GetAndPublishCert returns a certificate for another public key than the CSR\'s.',
+    example: 'cert-wrong-key',
+    perRequest: true,
+  },
+];
+
+export function faultDefinition(name: string): LabFaultDefinition | undefined {
+  return LAB_FAULTS.find((fault) => fault.name === name);
+}
+
+export class FaultSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FaultSpecError';
+  }
+}
+
+/** One fault switched on, with its parameter resolved. */
+export interface ActiveFault {
+  name: string;
+  /** The parameter value (milliseconds, seconds, bytes or an endpoint name), defaulted. */
+  value?: string;
+}
+
+function checkParam(definition: LabFaultDefinition, raw: string, spec: string): string {
+  const param = definition.params;
+  if (!param) throw new FaultSpecError(`fault "${spec}": ${definition.name} takes no parameter`);
+  if (param.kind === 'endpoint') {
+    const allowed = param.values ?? [];
+    if (!allowed.includes(raw)) throw new FaultSpecError(`fault "${spec}": endpoint must be one of ${allowed.join(', ')}`);
+    return raw;
+  }
+  if (!/^\d{1,10}$/.test(raw)) throw new FaultSpecError(`fault "${spec}": ${param.name} must be a whole number`);
+  return String(Number(raw));
+}
+
+/** Parses `name` or `name:value`. Throws FaultSpecError naming the bad spec. */
+export function parseFaultSpec(spec: string): ActiveFault {
+  const trimmed = spec.trim();
+  const colon = trimmed.indexOf(':');
+  const name = colon === -1 ? trimmed : trimmed.slice(0, colon);
+  const definition = faultDefinition(name);
+  if (!definition) {
+    throw new FaultSpecError(`unknown fault "${name}" (see --list-faults)`);
+  }
+  if (colon === -1) return definition.params ? { name, value: definition.params.default } : { name };
+  return { name, value: checkParam(definition, trimmed.slice(colon + 1), trimmed) };
+}
+
+export function parseFaultSpecs(specs: readonly string[]): ActiveFault[] {
+  return specs.flatMap((spec) => spec.split(',')).filter((spec) => spec.trim() !== '').map(parseFaultSpec);
+}
+
+/** The faults in force for one exchange: the lab's own set plus any asked for by the request. */
+export class FaultSet {
+  constructor(readonly faults: readonly ActiveFault[]) {}
+
+  has(name: string, endpoint?: LabEndpoint): boolean {
+    return this.faults.some((fault) => fault.name === name && (endpoint === undefined || fault.value === endpoint));
+  }
+
+  numeric(name: string): number | undefined {
+    const fault = this.faults.find((candidate) => candidate.name === name);
+    return fault?.value === undefined ? undefined : Number(fault.value);
+  }
+
+  with(extra: readonly ActiveFault[]): FaultSet {
+    return extra.length === 0 ? this : new FaultSet([...this.faults, ...extra]);
+  }
+}

@@ -1,0 +1,154 @@
+// Typed transport failures. Each class carries a stable `code` and the diagnosis observation
+// (diagnosis.md section 0.3) it stands for, so the diagnosis engine matches on data, never on text.
+
+import type { Observation } from '../report/model.js';
+
+export type TlsVerifyReason = 'untrusted' | 'name' | 'expired' | 'not-yet-valid' | 'other';
+
+/** Base class: a network exchange failed before a usable HTTP response arrived. */
+export class TransportError extends Error {
+  readonly code: string;
+  readonly observation: Observation;
+  /** Short printable facts about the failure (host, address, port, after ms, node error code). */
+  readonly evidence: Record<string, string | number>;
+
+  constructor(code: string, observation: Observation, message: string, evidence: Record<string, string | number> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.observation = observation;
+    this.evidence = evidence;
+  }
+}
+
+/** TCP connect did not complete in time (a filtered port or a host that is not there). */
+export class ConnectTimeoutError extends TransportError {
+  constructor(message: string, evidence?: Record<string, string | number>) {
+    super('BT_CONNECT_TIMEOUT', 'tcp:timeout', message, evidence);
+  }
+}
+
+/** The peer refused the TCP connection (RST to the SYN). */
+export class ConnectRefusedError extends TransportError {
+  constructor(message: string, evidence?: Record<string, string | number>) {
+    super('BT_CONNECT_REFUSED', 'tcp:refused', message, evidence);
+  }
+}
+
+/** The connection was reset or closed by the peer outside a TLS handshake. */
+export class ConnectionResetError extends TransportError {
+  constructor(message: string, evidence?: Record<string, string | number>) {
+    super('BT_CONNECTION_RESET', 'tcp:reset', message, evidence);
+  }
+}
+
+/** The server answered the handshake with a TLS alert. */
+export class TlsAlertError extends TransportError {
+  constructor(
+    readonly alert: number,
+    message: string,
+    evidence?: Record<string, string | number>,
+  ) {
+    super('BT_TLS_ALERT', `tls:alert:${alert}`, message, evidence);
+  }
+}
+
+/** The peer dropped the connection during the TLS handshake without an alert. */
+export class TlsClosedError extends TransportError {
+  constructor(message: string, evidence?: Record<string, string | number>) {
+    super('BT_TLS_CLOSED', 'tls:closed', message, evidence);
+  }
+}
+
+/** This tool rejected the server certificate (chain, name or validity). */
+export class TlsVerifyError extends TransportError {
+  constructor(
+    readonly reason: TlsVerifyReason,
+    message: string,
+    evidence?: Record<string, string | number>,
+  ) {
+    super('BT_TLS_VERIFY', `tls:verify:${reason}`, message, evidence);
+  }
+}
+
+/** The request went out on an open connection and no (complete) answer came back in time. */
+export class ResponseTimeoutError extends TransportError {
+  constructor(message: string, evidence?: Record<string, string | number>) {
+    super('BT_RESPONSE_TIMEOUT', 'timeout', message, evidence);
+  }
+}
+
+/** The response body exceeded the configured cap; reading stopped there. */
+export class ResponseTooLargeError extends TransportError {
+  constructor(message: string, evidence?: Record<string, string | number>) {
+    super('BT_RESPONSE_TOO_LARGE', 'content:oversized', message, evidence);
+  }
+}
+
+/** The host name could not be resolved on this host (no --resolve entry and no DNS answer). */
+export class NameResolutionError extends TransportError {
+  constructor(message: string, evidence?: Record<string, string | number>) {
+    super('BT_NAME_RESOLUTION', 'local:ENOTFOUND', message, evidence);
+  }
+}
+
+/** The server's bytes were not HTTP (garbage, an HTTP parser error). */
+export class ProtocolError extends TransportError {
+  constructor(message: string, evidence?: Record<string, string | number>) {
+    super('BT_PROTOCOL', 'content:http', message, evidence);
+  }
+}
+
+/** Maps OpenSSL/Node verification codes to the diagnosis vocabulary (diagnosis.md 0.3). */
+export function tlsVerifyReason(nodeCode: string | undefined): TlsVerifyReason {
+  switch (nodeCode) {
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'CERT_UNTRUSTED':
+    case 'CERT_SIGNATURE_FAILURE':
+      return 'untrusted';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return 'name';
+    case 'CERT_HAS_EXPIRED':
+      return 'expired';
+    case 'CERT_NOT_YET_VALID':
+      return 'not-yet-valid';
+    default:
+      return 'other';
+  }
+}
+
+/** OpenSSL alert names as they appear in Node error codes (ERR_SSL_TLSV1_ALERT_<NAME>), by RFC 8446 number. */
+const TLS_ALERTS: Readonly<Record<string, number>> = {
+  HANDSHAKE_FAILURE: 40,
+  BAD_CERTIFICATE: 42,
+  UNSUPPORTED_CERTIFICATE: 43,
+  CERTIFICATE_REVOKED: 44,
+  CERTIFICATE_EXPIRED: 45,
+  CERTIFICATE_UNKNOWN: 46,
+  ILLEGAL_PARAMETER: 47,
+  UNKNOWN_CA: 48,
+  ACCESS_DENIED: 49,
+  DECODE_ERROR: 50,
+  DECRYPT_ERROR: 51,
+  PROTOCOL_VERSION: 70,
+  INSUFFICIENT_SECURITY: 71,
+  INTERNAL_ERROR: 80,
+  INAPPROPRIATE_FALLBACK: 86,
+  USER_CANCELLED: 90,
+  UNRECOGNIZED_NAME: 112,
+};
+
+/**
+ * The alert number of a TLS alert the peer sent: from Node's error code when it names the alert,
+ * else from OpenSSL's "SSL alert number N" in the message (older OpenSSL builds name no alert).
+ */
+export function tlsAlertNumber(code: string, message: string): number | undefined {
+  const named = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/.exec(code)?.[1];
+  if (named !== undefined && TLS_ALERTS[named] !== undefined) return TLS_ALERTS[named];
+  const match = /alert number (\d+)/i.exec(message);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,283 @@
+// The HTTP transport of one run: one undici Client per origin (the http :80 role and the https :443
+// role), keep-alive and no pipelining, so a whole bootstrap uses two connections. Every request has a
+// deadline; every failure is a typed TransportError; every exchange can be handed to the trace writer.
+
+import { Client } from 'undici';
+import { createConnector, type ConnectionInfo } from './connector.js';
+import {
+  ConnectTimeoutError,
+  ConnectionResetError,
+  ProtocolError,
+  ResponseTimeoutError,
+  ResponseTooLargeError,
+  TransportError,
+} from './errors.js';
+import type { ResolveRule } from './resolve.js';
+
+export interface TransportSettings {
+  resolve: readonly ResolveRule[];
+  /** Time allowed for TCP connect plus TLS handshake. */
+  connectTimeoutMs: number;
+  /** Larger bodies are cut off with ResponseTooLargeError. */
+  maxResponseBytes: number;
+  onConnection?: (info: ConnectionInfo) => void;
+  /** Receives every exchange, successful or not (the --trace writer). */
+  onExchange?: (exchange: HttpExchange) => void;
+}
+
+export const DEFAULT_TRANSPORT_SETTINGS = {
+  connectTimeoutMs: 5000,
+  maxResponseBytes: 4 * 1024 * 1024,
+} as const;
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** What this request is, for the trace and the log (e.g. 'GetRootCertChain'). */
+  label: string;
+  /** Limit for this request, connect included. */
+  timeoutMs: number;
+  /** The stage deadline; aborting it ends the request the same way as its own limit. */
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  url: string;
+  status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: Buffer;
+  text: string;
+  ms: number;
+  connectionId?: number;
+}
+
+export interface HttpExchange {
+  sequence: number;
+  label: string;
+  startedAt: string;
+  ms: number;
+  request: { method: string; url: string; headers: Record<string, string>; body: string };
+  response?: { status: number; headers: Record<string, string>; body: Buffer };
+  error?: { code: string; observation: string; message: string };
+  connectionId?: number;
+}
+
+interface OriginState {
+  client: Client;
+  socketOpen: boolean;
+  lastConnectionId?: number;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+export class HttpTransport {
+  readonly #settings: TransportSettings;
+  readonly #origins = new Map<string, OriginState>();
+  readonly #sessions = new Map<string, Buffer>();
+  #trustAnchors: string[] | undefined;
+  #sequence = 0;
+  readonly connections: ConnectionInfo[] = [];
+
+  constructor(settings: TransportSettings) {
+    this.#settings = settings;
+  }
+
+  /** Connections opened so far (TCP for http, TCP+TLS for https). */
+  get connectionsOpened(): number {
+    return this.connections.length;
+  }
+
+  /**
+   * Sets the certificates https connections are verified against. Only these are trusted, as on a
+   * phone that has just downloaded its root chain. Must be called before the first https request.
+   */
+  trust(pemCertificates: string[]): void {
+    const openedHttps = [...this.#origins.keys()].find((origin) => origin.startsWith('https:'));
+    if (openedHttps) throw new Error(`trust anchors changed after ${openedHttps} was opened`);
+    this.#trustAnchors = [...pemCertificates];
+  }
+
+  #origin(url: URL): OriginState {
+    const existing = this.#origins.get(url.origin);
+    if (existing) return existing;
+    const state: OriginState = { client: undefined as unknown as Client, socketOpen: false };
+    const connect = createConnector({
+      origin: url.origin,
+      rules: this.#settings.resolve,
+      connectTimeoutMs: this.#settings.connectTimeoutMs,
+      ...(this.#trustAnchors ? { ca: this.#trustAnchors } : {}),
+      sessions: this.#sessions,
+      describePeer: this.#settings.onConnection !== undefined,
+      nextConnectionId: () => this.connections.length + 1,
+      onConnected: (info) => {
+        state.lastConnectionId = info.id;
+        this.connections.push(info);
+        this.#settings.onConnection?.(info);
+      },
+      onSocketState: (open) => {
+        state.socketOpen = open;
+      },
+    });
+    state.client = new Client(url.origin, {
+      connect: connect as unknown as Client.Options['connect'],
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 60_000,
+    });
+    this.#origins.set(url.origin, state);
+    return state;
+  }
+
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(request.url);
+    const origin = this.#origin(url);
+    const sequence = ++this.#sequence;
+    const startedAt = new Date().toISOString();
+    const started = performance.now();
+    const requestHeaders: Record<string, string> = { host: url.host, ...request.headers };
+    const body = request.body ?? '';
+
+    const ownLimit = new AbortController();
+    const timer = setTimeout(() => ownLimit.abort(new Error('request time limit')), request.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([ownLimit.signal, request.signal]) : ownLimit.signal;
+
+    const report = (response?: HttpExchange['response'], error?: TransportError): void => {
+      if (!this.#settings.onExchange) return;
+      const exchange: HttpExchange = {
+        sequence,
+        label: request.label,
+        startedAt,
+        ms: Math.round(performance.now() - started),
+        request: { method: request.method, url: request.url, headers: requestHeaders, body },
+      };
+      if (response) exchange.response = response;
+      if (error) exchange.error = { code: error.code, observation: error.observation, message: error.message };
+      if (origin.lastConnectionId !== undefined) exchange.connectionId = origin.lastConnectionId;
+      this.#settings.onExchange(exchange);
+    };
+
+    let status = 0;
+    let headers: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+    try {
+      const response = await origin.client.request({
+        method: request.method,
+        path: `${url.pathname}${url.search}`,
+        headers: requestHeaders,
+        ...(request.method === 'POST' ? { body } : {}),
+        signal,
+        headersTimeout: request.timeoutMs,
+        bodyTimeout: request.timeoutMs,
+      });
+      status = response.statusCode;
+      headers = flattenHeaders(response.headers);
+      let received = 0;
+      for await (const chunk of response.body) {
+        const bytes = chunk as Buffer;
+        received += bytes.length;
+        if (received > this.#settings.maxResponseBytes) {
+          response.body.destroy();
+          throw new ResponseTooLargeError(
+            `response from ${url.host}${url.pathname} exceeded ${this.#settings.maxResponseBytes} bytes`,
+            { host: url.hostname, status, limitBytes: this.#settings.maxResponseBytes },
+          );
+        }
+        chunks.push(bytes);
+      }
+    } catch (error) {
+      const typed = this.#classify(error, url, origin, signal, request.timeoutMs, started);
+      report(status ? { status, headers, body: Buffer.concat(chunks) } : undefined, typed);
+      throw typed;
+    } finally {
+      clearTimeout(timer);
+    }
+    const responseBody = Buffer.concat(chunks);
+    report({ status, headers, body: responseBody });
+    const result: HttpResponse = {
+      url: request.url,
+      status,
+      headers,
+      body: responseBody,
+      text: responseBody.toString('utf8'),
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    };
+    if (origin.lastConnectionId !== undefined) result.connectionId = origin.lastConnectionId;
+    return result;
+  }
+
+  #classify(
+    error: unknown,
+    url: URL,
+    origin: OriginState,
+    signal: AbortSignal,
+    timeoutMs: number,
+    started: number,
+  ): TransportError {
+    if (error instanceof TransportError) return error;
+    const afterMs = Math.round(performance.now() - started);
+    const evidence = { host: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80), afterMs };
+    const code = (error as { code?: string } | null)?.code ?? '';
+    const timedOut = signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+    if (timedOut) {
+      // Abort while no socket is open means the connection itself never came up.
+      if (!origin.socketOpen && code !== 'UND_ERR_HEADERS_TIMEOUT' && code !== 'UND_ERR_BODY_TIMEOUT') {
+        return new ConnectTimeoutError(`no connection to ${url.host} within ${afterMs} ms`, evidence);
+      }
+      return new ResponseTimeoutError(`no answer from ${url.host}${url.pathname} within ${afterMs} ms (limit ${timeoutMs} ms)`, evidence);
+    }
+    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') {
+      return new ConnectionResetError(`${url.host} closed the connection before a complete answer`, { ...evidence, error: code });
+    }
+    if (code.startsWith('HPE_')) {
+      return new ProtocolError(`${url.host} did not answer in HTTP (${code})`, { ...evidence, error: code });
+    }
+    if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+      return new ConnectionResetError(`${url.host} ended the answer early (${code})`, { ...evidence, error: code });
+    }
+    throw error;
+  }
+
+  /** Closes every connection at once; nothing of the run stays open. */
+  async close(): Promise<void> {
+    const clients = [...this.#origins.values()].map((state) => state.client);
+    this.#origins.clear();
+    await Promise.all(clients.map((client) => client.destroy().catch(() => undefined)));
+  }
+}
+
+/** The headers diagnosis.md keeps as evidence of an HTTP error. */
+const EVIDENCE_HEADERS: Record<string, string> = {
+  'x-ms-diagnostics': 'X-Ms-diagnostics',
+  'x-ms-server-fqdn': 'X-MS-Server-Fqdn',
+  location: 'Location',
+  date: 'Date',
+};
+
+/** An HTTP status that is not what a step expected, in the diagnosis vocabulary (`http:<status>`). */
+export function httpStatusFailure(response: HttpResponse): {
+  observation: string;
+  message: string;
+  server: Record<string, string>;
+} {
+  const server: Record<string, string> = {};
+  for (const [name, label] of Object.entries(EVIDENCE_HEADERS)) {
+    const value = response.headers[name];
+    if (value !== undefined) server[label] = value;
+  }
+  const url = new URL(response.url);
+  return {
+    observation: `http:${response.status}`,
+    message: `HTTP ${response.status} from ${url.host}${url.pathname}`,
+    server,
+  };
+}

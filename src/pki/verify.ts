@@ -1,0 +1,132 @@
+// The checks a phone makes on the certificate GetAndPublishCert returns (protocol.md section 7):
+// its public key is the CSR's, its subject names the user, it chains to the downloaded root, and it
+// is valid now. Every problem is reported, not just the first.
+
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import type { CertificateInfo } from '../report/model.js';
+import { certificateInfo } from './certs.js';
+
+export type IssuedCertificateProblemCode =
+  | 'unparsable'
+  | 'public-key-mismatch'
+  | 'subject-mismatch'
+  | 'untrusted-chain'
+  | 'not-yet-valid'
+  | 'expired'
+  | 'short-validity';
+
+export interface IssuedCertificateProblem {
+  code: IssuedCertificateProblemCode;
+  message: string;
+}
+
+export interface IssuedCertificateVerdict {
+  ok: boolean;
+  failures: IssuedCertificateProblem[];
+  warnings: IssuedCertificateProblem[];
+  info?: CertificateInfo;
+  /** Issuers from the certificate's issuer up to the trusted root, when a chain was found. */
+  chain: CertificateInfo[];
+}
+
+export interface VerifyIssuedOptions {
+  certificateDer: Uint8Array;
+  /** The public key the CSR carried. */
+  expectedPublicKey: KeyObject;
+  /** `sip:user@domain` or `user@domain`. */
+  user: string;
+  /** Trust anchors (the downloaded root chain's roots, plus --ca-file). */
+  roots: Uint8Array[];
+  /** Other certificates that may complete the path (the rest of the downloaded chain, a returned PKCS#7). */
+  intermediates?: Uint8Array[];
+  now: Date | number;
+  /** Less validity left than this is a warning (default one hour: pidgin-sipe refuses such a certificate). */
+  minRemainingMs?: number;
+}
+
+const MAX_CHAIN_DEPTH = 8;
+
+function parseAll(ders: Uint8Array[]): X509Certificate[] {
+  const out: X509Certificate[] = [];
+  for (const der of ders) {
+    try {
+      out.push(new X509Certificate(der));
+    } catch {
+      // A bad extra certificate cannot help build a path; the leaf is what gets judged.
+    }
+  }
+  return out;
+}
+
+const issuedBy = (subject: X509Certificate, issuer: X509Certificate): boolean =>
+  subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
+
+/** A path from `leaf` to one of `roots` through `pool`, issuers only (leaf excluded), or undefined. */
+function findPath(leaf: X509Certificate, pool: X509Certificate[], roots: X509Certificate[]): X509Certificate[] | undefined {
+  const path: X509Certificate[] = [];
+  let current = leaf;
+  for (let depth = 0; depth < MAX_CHAIN_DEPTH; depth++) {
+    const root = roots.find((r) => issuedBy(current, r));
+    if (root) return [...path, root];
+    const next = pool.find((c) => c !== current && !path.includes(c) && !c.checkIssued(c) && issuedBy(current, c));
+    if (!next) return undefined;
+    path.push(next);
+    current = next;
+  }
+  return undefined;
+}
+
+function namesUser(certificate: X509Certificate, entity: string): boolean {
+  const wanted = entity.toLowerCase();
+  const commonNames = certificate.subject
+    .split('\n')
+    .filter((line) => line.startsWith('CN='))
+    .map((line) => line.slice(3).trim().toLowerCase());
+  if (commonNames.includes(wanted) || commonNames.includes(`sip:${wanted}`)) return true;
+  const altNames = (certificate.subjectAltName ?? '').toLowerCase().split(/,\s*/);
+  return altNames.includes(`uri:sip:${wanted}`) || altNames.includes(`email:${wanted}`);
+}
+
+export function verifyIssuedCertificate(o: VerifyIssuedOptions): IssuedCertificateVerdict {
+  const failures: IssuedCertificateProblem[] = [];
+  const warnings: IssuedCertificateProblem[] = [];
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(o.certificateDer);
+  } catch (error) {
+    return { ok: false, failures: [{ code: 'unparsable', message: `not an X.509 certificate: ${(error as Error).message}` }], warnings, chain: [] };
+  }
+  const info = certificateInfo(certificate);
+
+  const expected = o.expectedPublicKey.export({ type: 'spki', format: 'der' });
+  const actual = certificate.publicKey.export({ type: 'spki', format: 'der' });
+  if (!expected.equals(actual)) {
+    failures.push({ code: 'public-key-mismatch', message: 'the certificate does not carry the public key of the request' });
+  }
+
+  const entity = o.user.replace(/^sip:/i, '');
+  if (!namesUser(certificate, entity)) {
+    failures.push({ code: 'subject-mismatch', message: `subject "${info.subject}" does not name ${entity}` });
+  }
+
+  const roots = parseAll(o.roots);
+  const path = findPath(certificate, parseAll(o.intermediates ?? []), roots);
+  if (!path) {
+    failures.push({
+      code: 'untrusted-chain',
+      message: `issuer "${info.issuer}" does not chain to the ${roots.length} trusted root(s)`,
+    });
+  }
+
+  const now = typeof o.now === 'number' ? o.now : o.now.getTime();
+  const notBefore = Date.parse(info.notBefore);
+  const notAfter = Date.parse(info.notAfter);
+  if (now < notBefore) failures.push({ code: 'not-yet-valid', message: `valid only from ${info.notBefore}` });
+  else if (now > notAfter) failures.push({ code: 'expired', message: `expired at ${info.notAfter}` });
+  else if (notAfter - now < (o.minRemainingMs ?? 3_600_000)) {
+    const minutes = Math.floor((notAfter - now) / 60_000);
+    warnings.push({ code: 'short-validity', message: `only ${minutes} min of validity left (until ${info.notAfter})` });
+  }
+
+  return { ok: failures.length === 0, failures, warnings, info, chain: (path ?? []).map((c) => certificateInfo(c)) };
+}

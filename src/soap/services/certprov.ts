@@ -1,0 +1,211 @@
+// GetAndPublishCert (protocol.md section 7): the certificate request a phone makes with its second
+// web ticket, the reading of the answer (certificate, optional PKCS#7 chain, or ErrorInfo), and the
+// server side of both for the lab pool.
+
+import { randomUUID } from 'node:crypto';
+import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault } from '../envelope.js';
+import {
+  ACTION_GET_AND_PUBLISH_CERT,
+  OCS_AUTH,
+  REQUEST_TYPE_ISSUE,
+  TOKEN_TYPE_X509V3,
+  VALUE_TYPE_PKCS10,
+  VALUE_TYPE_PKCS7,
+  WSSE,
+  WSSE_BASE64_BINARY,
+  WST_CERTPROV,
+  WSTEP,
+} from '../namespaces.js';
+import { CertificateParseError, certificatesFromPkcs7 } from '../../pki/certs.js';
+import { allElements, attr, child, descendant, escapeAttribute, escapeText, textOf, type XmlElement } from '../xml.js';
+
+/** A fresh endpoint id, a GUID in braces as the cmdlet prints it. */
+export function newDeviceId(): string {
+  return `{${randomUUID()}}`;
+}
+
+/** base64 wrapped at 76 characters with CRLF, as real clients send the PKCS#10. */
+export function wrapBase64(data: Uint8Array, width = 76): string {
+  const base64 = Buffer.from(data).toString('base64');
+  return (base64.match(new RegExp(`.{1,${width}}`, 'g')) ?? []).join('\r\n');
+}
+
+/** `sip:jeff@example.com` → `jeff@example.com` (GetAndPublishCert's Entity carries no scheme). */
+export function entityOf(user: string): string {
+  return user.replace(/^sip:/i, '');
+}
+
+export interface GetAndPublishCertOptions {
+  /** The WebTicketProof address. */
+  to: string;
+  /** From the WSDL when it names one. */
+  action?: string;
+  /** wsse:Security from buildProofSecurity(). */
+  security: string;
+  /** user@domain (a `sip:` prefix is removed). */
+  entity: string;
+  /** DER PKCS#10. */
+  csrDer: Uint8Array;
+  deviceId?: string;
+  requestId?: string;
+  messageId?: string;
+}
+
+export function buildGetAndPublishCertRequest(o: GetAndPublishCertOptions): {
+  xml: string;
+  action: string;
+  soapAction: string;
+  deviceId: string;
+  requestId: string;
+} {
+  const action = o.action ?? ACTION_GET_AND_PUBLISH_CERT;
+  const deviceId = o.deviceId ?? newDeviceId();
+  const requestId = o.requestId ?? randomUUID();
+  const body =
+    `<GetAndPublishCert xmlns="${OCS_AUTH}" xmlns:wst="${WST_CERTPROV}" xmlns:wstep="${WSTEP}" ` +
+    `DeviceId="${escapeAttribute(deviceId)}" Entity="${escapeAttribute(entityOf(o.entity))}">` +
+    '<wst:RequestSecurityToken>' +
+    `<wst:TokenType>${TOKEN_TYPE_X509V3}</wst:TokenType>` +
+    `<wst:RequestType>${REQUEST_TYPE_ISSUE}</wst:RequestType>` +
+    `<wsse:BinarySecurityToken xmlns:wsse="${WSSE}" ValueType="${VALUE_TYPE_PKCS10}" EncodingType="${WSSE_BASE64_BINARY}">` +
+    `${wrapBase64(o.csrDer)}</wsse:BinarySecurityToken>` +
+    `<wstep:RequestID>${escapeText(requestId)}</wstep:RequestID>` +
+    '</wst:RequestSecurityToken>' +
+    '</GetAndPublishCert>';
+  const header = addressingHeaders({ to: o.to, action, ...(o.messageId ? { messageId: o.messageId } : {}) }) + o.security;
+  return { xml: buildEnvelope({ header, body }), action, soapAction: soapActionHeader(action), deviceId, requestId };
+}
+
+// ---- reading the answer ------------------------------------------------------------------------
+
+export type GetAndPublishCertResult =
+  | { kind: 'certificate'; certificateDer: Buffer; /** Certificates of a PKCS#7 chain found beside it, if any. */ chain?: Buffer[] }
+  | { kind: 'error-info'; code?: string; text?: string; /** The ErrorInfo element's text content, whitespace-collapsed. */ raw: string }
+  | { kind: 'fault'; fault: SoapFault }
+  | { kind: 'no-certificate'; detail: string }
+  | { kind: 'invalid'; reason: string };
+
+function base64Of(element: XmlElement | undefined): Buffer | undefined {
+  const text = element?.text.replace(/\s+/g, '');
+  if (!text || !/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+const CODE_NAMES = /^(code|errorcode|errorid|id|hresult|status)$/i;
+const TEXT_NAMES = /^(text|message|errormessage|reason|description|errortext|detail)$/i;
+
+function readErrorInfo(info: XmlElement): GetAndPublishCertResult {
+  const pick = (names: RegExp): string | undefined =>
+    info.attributes.find((a) => names.test(a.name))?.value.trim() ??
+    textOf(allElements(info).slice(1).find((e) => names.test(e.name)));
+  const code = pick(CODE_NAMES);
+  const text = pick(TEXT_NAMES) ?? (info.children.length === 0 ? textOf(info) : undefined);
+  const raw = allElements(info)
+    .map((e) => e.text.trim())
+    .filter((t) => t !== '')
+    .join(' ');
+  const result: GetAndPublishCertResult = { kind: 'error-info', raw };
+  if (code !== undefined) result.code = code;
+  if (text !== undefined) result.text = text;
+  return result;
+}
+
+/**
+ * Certificate at RequestedSecurityToken/BinarySecurityToken (by local name), else any
+ * BinarySecurityToken whose ValueType says X.509; a PKCS#7 chain wherever a BinarySecurityToken's
+ * ValueType says PKCS7. Errors come back as an ErrorInfo element, not as faults.
+ */
+export function parseGetAndPublishCertResponse(xml: string): GetAndPublishCertResult {
+  const message = parseEnvelope(xml);
+  if (message.kind === 'invalid') return { kind: 'invalid', reason: message.reason };
+  if (message.kind === 'fault') return { kind: 'fault', fault: message.fault };
+  const everything = allElements(message.body);
+  const errorInfo = everything.find((e) => e.name === 'ErrorInfo');
+  if (errorInfo && (errorInfo.children.length > 0 || errorInfo.attributes.length > 0 || errorInfo.text.trim() !== '')) {
+    return readErrorInfo(errorInfo);
+  }
+  const tokens = everything.filter((e) => e.name === 'BinarySecurityToken');
+  const valueType = (e: XmlElement): string => attr(e, 'ValueType') ?? '';
+  const requested = descendant(descendant(message.body, 'RequestedSecurityToken'), 'BinarySecurityToken');
+  const certificateElement =
+    requested ?? tokens.find((t) => /x509/i.test(valueType(t))) ?? tokens.find((t) => !/pkcs7|pkcs10/i.test(valueType(t)));
+  const chainElement = tokens.find((t) => t !== certificateElement && /pkcs7/i.test(valueType(t)));
+  if (!certificateElement) return { kind: 'no-certificate', detail: 'no BinarySecurityToken in the answer' };
+  const certificateDer = base64Of(certificateElement);
+  if (!certificateDer) return { kind: 'no-certificate', detail: `<${certificateElement.qname}> does not hold base64 data` };
+  const chainPkcs7 = base64Of(chainElement);
+  const chain = chainPkcs7 ? chainCertificates(chainPkcs7) : undefined;
+  return chain ? { kind: 'certificate', certificateDer, chain } : { kind: 'certificate', certificateDer };
+}
+
+/** The chain is a bonus: one that does not parse is left out rather than failing the certificate. */
+function chainCertificates(pkcs7: Buffer): Buffer[] | undefined {
+  try {
+    const certificates = certificatesFromPkcs7(pkcs7);
+    return certificates.length > 0 ? certificates : undefined;
+  } catch (error) {
+    if (error instanceof CertificateParseError) return undefined;
+    throw error;
+  }
+}
+
+// ---- server side (lab) -------------------------------------------------------------------------
+
+export interface GetAndPublishCertRequestRead {
+  deviceId?: string;
+  entity?: string;
+  csrDer: Buffer;
+  requestId?: string;
+  tokenType?: string;
+  requestType?: string;
+}
+
+export function readGetAndPublishCertRequest(
+  xml: string,
+): { ok: true; request: GetAndPublishCertRequestRead } | { ok: false; reason: string } {
+  const message = parseEnvelope(xml);
+  if (message.kind !== 'body') return { ok: false, reason: message.kind === 'invalid' ? message.reason : 'request is a fault' };
+  const operation = message.payload;
+  if (!operation || operation.name !== 'GetAndPublishCert') {
+    return { ok: false, reason: `Body holds <${operation?.qname ?? 'nothing'}>, not GetAndPublishCert` };
+  }
+  const rst = descendant(operation, 'RequestSecurityToken');
+  const csrDer = base64Of(descendant(rst ?? operation, 'BinarySecurityToken'));
+  if (!csrDer) return { ok: false, reason: 'no base64 PKCS#10 in BinarySecurityToken' };
+  const request: GetAndPublishCertRequestRead = { csrDer };
+  const set = <K extends keyof GetAndPublishCertRequestRead>(key: K, value: GetAndPublishCertRequestRead[K] | undefined): void => {
+    if (value !== undefined) request[key] = value;
+  };
+  set('deviceId', attr(operation, 'DeviceId'));
+  set('entity', attr(operation, 'Entity'));
+  set('requestId', textOf(descendant(rst, 'RequestID')));
+  set('tokenType', textOf(child(rst, 'TokenType')));
+  set('requestType', textOf(child(rst, 'RequestType')));
+  return { ok: true, request };
+}
+
+const responseWrapper = (inner: string): string =>
+  buildEnvelope({
+    body: `<GetAndPublishCertResponse xmlns="${OCS_AUTH}">${inner}</GetAndPublishCertResponse>`,
+  });
+
+/** The issued certificate (and optionally the chain as PKCS#7) in the [MS-OCAUTHWS] answer shape. */
+export function buildGetAndPublishCertResponse(o: { certificateDer: Uint8Array; chainPkcs7?: Uint8Array; requestId?: string }): string {
+  const bst = (valueType: string, data: Uint8Array): string =>
+    `<wsse:BinarySecurityToken xmlns:wsse="${WSSE}" ValueType="${valueType}" EncodingType="${WSSE_BASE64_BINARY}">` +
+    `${Buffer.from(data).toString('base64')}</wsse:BinarySecurityToken>`;
+  return responseWrapper(
+    `<wst:RequestSecurityTokenResponse xmlns:wst="${WST_CERTPROV}">` +
+      `<wst:TokenType>${TOKEN_TYPE_X509V3}</wst:TokenType>` +
+      `<DispositionMessage xmlns="${WSTEP}" xml:lang="en-US">Issued</DispositionMessage>` +
+      (o.chainPkcs7 ? bst(VALUE_TYPE_PKCS7, o.chainPkcs7) : '') +
+      `<wst:RequestedSecurityToken>${bst(`${TOKEN_TYPE_X509V3}`, o.certificateDer)}</wst:RequestedSecurityToken>` +
+      (o.requestId ? `<RequestID xmlns="${WSTEP}">${escapeText(o.requestId)}</RequestID>` : '') +
+      '</wst:RequestSecurityTokenResponse>',
+  );
+}
+
+/** An error answer: ErrorInfo inside GetAndPublishCertResponse, with code and text. */
+export function buildErrorInfoResponse({ code, text }: { code: string; text: string }): string {
+  return responseWrapper(`<ErrorInfo><Code>${escapeText(code)}</Code><Message>${escapeText(text)}</Message></ErrorInfo>`);
+}

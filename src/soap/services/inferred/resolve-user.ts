@@ -1,0 +1,116 @@
+// INFERRED (protocol.md section 6): the ResolveUser operation of CertProvisioningService. Its
+// name and its place in the sequence are known from the cmdlet's log; its messages are not public.
+// This module is the one place that decides them, client and lab side.
+//
+// Request: posted to the WebTicketProof address with the proof header, action from the WSDL
+// (default .../AuthWebServices/ResolveUser), body element ResolveUser in the AuthWebServices
+// namespace, in one of these shapes:
+//   - `empty`  (default): <ResolveUser/> — the ticket already identifies the phone's user;
+//   - `entity`: <ResolveUser Entity="7501"/> — the number as typed, in GetAndPublishCert's style.
+// Response: whatever carries a SIP URI; the reader looks for it by name and by value.
+
+import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault } from '../../envelope.js';
+import { ACTION_RESOLVE_USER, OCS_AUTH } from '../../namespaces.js';
+import { allElements, attr, escapeAttribute, escapeText, type XmlElement } from '../../xml.js';
+
+export const RESOLVE_USER_SHAPES = ['empty', 'entity'] as const;
+export type ResolveUserShape = (typeof RESOLVE_USER_SHAPES)[number];
+export const DEFAULT_RESOLVE_USER_SHAPE: ResolveUserShape = 'empty';
+
+export function describeResolveUser(shape: ResolveUserShape): string {
+  return shape === 'empty'
+    ? 'inferred: ResolveUser with an empty body (the ticket identifies the user)'
+    : 'inferred: ResolveUser carrying the number as typed in an Entity attribute';
+}
+
+export interface ResolveUserRequestOptions {
+  /** The WebTicketProof address. */
+  to: string;
+  /** From the WSDL when it names one. */
+  action?: string;
+  /** wsse:Security from buildProofSecurity(). */
+  security: string;
+  shape: ResolveUserShape;
+  phoneOrExt: string;
+  messageId?: string;
+}
+
+export function buildResolveUserRequest(o: ResolveUserRequestOptions): { xml: string; action: string; soapAction: string } {
+  const action = o.action ?? ACTION_RESOLVE_USER;
+  const body =
+    o.shape === 'entity'
+      ? `<ResolveUser xmlns="${OCS_AUTH}" Entity="${escapeAttribute(o.phoneOrExt)}"/>`
+      : `<ResolveUser xmlns="${OCS_AUTH}"/>`;
+  const header = addressingHeaders({ to: o.to, action, ...(o.messageId ? { messageId: o.messageId } : {}) }) + o.security;
+  return { xml: buildEnvelope({ header, body }), action, soapAction: soapActionHeader(action) };
+}
+
+export type ResolveUserResult =
+  | { kind: 'user'; sipUri: string; /** e.g. `element SipUri` or `attribute Uri of ResolveUserResult`. */ foundIn: string }
+  | { kind: 'no-user'; detail: string }
+  | { kind: 'fault'; fault: SoapFault }
+  | { kind: 'invalid'; reason: string };
+
+const URI_NAMES = /^(sip)?uri$|^user(sip)?uri$|^sipaddress$|^entity$|^primaryuseraddress$/i;
+const SIP_URI = /^sip:[^\s@]+@[^\s@]+$/i;
+const USER_AT_DOMAIN = /^[^\s@:]+@[^\s@]+$/;
+
+function candidate(value: string | undefined, named: boolean): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (SIP_URI.test(v)) return v;
+  // A bare user@domain counts only where the name says it is the user (GetAndPublishCert's Entity style).
+  if (named && USER_AT_DOMAIN.test(v)) return `sip:${v}`;
+  return undefined;
+}
+
+/** Find the user's SIP URI in a ResolveUser answer: by name first (any namespace), then any sip: value. */
+export function parseResolveUserResponse(xml: string): ResolveUserResult {
+  const message = parseEnvelope(xml);
+  if (message.kind === 'invalid') return { kind: 'invalid', reason: message.reason };
+  if (message.kind === 'fault') return { kind: 'fault', fault: message.fault };
+  const elements = allElements(message.body).slice(1);
+  const search = (named: boolean): ResolveUserResult | undefined => {
+    for (const element of elements) {
+      if (element.children.length === 0 && (!named || URI_NAMES.test(element.name))) {
+        const found = candidate(element.text, named);
+        if (found) return { kind: 'user', sipUri: found, foundIn: `element ${element.name}` };
+      }
+      for (const a of element.attributes) {
+        if (named && !URI_NAMES.test(a.name)) continue;
+        const found = candidate(a.value, named);
+        if (found) return { kind: 'user', sipUri: found, foundIn: `attribute ${a.name} of ${element.name}` };
+      }
+    }
+    return undefined;
+  };
+  return search(true) ?? search(false) ?? { kind: 'no-user', detail: 'the answer names no SIP URI' };
+}
+
+// ---- server side (lab) -------------------------------------------------------------------------
+
+export type ResolveUserRequestRead = { ok: true; shape: ResolveUserShape; phoneOrExt?: string } | { ok: false; reason: string };
+
+/** Which shape a received ResolveUser request has, and the number when it carries one. */
+export function readResolveUserRequest(xml: string): ResolveUserRequestRead {
+  const message = parseEnvelope(xml);
+  if (message.kind !== 'body') return { ok: false, reason: message.kind === 'invalid' ? message.reason : 'request is a fault' };
+  const operation: XmlElement | undefined = message.payload;
+  if (!operation || operation.name !== 'ResolveUser') {
+    return { ok: false, reason: `Body holds <${operation?.qname ?? 'nothing'}>, not ResolveUser` };
+  }
+  const entity = attr(operation, 'Entity');
+  return entity === undefined ? { ok: true, shape: 'empty' } : { ok: true, shape: 'entity', phoneOrExt: entity };
+}
+
+export const RESOLVE_USER_RESPONSE_LAYOUTS = ['element', 'attribute'] as const;
+export type ResolveUserResponseLayout = (typeof RESOLVE_USER_RESPONSE_LAYOUTS)[number];
+
+/** The lab's answer: the SIP URI as a SipUri element (default) or as a Uri attribute. */
+export function buildResolveUserResponse({ sipUri, layout = 'element' }: { sipUri: string; layout?: ResolveUserResponseLayout }): string {
+  const body =
+    layout === 'attribute'
+      ? `<ResolveUserResponse xmlns="${OCS_AUTH}"><ResolveUserResult Uri="${escapeAttribute(sipUri)}"/></ResolveUserResponse>`
+      : `<ResolveUserResponse xmlns="${OCS_AUTH}"><ResolveUserResult><SipUri>${escapeText(sipUri)}</SipUri></ResolveUserResult></ResolveUserResponse>`;
+  return buildEnvelope({ body });
+}

@@ -1,0 +1,317 @@
+// Service metadata (WSDL + WS-Policy, usually wrapped in mex:Metadata) of the Web Ticket Service
+// and of CertProvisioningService (protocol.md section 4). Metadata first: port addresses, policies
+// and SOAP actions come from here; defaults only when the server publishes nothing.
+
+import { MEX, SP, WSA, WSDL, WSDL_SOAP11, WSP, WSU } from '../namespaces.js';
+import { allElements, attr, child, childrenNamed, deep, escapeAttribute, escapeText, parseXml, textOf, XmlError, type XmlElement } from '../xml.js';
+
+export interface MexPort {
+  name: string;
+  /** Local part of the binding QName. */
+  binding: string;
+  /** soap:address/@location. */
+  address?: string;
+  /** The WSDL service the port belongs to. */
+  service: string;
+}
+
+export interface MexOperation {
+  name: string;
+  /** binding's soap:operation/@soapAction. */
+  soapAction?: string;
+}
+
+export interface MexBinding {
+  name: string;
+  /** Local part of the portType QName. */
+  portType: string;
+  /** Policy ids referenced by the binding (without '#'). */
+  policyIds: string[];
+  operations: Map<string, MexOperation>;
+}
+
+export type SupportingTokenKind = 'endorsing' | 'signed' | 'signed-endorsing' | 'supporting';
+
+export interface SupportingToken {
+  kind: SupportingTokenKind;
+  /** Local name of the token assertion, e.g. IssuedToken or UsernameToken. */
+  assertion: string;
+  /** IssuedToken/Issuer/Address. */
+  issuerAddress?: string;
+}
+
+export interface UsernameTokenAssertion {
+  /** Local names of the assertions nested in the UsernameToken's policy (e.g. WssUsernameToken10, HashPassword). */
+  nested: string[];
+  /** Something in the assertion names base64 (an EncodingType-like value ending in #Base64Binary). */
+  base64Hint: boolean;
+}
+
+export interface MexPolicy {
+  id: string;
+  supportingTokens: SupportingToken[];
+  usernameToken?: UsernameTokenAssertion;
+}
+
+export interface MexDocument {
+  ports: MexPort[];
+  bindings: Map<string, MexBinding>;
+  policies: Map<string, MexPolicy>;
+  /** portType name → operation name → input action (wsaw:Action), a fallback for soapAction. */
+  portTypeActions: Map<string, Map<string, string>>;
+}
+
+export type MexResult = { ok: true; mex: MexDocument } | { ok: false; reason: string };
+
+const localPart = (qname: string | undefined): string => (qname ?? '').slice((qname ?? '').lastIndexOf(':') + 1);
+
+const SUPPORTING_KINDS: Record<string, SupportingTokenKind> = {
+  EndorsingSupportingTokens: 'endorsing',
+  SignedEndorsingSupportingTokens: 'signed-endorsing',
+  SignedSupportingTokens: 'signed',
+  SupportingTokens: 'supporting',
+};
+
+/** Parse a MEX response or a bare WSDL; tolerant of wrapping, prefixes and several WSDL documents. */
+export function parseMex(xml: string): MexResult {
+  let root: XmlElement;
+  try {
+    root = parseXml(xml).root;
+  } catch (error) {
+    if (error instanceof XmlError) return { ok: false, reason: error.message };
+    throw error;
+  }
+  const everything = allElements(root);
+  const definitions = everything.filter((e) => e.name === 'definitions');
+  if (definitions.length === 0) return { ok: false, reason: `no WSDL definitions in the metadata (root is <${root.qname}>)` };
+
+  const mex: MexDocument = { ports: [], bindings: new Map(), policies: new Map(), portTypeActions: new Map() };
+  for (const element of everything) {
+    if (element.name === 'Policy') {
+      const id = attr(element, 'Id') ?? attr(element, 'Name');
+      if (id !== undefined) mex.policies.set(id.replace(/^#/, ''), readPolicy(id, element));
+    }
+  }
+  for (const wsdl of definitions) {
+    for (const binding of childrenNamed(wsdl, 'binding')) {
+      const name = attr(binding, 'name');
+      if (!name) continue;
+      const operations = new Map<string, MexOperation>();
+      for (const operation of childrenNamed(binding, 'operation')) {
+        const opName = attr(operation, 'name');
+        if (!opName) continue;
+        const soapAction = attr(child(operation, 'operation'), 'soapAction');
+        operations.set(opName, soapAction ? { name: opName, soapAction } : { name: opName });
+      }
+      const policyIds = childrenNamed(binding, 'PolicyReference')
+        .map((r) => attr(r, 'URI'))
+        .filter((u): u is string => u !== undefined)
+        .map((u) => u.replace(/^#/, ''));
+      mex.bindings.set(name, { name, portType: localPart(attr(binding, 'type')), policyIds, operations });
+    }
+    for (const portType of childrenNamed(wsdl, 'portType')) {
+      const actions = new Map<string, string>();
+      for (const operation of childrenNamed(portType, 'operation')) {
+        const action = attr(child(operation, 'input'), 'Action');
+        const opName = attr(operation, 'name');
+        if (opName && action) actions.set(opName, action);
+      }
+      mex.portTypeActions.set(attr(portType, 'name') ?? '', actions);
+    }
+    for (const service of childrenNamed(wsdl, 'service')) {
+      for (const port of childrenNamed(service, 'port')) {
+        const name = attr(port, 'name');
+        if (!name) continue;
+        const address = attr(child(port, 'address'), 'location');
+        const entry: MexPort = { name, binding: localPart(attr(port, 'binding')), service: attr(service, 'name') ?? '' };
+        if (address) entry.address = address;
+        mex.ports.push(entry);
+      }
+    }
+  }
+  return { ok: true, mex };
+}
+
+function readPolicy(id: string, policy: XmlElement): MexPolicy {
+  const result: MexPolicy = { id: id.replace(/^#/, ''), supportingTokens: [] };
+  for (const element of allElements(policy)) {
+    const kind = SUPPORTING_KINDS[element.name];
+    if (kind === undefined) continue;
+    const inner = child(element, 'Policy') ?? element;
+    for (const token of inner.children) {
+      const entry: SupportingToken = { kind, assertion: token.name };
+      const issuer = textOf(deep(child(token, 'Issuer'), 'Address')) ?? textOf(child(token, 'Issuer'));
+      if (issuer) entry.issuerAddress = issuer;
+      result.supportingTokens.push(entry);
+    }
+  }
+  const usernameToken = allElements(policy).find((e) => e.name === 'UsernameToken');
+  if (usernameToken) {
+    const inside = allElements(usernameToken).slice(1);
+    const base64Hint = [usernameToken, ...inside].some(
+      (e) => /base64/i.test(e.name) || e.attributes.some((a) => /#Base64Binary$/i.test(a.value)) || /#Base64Binary$/i.test(e.text.trim()),
+    );
+    result.usernameToken = { nested: inside.filter((e) => e.name !== 'Policy').map((e) => e.name), base64Hint };
+  }
+  return result;
+}
+
+/** The policy that applies to a port: the binding's PolicyReference, else `<port>_policy`, else `<binding>_policy`. */
+export function policyForPort(mex: MexDocument, portName: string): MexPolicy | undefined {
+  const port = mex.ports.find((p) => p.name === portName);
+  const binding = port ? mex.bindings.get(port.binding) : undefined;
+  for (const id of binding?.policyIds ?? []) {
+    const policy = mex.policies.get(id);
+    if (policy) return policy;
+  }
+  return mex.policies.get(`${portName}_policy`) ?? (port ? mex.policies.get(`${port.binding}_policy`) : undefined);
+}
+
+/** The SOAP action of an operation on a port: binding soap:operation/@soapAction, else the portType's input Action. */
+export function soapActionFor(mex: MexDocument, portName: string, operation: string): string | undefined {
+  const port = mex.ports.find((p) => p.name === portName);
+  const binding = port ? mex.bindings.get(port.binding) : undefined;
+  const fromBinding = binding?.operations.get(operation)?.soapAction;
+  if (fromBinding) return fromBinding;
+  return binding ? mex.portTypeActions.get(binding.portType)?.get(operation) : undefined;
+}
+
+export type PortChoice =
+  | { ok: true; port: MexPort & { address: string }; policy?: MexPolicy }
+  | { ok: false; found: string[]; reason: string };
+
+const withAddress = (ports: MexPort[]): Array<MexPort & { address: string }> =>
+  ports.filter((p): p is MexPort & { address: string } => p.address !== undefined && p.address !== '');
+
+function choice(mex: MexDocument, port: MexPort & { address: string }): PortChoice {
+  const policy = policyForPort(mex, port.name);
+  return policy ? { ok: true, port, policy } : { ok: true, port };
+}
+
+/** The PIN port of the Web Ticket Service: a port whose name contains `Pin` (any case). */
+export function choosePinPort(mex: MexDocument): PortChoice {
+  const candidates = withAddress(mex.ports.filter((p) => /pin/i.test(p.name)));
+  const best = candidates.find((p) => p.name.toLowerCase() === 'webticketservicepin') ?? candidates[0];
+  if (best) return choice(mex, best);
+  return { ok: false, found: mex.ports.map((p) => p.name), reason: 'no port whose name contains "Pin" (with an address)' };
+}
+
+export const CERTPROV_PROOF_PORT_PREFIX = 'CertProvisioningServiceWebTicketProof';
+
+export type CertProvChoice =
+  | { ok: true; port: MexPort & { address: string }; policy?: MexPolicy; endorsing: boolean; issuerAddress?: string }
+  | { ok: false; found: string[]; reason: string };
+
+/**
+ * The WebTicketProof port of CertProvisioningService: name starts with
+ * CertProvisioningServiceWebTicketProof (any case), `_SHA1` preferred. `endorsing` says whether
+ * the ticket must carry a proof signature (EndorsingSupportingTokens) or not (SignedSupportingTokens).
+ */
+export function chooseCertProvPort(mex: MexDocument): CertProvChoice {
+  const prefix = CERTPROV_PROOF_PORT_PREFIX.toLowerCase();
+  const candidates = withAddress(mex.ports.filter((p) => p.name.toLowerCase().startsWith(prefix)));
+  const best =
+    candidates.find((p) => p.name.toLowerCase() === `${prefix}_sha1`) ??
+    candidates.find((p) => /_sha1/i.test(p.name)) ??
+    candidates[0];
+  if (!best) {
+    return {
+      ok: false,
+      found: mex.ports.map((p) => p.name),
+      reason: `no port whose name starts with ${CERTPROV_PROOF_PORT_PREFIX} (with an address)`,
+    };
+  }
+  const policy = policyForPort(mex, best.name);
+  const issued = policy?.supportingTokens.find((t) => t.assertion === 'IssuedToken' && t.issuerAddress);
+  // Without a policy we cannot know; signing costs nothing and an endorsing server requires it.
+  const endorsing = issued ? issued.kind === 'endorsing' || issued.kind === 'signed-endorsing' : true;
+  const result: CertProvChoice = { ok: true, port: best, endorsing };
+  if (policy) result.policy = policy;
+  if (issued?.issuerAddress) result.issuerAddress = issued.issuerAddress;
+  return result;
+}
+
+// ---- builders for the lab ----------------------------------------------------------------------
+
+export interface MexPortSpec {
+  name: string;
+  address: string;
+  /** Policy assertions placed in ExactlyOne/All (serialised, may use the sp/wsp/wsa prefixes). */
+  policy?: string;
+  /** Operation name → SOAP action. */
+  operations?: Record<string, string>;
+}
+
+export interface MexSpec {
+  serviceName: string;
+  portTypeName: string;
+  targetNamespace: string;
+  ports: MexPortSpec[];
+}
+
+const TRANSPORT_BINDING =
+  '<sp:TransportBinding><wsp:Policy><sp:TransportToken><wsp:Policy><sp:HttpsToken/></wsp:Policy></sp:TransportToken>' +
+  '<sp:AlgorithmSuite><wsp:Policy><sp:Basic256/></wsp:Policy></sp:AlgorithmSuite><sp:Layout><wsp:Policy><sp:Strict/></wsp:Policy></sp:Layout>' +
+  '<sp:IncludeTimestamp/></wsp:Policy></sp:TransportBinding>';
+
+/** WSDL + policies wrapped in mex:Metadata, the way a WCF service publishes them. */
+export function buildMexDocument(spec: MexSpec): string {
+  const e = escapeAttribute;
+  const policies = spec.ports
+    .filter((p) => p.policy !== undefined)
+    .map(
+      (p) =>
+        `<wsp:Policy wsu:Id="${e(p.name)}_policy"><wsp:ExactlyOne><wsp:All>${TRANSPORT_BINDING}${p.policy}</wsp:All></wsp:ExactlyOne></wsp:Policy>`,
+    )
+    .join('');
+  const operationNames = [...new Set(spec.ports.flatMap((p) => Object.keys(p.operations ?? {})))];
+  const portType =
+    `<wsdl:portType name="${e(spec.portTypeName)}">` +
+    operationNames.map((op) => `<wsdl:operation name="${e(op)}"><wsdl:input message="tns:${e(op)}Request"/></wsdl:operation>`).join('') +
+    '</wsdl:portType>';
+  const bindings = spec.ports
+    .map(
+      (p) =>
+        `<wsdl:binding name="${e(p.name)}" type="tns:${e(spec.portTypeName)}">` +
+        (p.policy !== undefined ? `<wsp:PolicyReference URI="#${e(p.name)}_policy"/>` : '') +
+        '<soap:binding transport="http://schemas.xmlsoap.org/soap/http"/>' +
+        Object.entries(p.operations ?? {})
+          .map(
+            ([op, action]) =>
+              `<wsdl:operation name="${e(op)}"><soap:operation soapAction="${e(action)}" style="document"/>` +
+              '<wsdl:input><soap:body use="literal"/></wsdl:input><wsdl:output><soap:body use="literal"/></wsdl:output></wsdl:operation>',
+          )
+          .join('') +
+        '</wsdl:binding>',
+    )
+    .join('');
+  const service =
+    `<wsdl:service name="${e(spec.serviceName)}">` +
+    spec.ports
+      .map((p) => `<wsdl:port name="${e(p.name)}" binding="tns:${e(p.name)}"><soap:address location="${e(p.address)}"/></wsdl:port>`)
+      .join('') +
+    '</wsdl:service>';
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>' +
+    `<wsx:Metadata xmlns:wsx="${MEX}"><wsx:MetadataSection Dialect="${WSDL}" Identifier="${e(spec.targetNamespace)}">` +
+    `<wsdl:definitions name="${e(spec.serviceName)}" targetNamespace="${e(spec.targetNamespace)}" xmlns:wsdl="${WSDL}" ` +
+    `xmlns:soap="${WSDL_SOAP11}" xmlns:wsp="${WSP}" xmlns:wsu="${WSU}" xmlns:sp="${SP}" xmlns:wsa="${WSA}" ` +
+    `xmlns:tns="${e(spec.targetNamespace)}">` +
+    policies +
+    portType +
+    bindings +
+    service +
+    '</wsdl:definitions></wsx:MetadataSection></wsx:Metadata>'
+  );
+}
+
+/** The policy assertion of a WebTicketProof port: the ticket as an IssuedToken from `issuer`. */
+export function issuedTokenPolicy(issuer: string, endorsing: boolean): string {
+  const wrapper = endorsing ? 'sp:EndorsingSupportingTokens' : 'sp:SignedSupportingTokens';
+  return (
+    `<${wrapper}><wsp:Policy><sp:IssuedToken sp:IncludeToken="${SP}/IncludeToken/AlwaysToRecipient">` +
+    `<sp:Issuer><wsa:Address>${escapeText(issuer)}</wsa:Address></sp:Issuer>` +
+    '<sp:RequestSecurityTokenTemplate/><wsp:Policy><sp:RequireInternalReference/></wsp:Policy>' +
+    `</sp:IssuedToken></wsp:Policy></${wrapper}>`
+  );
+}

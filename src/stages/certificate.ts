@@ -1,0 +1,111 @@
+// Stage 7, certificate: GetAndPublishCert with the second ticket. The RSA key was started with the
+// run, so its cost overlapped the network stages; the CSR names the user; the returned certificate
+// is checked the way a registrar will (key, subject, chain to the downloaded root, validity).
+
+import { CONTENT, observe } from '../diagnosis/observation.js';
+import { certificateInfo } from '../pki/certs.js';
+import { createCsr } from '../pki/csr.js';
+import { verifyIssuedCertificate } from '../pki/verify.js';
+import { SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
+import { buildProofSecurity } from '../soap/proof.js';
+import { buildGetAndPublishCertRequest, newDeviceId, parseGetAndPublishCertResponse } from '../soap/services/certprov.js';
+import { contentFailure, httpFailure, send, soapFaultFailure } from './exchange.js';
+import { ticketSecrets } from './web-ticket.js';
+import { StageFailure, type StageContext, type StageOutcome } from './types.js';
+
+export async function certificate(context: StageContext): Promise<StageOutcome> {
+  const { state, log } = context;
+  const proof = state.certProv;
+  if (!proof || !state.secondTicket || !state.userSipUri || !state.rootChain) {
+    throw new Error('certificate needs the proof address, the second ticket, the SIP URI and the root chain');
+  }
+  const entity = state.userSipUri.replace(/^sip:/i, '');
+  const waitStarted = context.clock.elapsedMs();
+  const keyPair = await context.keyPair;
+  const waitedMs = Math.round(context.clock.elapsedMs() - waitStarted);
+  log.detail(`RSA 2048 key generated in ${keyPair.generatedInMs} ms, started with the run (waited ${waitedMs} ms for it here)`);
+  const csr = createCsr({ keyPair, commonName: entity, hash: context.options.csrHash });
+  log.detail(`Certificate request: CN=${entity}, RSA 2048, signed with ${context.options.csrHash.toUpperCase()}`);
+
+  const deviceId = newDeviceId();
+  state.discovered.deviceId = deviceId;
+  log.step(`Requesting certificate for User:${entity} EndpointID:${deviceId}`);
+  const { ticket, proofKey } = ticketSecrets(state.secondTicket);
+  const security = buildProofSecurity(ticket, proof.policy === 'endorsing' ? proofKey : undefined);
+  const request = buildGetAndPublishCertRequest({
+    to: proof.proofAddress,
+    ...(proof.actions.GetAndPublishCert ? { action: proof.actions.GetAndPublishCert } : {}),
+    security,
+    entity,
+    csrDer: csr.der,
+    deviceId,
+  });
+  const response = await send(context, {
+    method: 'POST',
+    url: proof.proofAddress,
+    label: 'GetAndPublishCert',
+    headers: { 'content-type': SOAP11_CONTENT_TYPE, soapaction: request.soapAction },
+    body: request.xml,
+    oversizedAs: CONTENT.noCertificate,
+  });
+  const evidence = { url: proof.proofAddress, deviceId, user: entity, csrHash: context.options.csrHash };
+  const parsed = parseGetAndPublishCertResponse(response.text);
+  if (parsed.kind === 'fault') throw soapFaultFailure(parsed.fault, response, evidence);
+  if (parsed.kind === 'error-info') {
+    const code = parsed.code ?? 'unknown';
+    const server: Record<string, string> = { ErrorInfo: code };
+    if (parsed.text) server.text = parsed.text;
+    throw new StageFailure(
+      {
+        observation: observe.errorInfo(code),
+        message: `GetAndPublishCert answered ErrorInfo ${code}${parsed.text ? `: "${parsed.text}"` : ''} (HTTP ${response.status})`,
+        server,
+      },
+      { ...evidence, status: response.status },
+    );
+  }
+  if (response.status !== 200) throw httpFailure(response, evidence);
+  if (parsed.kind !== 'certificate') {
+    const detail = parsed.kind === 'no-certificate' ? parsed.detail : parsed.reason;
+    throw contentFailure(CONTENT.noCertificate, `GetAndPublishCert answered 200 without a readable certificate: ${detail}`, evidence);
+  }
+  log.step('GetAndPublishCert() webservice call successful');
+
+  let info;
+  try {
+    info = certificateInfo(parsed.certificateDer);
+  } catch (error) {
+    throw contentFailure(CONTENT.noCertificate, `the returned certificate is not X.509 DER: ${(error as Error).message}`, evidence);
+  }
+  state.discovered.issuedCertificate = info;
+  log.detail(`Issued certificate: subject ${info.subject}; issuer ${info.issuer}; serial ${info.serialNumber}; valid ${info.notBefore} .. ${info.notAfter}`);
+
+  const verdict = verifyIssuedCertificate({
+    certificateDer: parsed.certificateDer,
+    expectedPublicKey: keyPair.publicKey,
+    user: entity,
+    roots: state.rootChain.certificates.map((certificate) => certificate.raw),
+    ...(parsed.chain ? { intermediates: parsed.chain } : {}),
+    now: context.clock.now(),
+  });
+  const certEvidence = { ...evidence, subject: info.subject, issuer: info.issuer, serial: info.serialNumber, notAfter: info.notAfter };
+  if (!verdict.ok) {
+    const message = verdict.failures.map((failure) => failure.message).join('; ');
+    throw new StageFailure(
+      { observation: observe.content(CONTENT.certificateInvalid), message: `the issued certificate would not be accepted: ${message}` },
+      { ...certEvidence, failures: verdict.failures.map((failure) => failure.code) },
+    );
+  }
+  const summary = `${info.subject}, serial ${info.serialNumber}, until ${info.notAfter}`;
+  const warning = verdict.warnings[0];
+  if (warning) {
+    for (const item of verdict.warnings) log.warn(item.message);
+    return {
+      status: 'warn',
+      summary,
+      evidence: certEvidence,
+      warning: { observation: observe.content(CONTENT.certificateShortValidity), message: warning.message },
+    };
+  }
+  return { status: 'pass', summary, evidence: certEvidence };
+}

@@ -1,0 +1,84 @@
+// Stage 4, certprov-mex: the CertProv metadata over HTTPS. It names the WebTicketProof port (the
+// tickets' AppliesTo and where ResolveUser and GetAndPublishCert go), its policy (endorsing = a
+// proof signature is required) and each operation's SOAP action.
+
+import { CONTENT } from '../diagnosis/observation.js';
+import { ACTION_GET_AND_PUBLISH_CERT, ACTION_RESOLVE_USER } from '../soap/namespaces.js';
+import { CERTPROV_PROOF_PORT_PREFIX, chooseCertProvPort, parseMex, soapActionFor } from '../soap/services/mex.js';
+import { contentFailure, httpFailure, send } from './exchange.js';
+import type { StageContext, StageOutcome } from './types.js';
+
+const OPERATION_DEFAULTS: Readonly<Record<string, string>> = {
+  ResolveUser: ACTION_RESOLVE_USER,
+  GetAndPublishCert: ACTION_GET_AND_PUBLISH_CERT,
+};
+
+export async function certprovMex(context: StageContext): Promise<StageOutcome> {
+  const { state, log } = context;
+  const service = state.certProvisioningUrl;
+  if (!service) throw new Error('certprov-mex needs the certificate provisioning URL from discover');
+  const serviceUrl = service.toString();
+  const mexUrl = `${serviceUrl.replace(/\/$/, '')}/mex`;
+  log.step(`Connecting to web service : ${serviceUrl}`);
+  log.step('Using Webticket Proof authentication');
+  log.step(`Trying to download MEX data from ${mexUrl}`);
+  const response = await send(context, { method: 'GET', url: mexUrl, label: 'CertProvisioningService-mex', oversizedAs: CONTENT.noProofPort });
+  if (response.status !== 200) throw httpFailure(response, { url: mexUrl });
+  const parsed = parseMex(response.text);
+  if (!parsed.ok) throw contentFailure(CONTENT.noProofPort, `CertProv metadata unreadable: ${parsed.reason}`, { url: mexUrl });
+
+  log.step(`Searching for end point with name ${CERTPROV_PROOF_PORT_PREFIX}`);
+  const choice = chooseCertProvPort(parsed.mex);
+  if (!choice.ok) {
+    throw contentFailure(
+      CONTENT.noProofPort,
+      `CertProv metadata has no ${CERTPROV_PROOF_PORT_PREFIX} port; ports found: ${choice.found.join(', ') || 'none'}`,
+      { url: mexUrl, portsFound: choice.found },
+    );
+  }
+  log.step(`Found endpoint ${choice.port.name} at ${choice.port.address}`);
+  const policy = choice.endorsing ? 'endorsing' : 'signed';
+  if (choice.policy) {
+    log.detail(`Policy ${choice.policy.id}: ${policy === 'endorsing' ? 'EndorsingSupportingTokens (proof signature required)' : 'SignedSupportingTokens (ticket without signature)'}`);
+  } else {
+    log.defaulted('No policy found for the proof port; signing the proof anyway (an endorsing server requires it, others ignore it)');
+  }
+  if (choice.issuerAddress) {
+    log.detail(`Ticket issuer named by the policy: ${choice.issuerAddress}`);
+    if (state.webTicketUrl && !sameService(choice.issuerAddress, state.pinPort?.serviceUrl ?? state.webTicketUrl)) {
+      log.warn(`The policy names ${choice.issuerAddress} as ticket issuer; the first ticket came from ${state.webTicketUrl}`);
+    }
+  }
+
+  const actions: Record<string, string> = {};
+  for (const [operation, fallback] of Object.entries(OPERATION_DEFAULTS)) {
+    const fromWsdl = soapActionFor(parsed.mex, choice.port.name, operation);
+    if (fromWsdl) {
+      actions[operation] = fromWsdl;
+      log.detail(`SOAP action for ${operation} from the WSDL: ${fromWsdl}`);
+    } else {
+      actions[operation] = fallback;
+      log.defaulted(`SOAP action for ${operation} not in the WSDL; using ${fallback}`);
+    }
+  }
+
+  state.certProv = {
+    proofAddress: choice.port.address,
+    portName: choice.port.name,
+    policy,
+    actions,
+    metadata: parsed.mex,
+    ...(choice.issuerAddress ? { issuerAddress: choice.issuerAddress } : {}),
+  };
+  return {
+    status: 'pass',
+    summary: `${choice.port.name} (${policy}) at ${new URL(choice.port.address).pathname}`,
+    evidence: { port: choice.port.name, address: choice.port.address, policy, ...(choice.issuerAddress ? { issuer: choice.issuerAddress } : {}) },
+  };
+}
+
+/** Same service whatever the port-specific suffix (…/WebTicketService.svc vs …/WebTicketService.svc/pin). */
+function sameService(a: string, b: string): boolean {
+  const normal = (url: string) => url.toLowerCase().replace(/\/+$/, '');
+  return normal(a).startsWith(normal(b)) || normal(b).startsWith(normal(a));
+}

@@ -1,0 +1,189 @@
+// Stage 1, discover: a DHCPINFORM like the phone's, every responder reported, option 43 turned into
+// the certificate-provisioning URL and option 120 into the registrar pool. --target-uri and
+// --target-fqdn replace what they cover; with both given the stage is skipped, as in the cmdlet.
+
+import { chooseInterface, readHostNetwork, type ClientInterface } from '../dhcp/interfaces.js';
+import { runInform, type InformResult, type Responder } from '../dhcp/inform.js';
+import { CONTENT, observe } from '../diagnosis/observation.js';
+import type { Evidence } from '../report/model.js';
+import { StageFailure, type StageContext, type StageOutcome } from './types.js';
+
+function hostOf(url: string): string {
+  return new URL(url).hostname.toLowerCase();
+}
+
+function describeResponder(responder: Responder): string {
+  const names = responder.sipServers.length > 0 ? responder.sipServers.join(', ') : '(no option 120)';
+  return `${responder.server} via ${responder.source.address}:${responder.source.port} after ${responder.elapsedMs} ms: 43=${responder.certProvisioningUrl ?? '(none)'} 120=${names}`;
+}
+
+/** Which content observation the INFORM client's own findings point at for the chosen answer. */
+function option43Problem(result: InformResult): string | undefined {
+  const ids = new Set(result.findings.map((finding) => finding.id));
+  if (ids.has('dhcp-no-option-43')) return CONTENT.noOption43;
+  if (ids.has('dhcp-option-43-truncated')) return CONTENT.option43Truncated;
+  if (ids.has('dhcp-option-43-bad-values')) return CONTENT.option43BadValues;
+  return undefined;
+}
+
+function findingText(result: InformResult, id: string): string | undefined {
+  return result.findings.find((finding) => finding.id === id)?.message;
+}
+
+async function clientInterface(context: StageContext): Promise<ClientInterface> {
+  const dhcp = context.options.dhcp;
+  if (dhcp.client) return dhcp.client;
+  return chooseInterface(
+    {
+      ...(dhcp.interfaceName !== undefined ? { requested: dhcp.interfaceName } : {}),
+      ...(dhcp.server ? { serverAddress: dhcp.server.address } : {}),
+    },
+    await readHostNetwork(),
+  );
+}
+
+export async function discover(context: StageContext): Promise<StageOutcome> {
+  const { options, state, log } = context;
+  if (options.targetUri) {
+    state.certProvisioningUrl = new URL(options.targetUri);
+    state.webFqdn = hostOf(options.targetUri);
+    state.discovered.targetUri = options.targetUri;
+    state.discovered.source.targetUri = 'option';
+  }
+  if (options.targetFqdn) {
+    state.registrarFqdn = options.targetFqdn;
+    state.discovered.targetFqdn = options.targetFqdn;
+    state.discovered.source.targetFqdn = 'option';
+  }
+  if (options.targetUri && options.targetFqdn) {
+    log.step('Skipping DHCP: --target-uri and --target-fqdn were both given');
+    return {
+      status: 'skipped',
+      summary: `--target-uri ${state.webFqdn}, --target-fqdn ${options.targetFqdn}`,
+      evidence: { targetUri: options.targetUri, targetFqdn: options.targetFqdn },
+    };
+  }
+
+  const client = await clientInterface(context);
+  const dhcp = options.dhcp;
+  log.step('Constructing a dhcp packet (DHCPINFORM, PARAMETER_REQUEST_LIST 120 43, VENDOR_CLASS_IDENTIFIER ' + dhcp.vendorClass + ')');
+  log.detail(`Interface ${client.name} (${client.reason}): ciaddr ${client.address}, chaddr ${client.mac}`);
+  const result = await runInform(
+    {
+      client,
+      vendorClass: dhcp.vendorClass,
+      hostName: dhcp.hostName,
+      extraRequestedOptions: dhcp.extraRequestedOptions,
+      clientPort: dhcp.clientPort,
+      timeoutMs: dhcp.timeoutMs,
+      tries: dhcp.tries,
+      ...(dhcp.server ? { server: dhcp.server } : {}),
+      ...(dhcp.maxMessageSize !== undefined ? { maxMessageSize: dhcp.maxMessageSize } : {}),
+      ...(dhcp.listenMs !== undefined ? { listenMs: dhcp.listenMs } : {}),
+      onPacket: (event) => {
+        context.onDhcpPacket?.(event);
+        if (event.direction === 'out') {
+          log.step(`Sending DHCPINFORM to ${event.address}:${event.port} (${event.bytes.length} bytes, ${event.atMs} ms after the first)`);
+        }
+      },
+    },
+    context.signal,
+  );
+
+  const evidence: Evidence = {
+    xid: `0x${result.sent.xid.toString(16).padStart(8, '0')}`,
+    sentTo: `${result.sent.to.address}:${result.sent.to.port}`,
+    fromPort: result.sent.fromPort,
+    tries: result.sent.tries,
+    responders: result.responders.length,
+  };
+  state.discovered.dhcpResponders = result.responders.map((responder) => ({
+    server: responder.server,
+    address: responder.source.address,
+    ms: responder.elapsedMs,
+    ...(responder.certProvisioningUrl ? { certProvisioningUrl: responder.certProvisioningUrl } : {}),
+    sipServers: responder.sipServers,
+  }));
+  for (const responder of result.responders) log.step(`Received ${responder.kind === 'ack' ? 'DHCPACK' : 'a reply'} from ${describeResponder(responder)}`);
+  for (const ignored of result.ignored) log.detail(`Ignored a datagram from ${ignored.from}: ${ignored.reason}`);
+  log.detail(`Listened ${result.waitedMs} ms on UDP port ${result.sent.fromPort} (xid ${result.sent.xid.toString(16)}, ${result.sent.tries} ${result.sent.tries === 1 ? 'copy' : 'copies'} sent)`);
+
+  if (result.responders.length === 0) {
+    throw new StageFailure(
+      {
+        observation: observe.noReply(),
+        message:
+          findingText(result, 'dhcp-unprivileged-port-silence') ??
+          findingText(result, 'dhcp-voice-vlan-not-served') ??
+          `no DHCP answer within ${result.waitedMs} ms`,
+      },
+      { ...evidence, waitedMs: result.waitedMs },
+      { sourcePort: result.sent.fromPort },
+    );
+  }
+  if (result.disagreements.length > 0) {
+    const detail = result.disagreements
+      .map((d) => `option ${d.option}: ${d.values.map((v) => `${v.server}=${v.value}`).join(' vs ')}`)
+      .join('; ');
+    evidence.disagreement = detail;
+    throw new StageFailure(
+      { observation: observe.content(CONTENT.multipleResponders), message: `${result.responders.length} DHCP servers disagree: ${detail}` },
+      evidence,
+    );
+  }
+
+  const chosenIndex = result.chosen ?? result.responders.findIndex((responder) => responder.kind === 'ack');
+  const chosen = result.responders[chosenIndex];
+  if (!chosen || chosen.kind !== 'ack') {
+    throw new StageFailure(
+      { observation: observe.noReply(), message: findingText(result, 'dhcp-inform-ignored') ?? 'no DHCPACK among the replies' },
+      evidence,
+      { sourcePort: result.sent.fromPort },
+    );
+  }
+  evidence.server = chosen.server;
+  if (result.responders.length > 1) log.detail(`${result.responders.length} servers answered and agree; using ${chosen.server} as a phone would (first ACK with option 120)`);
+
+  if (!options.targetUri) {
+    const problem = option43Problem(result);
+    if (problem || !chosen.certProvisioningUrl) {
+      const message =
+        findingText(result, 'dhcp-no-option-43') ??
+        findingText(result, 'dhcp-option-43-truncated') ??
+        findingText(result, 'dhcp-option-43-bad-values') ??
+        `${chosen.server}: option 43 gives no certificate provisioning URL`;
+      throw new StageFailure(
+        { observation: observe.content(problem ?? CONTENT.option43BadValues), message },
+        evidence,
+        { option120Missing: chosen.sipServers.length === 0 },
+      );
+    }
+    state.certProvisioningUrl = new URL(chosen.certProvisioningUrl);
+    state.webFqdn = hostOf(chosen.certProvisioningUrl);
+    state.discovered.targetUri = chosen.certProvisioningUrl;
+    state.discovered.source.targetUri = 'dhcp';
+    log.step(`Certificate Provisioning Service URL : ${chosen.certProvisioningUrl}`);
+  }
+  evidence.certProvisioningUrl = state.certProvisioningUrl?.toString() ?? '';
+
+  let warning: StageOutcome['warning'];
+  if (!options.targetFqdn) {
+    const registrar = chosen.sipServers[0];
+    if (registrar) {
+      state.registrarFqdn = registrar.toLowerCase();
+      state.discovered.targetFqdn = state.registrarFqdn;
+      state.discovered.source.targetFqdn = 'dhcp';
+      log.step(`SIP Server FQDN : ${registrar}`);
+      evidence.registrar = registrar;
+    } else {
+      const message = findingText(result, 'dhcp-no-option-120') ?? `${chosen.server} sent no usable option 120 name`;
+      log.warn(message);
+      warning = { observation: observe.content(CONTENT.noOption120), message };
+    }
+  }
+
+  const summary = `${chosen.server} in ${chosen.elapsedMs} ms: ${state.webFqdn}${state.registrarFqdn ? `, registrar ${state.registrarFqdn}` : ''}${
+    result.responders.length > 1 ? ` (${result.responders.length} responders agree)` : ''
+  }`;
+  return { status: warning ? 'warn' : 'pass', summary, evidence, ...(warning ? { warning } : {}) };
+}

@@ -1,0 +1,362 @@
+// Runs the stages in order, each under its own deadline, and turns what each one saw into a
+// StageReport with a diagnosis. The first failure stops the run; the rest are reported 'not-run'.
+// Nothing here waits without a limit: every stage races its deadline, and the transport is closed
+// whatever happens.
+
+import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { CliError } from '../cli/errors.js';
+import { diagnose, type DiagnosisContext } from '../diagnosis/classify.js';
+import { stageStatusForSeverity } from '../diagnosis/status.js';
+import type { ConnectionInfo } from '../net/connector.js';
+import { TransportError } from '../net/errors.js';
+import type { HttpExchange, HttpTransport } from '../net/transport.js';
+import { STAGE_NAMES, type RunReport, type StageError, type StageName, type StageReport } from '../report/model.js';
+import { PinRejectedError, type PinCredential } from './pin-credential.js';
+import {
+  DEFAULT_STAGE_TIMEOUTS_MS,
+  StageFailure,
+  type Clock,
+  type LogLine,
+  type PipelineOptions,
+  type RunState,
+  type Stage,
+  type StageContext,
+  type StageOutcome,
+  type VerboseLog,
+} from './types.js';
+
+/** Stage modules load on first use, so the CLI reaches its first DHCP packet before the SOAP layer loads. */
+const STAGE_LOADERS: Readonly<Record<StageName, () => Promise<Stage>>> = {
+  discover: async () => (await import('./discover.js')).discover,
+  rootchain: async () => (await import('./rootchain.js')).rootchain,
+  webticket: async () => (await import('./webticket.js')).webticket,
+  'certprov-mex': async () => (await import('./certprov-mex.js')).certprovMex,
+  resolveuser: async () => (await import('./resolveuser.js')).resolveUser,
+  'webticket-sip': async () => (await import('./webticket-sip.js')).webticketSip,
+  certificate: async () => (await import('./certificate.js')).certificate,
+};
+
+export interface PipelineHooks {
+  onStageStart?: (name: StageName) => void;
+  onStageEnd?: (report: StageReport) => void;
+  onLog?: (line: LogLine) => void;
+  onExchange?: (exchange: HttpExchange) => void;
+  onDhcpPacket?: StageContext['onDhcpPacket'];
+  onConnection?: (info: ConnectionInfo) => void;
+}
+
+export interface PipelineDependencies {
+  clock?: Clock;
+  /** A key pair made elsewhere (benchmarks reuse one); default: generate RSA 2048 at start. */
+  keyPair?: Promise<{ publicKey: KeyObject; privateKey: KeyObject; generatedInMs: number }>;
+  /** Aborts the whole run (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface PipelineResult {
+  report: RunReport;
+  log: LogLine[];
+  connections: ConnectionInfo[];
+  /** Set when a stage failed because of a bug in the tool rather than anything it observed. */
+  internalError?: Error;
+  /** Key generation time (it overlaps the network stages). */
+  keyGenerationMs?: number;
+}
+
+export function startKeyGeneration(): Promise<{ publicKey: KeyObject; privateKey: KeyObject; generatedInMs: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    generateKeyPair('rsa', { modulusLength: 2048, publicExponent: 0x10001 }, (error, publicKey, privateKey) => {
+      if (error) reject(error);
+      else resolve({ publicKey, privateKey, generatedInMs: Math.round(performance.now() - started) });
+    });
+  });
+}
+
+function systemClock(): Clock {
+  const started = performance.now();
+  return { now: () => new Date(), elapsedMs: () => performance.now() - started };
+}
+
+/** How long a stage may take to report its own failure once its signal aborted, before the pipeline cuts it off. */
+const GRACE_AFTER_DEADLINE_MS = 50;
+
+/** Time the discover stage gets beyond the DHCP deadline (interface lookup, socket set-up). */
+const DHCP_STAGE_MARGIN_MS = 1000;
+
+/** The abort reason for a run stopped from outside (Ctrl-C): the host did not finish the test. */
+export class RunInterruptedError extends Error {
+  constructor() {
+    super('interrupted before the run finished');
+    this.name = 'RunInterruptedError';
+  }
+}
+
+class StageDeadlineError extends Error {
+  constructor(
+    readonly stage: StageName,
+    readonly limitMs: number,
+    readonly runDeadline: boolean,
+  ) {
+    super(
+      runDeadline
+        ? `the run's deadline (--timeout) passed during ${stage} after ${limitMs} ms`
+        : `${stage} did not finish within its ${limitMs} ms deadline`,
+    );
+    this.name = 'StageDeadlineError';
+  }
+}
+
+/** Rejects a little after the signal aborts, so a stage that honours the signal reports its own, more precise failure first. */
+function deadlineReached(signal: AbortSignal, cleanup: Array<() => void>): Promise<never> {
+  return new Promise((_, reject) => {
+    const onAbort = (): void => {
+      const timer = setTimeout(() => reject(signal.reason), GRACE_AFTER_DEADLINE_MS);
+      cleanup.push(() => clearTimeout(timer));
+    };
+    if (signal.aborted) onAbort();
+    else {
+      signal.addEventListener('abort', onAbort, { once: true });
+      cleanup.push(() => signal.removeEventListener('abort', onAbort));
+    }
+  });
+}
+
+interface FailureDetails {
+  error: StageError;
+  evidence: StageReport['evidence'];
+  facts: DiagnosisContext;
+  internal?: Error;
+}
+
+function failureOf(thrown: unknown): FailureDetails {
+  if (thrown instanceof StageFailure) return { error: thrown.error, evidence: thrown.evidence, facts: thrown.facts as DiagnosisContext };
+  if (thrown instanceof TransportError) {
+    return { error: { observation: thrown.observation, message: thrown.message }, evidence: { ...thrown.evidence }, facts: {} };
+  }
+  if (thrown instanceof StageDeadlineError) {
+    return {
+      error: { observation: 'timeout', message: thrown.message },
+      evidence: { limitMs: thrown.limitMs, runDeadline: thrown.runDeadline },
+      facts: {},
+    };
+  }
+  if (thrown instanceof PinRejectedError) {
+    return { error: { observation: 'local:pin-latched', message: thrown.message }, evidence: {}, facts: {} };
+  }
+  if (thrown instanceof RunInterruptedError) {
+    return { error: { observation: 'local:interrupted', message: thrown.message }, evidence: {}, facts: {} };
+  }
+  // This host could not do the step (no privilege for UDP 68, no usable interface): says nothing about the pool.
+  if (thrown instanceof CliError) {
+    const code = (thrown as { code?: unknown }).code;
+    return { error: { observation: `local:${typeof code === 'string' ? code : 'host'}`, message: thrown.message }, evidence: {}, facts: {} };
+  }
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  return {
+    error: { observation: 'internal', message: `internal error: ${error.message}` },
+    evidence: {},
+    facts: {},
+    internal: error,
+  };
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+/**
+ * One bootstrap run. Never throws for anything the network or the server does; those become the
+ * failing stage's report. `internalError` is set when the tool itself broke.
+ */
+export async function runPipeline(
+  options: PipelineOptions,
+  pin: PinCredential,
+  hooks: PipelineHooks = {},
+  dependencies: PipelineDependencies = {},
+): Promise<PipelineResult> {
+  const clock = dependencies.clock ?? systemClock();
+  const startedAt = clock.now().toISOString();
+  const keyPair = dependencies.keyPair ?? startKeyGeneration();
+  // A run that stops before the certificate stage never awaits the key; that must not be an unhandled rejection.
+  keyPair.catch(() => undefined);
+
+  const log: LogLine[] = [];
+  // undici and the SOAP layer cost more to load than the whole DHCP exchange; they load while
+  // discovery waits for answers, never before its first packet is out.
+  let transport: HttpTransport | undefined;
+  let transportModule: Promise<typeof import('../net/transport.js')> | undefined;
+  const loadTransport = (): Promise<typeof import('../net/transport.js')> => {
+    transportModule ??= import('../net/transport.js');
+    return transportModule;
+  };
+  const openTransport = async (): Promise<HttpTransport> => {
+    if (transport) return transport;
+    const { HttpTransport: Transport, DEFAULT_TRANSPORT_SETTINGS } = await loadTransport();
+    transport = new Transport({
+      resolve: options.resolve,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_TRANSPORT_SETTINGS.connectTimeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
+      ...(hooks.onConnection ? { onConnection: hooks.onConnection } : {}),
+      ...(hooks.onExchange ? { onExchange: hooks.onExchange } : {}),
+    });
+    return transport;
+  };
+  const state: RunState = {
+    discovered: {
+      source: {
+        targetUri: options.targetUri ? 'option' : 'none',
+        targetFqdn: options.targetFqdn ? 'option' : 'none',
+      },
+    },
+  };
+
+  // Warm the later stages' modules while discovery waits on the network.
+  const loaded = new Map<StageName, Promise<Stage>>();
+  const load = (name: StageName): Promise<Stage> => {
+    let promise = loaded.get(name);
+    if (!promise) {
+      promise = STAGE_LOADERS[name]();
+      promise.catch(() => undefined);
+      loaded.set(name, promise);
+    }
+    return promise;
+  };
+
+  let warmed = false;
+  const warmLaterStages = (): void => {
+    if (warmed) return;
+    warmed = true;
+    void loadTransport().catch(() => undefined);
+    for (const later of STAGE_NAMES) if (later !== 'discover') void load(later);
+  };
+  const onDhcpPacket: StageContext['onDhcpPacket'] = (event) => {
+    hooks.onDhcpPacket?.(event);
+    if (event.direction === 'out') setImmediate(warmLaterStages);
+  };
+
+  const runDeadlineAt = options.timeoutMs;
+  const reports: StageReport[] = [];
+  let internalError: Error | undefined;
+  let failed = false;
+
+  for (const name of STAGE_NAMES) {
+    if (failed) {
+      const report: StageReport = { name, status: 'not-run', ms: 0, summary: 'not run', evidence: {}, notes: [] };
+      reports.push(report);
+      continue;
+    }
+    hooks.onStageStart?.(name);
+    const notes: string[] = [];
+    const stageLog: VerboseLog = (() => {
+      const emit = (kind: LogLine['kind'], text: string, body?: string): void => {
+        const line: LogLine = { atMs: Math.round(clock.elapsedMs()), stage: name, text, kind };
+        if (body !== undefined) line.body = body;
+        log.push(line);
+        if (kind === 'inferred' || kind === 'defaulted' || kind === 'warn') notes.push(text);
+        hooks.onLog?.(line);
+      };
+      return {
+        step: (text) => emit('step', text),
+        inferred: (text) => emit('inferred', text),
+        defaulted: (text) => emit('defaulted', text),
+        detail: (text, body) => emit('detail', text, body),
+        warn: (text) => emit('warn', text),
+      };
+    })();
+
+    const remaining = runDeadlineAt - clock.elapsedMs();
+    const configuredLimit = options.stageTimeoutsMs?.[name] ?? DEFAULT_STAGE_TIMEOUTS_MS[name];
+    // DHCP keeps its own deadline (--dhcp-timeout); the stage must outlast it to report what it heard.
+    const stageLimit = name === 'discover' ? Math.max(configuredLimit, options.dhcp.timeoutMs + DHCP_STAGE_MARGIN_MS) : configuredLimit;
+    const limitMs = Math.max(1, Math.floor(Math.min(stageLimit, remaining)));
+    const limitedByRun = remaining < stageLimit;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new StageDeadlineError(name, limitMs, limitedByRun)), limitMs);
+    const signal = dependencies.signal ? AbortSignal.any([controller.signal, dependencies.signal]) : controller.signal;
+    const cleanup: Array<() => void> = [];
+    const started = clock.elapsedMs();
+
+    let stageTransport: HttpTransport | undefined;
+    const context: StageContext = {
+      options,
+      state,
+      get transport(): HttpTransport {
+        if (!stageTransport) throw new Error(`${name} has no HTTP transport`);
+        return stageTransport;
+      },
+      log: stageLog,
+      clock,
+      signal,
+      deadlineMs: limitMs,
+      pin,
+      keyPair,
+      onDhcpPacket,
+    };
+
+    let report: StageReport;
+    try {
+      if (remaining <= 0) throw new StageDeadlineError(name, 0, true);
+      // When discovery is skipped (or sends nothing) the warm-up starts here instead.
+      if (name !== 'discover') warmLaterStages();
+      const stage = await Promise.race([load(name), deadlineReached(signal, cleanup)]);
+      if (name !== 'discover') stageTransport = await Promise.race([openTransport(), deadlineReached(signal, cleanup)]);
+      const outcome: StageOutcome = await Promise.race([stage(context), deadlineReached(signal, cleanup)]);
+      report = {
+        name,
+        status: outcome.status,
+        ms: roundMs(clock.elapsedMs() - started),
+        deadlineMs: limitMs,
+        summary: outcome.summary,
+        evidence: outcome.evidence,
+        notes,
+      };
+      if (outcome.warning) {
+        const diagnosis = diagnose(name, outcome.warning.observation);
+        report.error = outcome.warning;
+        report.diagnosis = diagnosis;
+        report.status = stageStatusForSeverity(diagnosis.severity) === 'fail' ? 'warn' : stageStatusForSeverity(diagnosis.severity);
+      }
+    } catch (thrown) {
+      const failure = failureOf(thrown);
+      if (failure.internal) internalError = failure.internal;
+      report = {
+        name,
+        status: 'fail',
+        ms: roundMs(clock.elapsedMs() - started),
+        deadlineMs: limitMs,
+        summary: failure.error.message,
+        evidence: failure.evidence,
+        notes,
+        error: failure.error,
+        diagnosis: diagnose(name, failure.error.observation, failure.facts),
+      };
+      failed = true;
+    } finally {
+      clearTimeout(timer);
+      for (const undo of cleanup) undo();
+    }
+    reports.push(report);
+    hooks.onStageEnd?.(report);
+  }
+
+  await transport?.close();
+  let keyGenerationMs: number | undefined;
+  if (!failed) keyGenerationMs = (await keyPair).generatedInMs;
+
+  const failedStage = reports.find((stage) => stage.status === 'fail');
+  const report: RunReport = {
+    targetUri: state.certProvisioningUrl?.toString() ?? options.targetUri ?? '',
+    targetFqdn: state.registrarFqdn ?? options.targetFqdn ?? '',
+    result: failedStage ? 'Failure' : 'Success',
+    latencyMs: roundMs(clock.elapsedMs()),
+    error: failedStage?.diagnosis ? `${failedStage.diagnosis.id}: ${failedStage.diagnosis.summary}` : '',
+    stages: reports,
+    discovered: state.discovered,
+    startedAt,
+  };
+  const result: PipelineResult = { report, log, connections: [...(transport?.connections ?? [])] };
+  if (internalError) result.internalError = internalError;
+  if (keyGenerationMs !== undefined) result.keyGenerationMs = keyGenerationMs;
+  return result;
+}

@@ -1,0 +1,92 @@
+// Stage 2, rootchain: the anonymous download of the issuing chain over plain HTTP (port 80 role),
+// before anything is trusted. What arrives becomes the only trust anchors for HTTPS, so the stage
+// shows exactly what is now trusted: subject, issuer, SHA-256 fingerprint, validity.
+
+import { X509Certificate } from 'node:crypto';
+import { CONTENT } from '../diagnosis/observation.js';
+import { certificateInfo, toPem } from '../pki/certs.js';
+import {
+  buildRootChainRequest,
+  DEFAULT_ROOT_CHAIN_VARIANT,
+  describeRootChain,
+  ROOT_CHAIN_VARIANTS,
+  parseRootChainResponse,
+  type RootChainVariant,
+} from '../soap/services/inferred/root-chain.js';
+import { contentFailure, httpFailure, send, soapFaultFailure } from './exchange.js';
+import type { StageContext, StageOutcome } from './types.js';
+
+/** The anonymous CertProv URI: the option-43 path on the same host, over HTTP on port 80. */
+export function anonymousCertProvUrl(certProvisioningUrl: URL): string {
+  const url = new URL(certProvisioningUrl.toString());
+  url.protocol = 'http:';
+  url.port = '';
+  return url.toString();
+}
+
+function variantOf(context: StageContext): RootChainVariant {
+  const asked = context.options.rootChainShape;
+  if (asked === undefined) return DEFAULT_ROOT_CHAIN_VARIANT;
+  if (!(ROOT_CHAIN_VARIANTS as readonly string[]).includes(asked)) {
+    throw new Error(`unknown root chain shape "${asked}" (the CLI checks this before the run)`);
+  }
+  return asked as RootChainVariant;
+}
+
+export async function rootchain(context: StageContext): Promise<StageOutcome> {
+  const { state, log } = context;
+  if (!state.certProvisioningUrl) throw new Error('rootchain needs the certificate provisioning URL from discover');
+  const serviceUrl = anonymousCertProvUrl(state.certProvisioningUrl);
+  const variant = variantOf(context);
+  log.step(`Connecting to web service : ${serviceUrl}`);
+  log.step('Using anonymous authentication');
+  log.step('Attempting to download certificate root chain');
+  log.inferred(`${describeRootChain(variant).replace(/^inferred: /, '')}; switch with --root-chain-shape ${ROOT_CHAIN_VARIANTS.join('|')}`);
+
+  const request = buildRootChainRequest(variant, serviceUrl);
+  const response = await send(context, {
+    method: request.method,
+    url: request.url,
+    label: 'GetRootCertChain',
+    headers: request.headers,
+    ...(request.body !== undefined ? { body: request.body } : {}),
+    oversizedAs: CONTENT.chain,
+  });
+  const evidence = { url: request.url, variant };
+  const parsed = parseRootChainResponse({ body: response.body, ...(response.headers['content-type'] ? { contentType: response.headers['content-type'] } : {}) });
+  if (parsed.kind === 'fault') throw soapFaultFailure(parsed.fault, response, evidence);
+  if (response.status !== 200) throw httpFailure(response, evidence);
+  if (parsed.kind === 'empty') throw contentFailure(CONTENT.chain, `GetRootCertChain answered ${response.status} without certificates: ${parsed.detail}`, evidence);
+  if (parsed.certificates.length === 0) throw contentFailure(CONTENT.chain, 'GetRootCertChain answered with zero certificates', evidence);
+
+  let certificates: X509Certificate[];
+  try {
+    certificates = parsed.certificates.map((der) => new X509Certificate(der));
+  } catch (error) {
+    throw contentFailure(CONTENT.chain, `a certificate in the chain does not parse: ${(error as Error).message}`, evidence);
+  }
+  log.step('GetRootCertChain() webservice call successful');
+  log.detail(`Chain as ${parsed.format} (${parsed.encoding}, found in ${parsed.foundIn}), ${certificates.length} certificate(s); trusted from now on:`);
+  const infos = certificates.map((certificate) => certificateInfo(certificate));
+  for (const info of infos) {
+    log.detail(`  subject ${info.subject}; issuer ${info.issuer}; SHA-256 ${info.sha256Fingerprint}; valid ${info.notBefore} .. ${info.notAfter}`);
+  }
+  const pems = parsed.certificates.map((der) => toPem(der));
+  state.rootChain = { pems, certificates };
+  state.discovered.rootChainFormat = parsed.format;
+  state.discovered.trustedRoots = infos;
+  const anchors = [...pems, ...context.options.extraTrustAnchors];
+  if (context.options.extraTrustAnchors.length > 0) {
+    log.detail(`Also trusting ${context.options.extraTrustAnchors.length} certificate(s) from --ca-file`);
+  }
+  context.transport.trust(anchors);
+
+  const first = infos[0]!;
+  const expired = infos.filter((info) => new Date(info.notAfter).getTime() < context.clock.now().getTime());
+  for (const info of expired) log.warn(`Downloaded certificate ${info.subject} expired on ${info.notAfter}`);
+  return {
+    status: 'pass',
+    summary: `${parsed.format}, ${infos.length} cert(s): ${first.subject}`,
+    evidence: { ...evidence, format: parsed.format, certificates: infos.length, subjects: infos.map((info) => info.subject), sha256: first.sha256Fingerprint },
+  };
+}

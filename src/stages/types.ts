@@ -1,0 +1,180 @@
+// The one signature every stage has (like blackbox_exporter's probers): a shared context in, an
+// outcome out. Stages read what earlier stages left in `state`, write their own results there, and
+// never reach for globals: options, transport, log, trace, clock and deadline all come in here.
+
+import type { KeyObject } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import type { ClientInterface } from '../dhcp/interfaces.js';
+import type { HttpTransport } from '../net/transport.js';
+import type { ResolveRule } from '../net/resolve.js';
+import type { Discovered, Evidence, StageError, StageName } from '../report/model.js';
+import type { PinCredential } from './pin-credential.js';
+
+/** DHCP settings of the discover stage (the same set `dhcp inform` takes). */
+export interface DiscoverOptions {
+  /** The interface the INFORM speaks for; chosen from interfaceName/the default route when absent. */
+  client?: ClientInterface;
+  interfaceName?: string;
+  server?: { address: string; port: number };
+  clientPort: number;
+  vendorClass: string;
+  hostName: string;
+  extraRequestedOptions: number[];
+  maxMessageSize?: number;
+  timeoutMs: number;
+  tries: number;
+  listenMs?: number;
+}
+
+/** Everything a run is configured with; the CLI builds it, tests and the demo build it directly. */
+export interface PipelineOptions {
+  phoneOrExt: string;
+  targetUri?: string;
+  targetFqdn?: string;
+  registrarPort: number;
+  /** Expected owner (`sip:user@domain`); checked after ResolveUser. */
+  userSipAddress?: string;
+  /** Extra PEM trust anchors (--ca-file), added to the downloaded chain. */
+  extraTrustAnchors: string[];
+  resolve: ResolveRule[];
+  dhcp: DiscoverOptions;
+  /** Overall deadline of the run. */
+  timeoutMs: number;
+  /** Per-stage limits; a stage never gets more than what is left of the overall deadline. */
+  stageTimeoutsMs?: Partial<Record<StageName, number>>;
+  /** undefined = the server's policy decides, else the inferred default (see the soap layer). */
+  pinEncoding?: 'plain' | 'base64';
+  rootChainShape?: string;
+  resolveUserShape?: string;
+  csrHash: 'sha1' | 'sha256';
+  maxResponseBytes: number;
+  connectTimeoutMs?: number;
+}
+
+export const DEFAULT_STAGE_TIMEOUTS_MS: Readonly<Record<StageName, number>> = {
+  // DHCP has its own deadline (--dhcp-timeout); this only bounds the stage around it.
+  discover: 65_000,
+  rootchain: 10_000,
+  webticket: 15_000,
+  'certprov-mex': 10_000,
+  resolveuser: 10_000,
+  'webticket-sip': 15_000,
+  certificate: 20_000,
+};
+
+/** One line of the phone's-eye log (--verbose). */
+export interface LogLine {
+  /** ms since the run started. */
+  atMs: number;
+  stage: StageName;
+  text: string;
+  /**
+   * 'inferred': a message shape from protocol.md's inferences was used; 'defaulted': a documented
+   * default was used instead of server metadata; 'detail': extra facts (responders, certificates).
+   */
+  kind: 'step' | 'inferred' | 'defaulted' | 'detail' | 'warn';
+  /** A multi-line block under the line (option bytes, request or response XML). */
+  body?: string;
+}
+
+/** The stages' side of the --verbose log; the pipeline stamps stage and time, the CLI renders. */
+export interface VerboseLog {
+  step(text: string): void;
+  /** A message shape that is our reconstruction (protocol.md [inferred]). */
+  inferred(text: string): void;
+  /** A documented default used because the server's metadata did not say. */
+  defaulted(text: string): void;
+  detail(text: string, body?: string): void;
+  warn(text: string): void;
+}
+
+export interface Clock {
+  now(): Date;
+  /** ms since the run started (monotonic). */
+  elapsedMs(): number;
+}
+
+/** A web ticket as later stages need it. Secret parts stay in memory and out of every report. */
+export interface HeldTicket {
+  /** Whatever the soap layer returns for a ticket; passed back to it to build proof headers. */
+  token: unknown;
+  assertionId: string;
+  created?: string;
+  expires?: string;
+}
+
+/** What the stages produce for each other, filled as the run goes. */
+export interface RunState {
+  discovered: Discovered;
+  /** https://fqdn:port/CertProv/CertProvisioningService.svc (from option 43 or --target-uri). */
+  certProvisioningUrl?: URL;
+  /** The option-43 (or --target-uri) host: the name TLS must match. */
+  webFqdn?: string;
+  registrarFqdn?: string;
+  rootChain?: { pems: string[]; certificates: X509Certificate[] };
+  /** Web Ticket Service URL actually used. */
+  webTicketUrl?: string;
+  /** The PIN port chosen from the Web Ticket metadata (reused for the second ticket). */
+  pinPort?: { serviceUrl: string; address: string; name: string; encoding: 'plain' | 'base64' };
+  firstTicket?: HeldTicket;
+  certProv?: {
+    /** The WebTicketProof port address: AppliesTo of the tickets and target of the calls. */
+    proofAddress: string;
+    portName: string;
+    /** 'endorsing' = the proof signature is required; 'signed' = ticket without signature. */
+    policy: 'endorsing' | 'signed';
+    issuerAddress?: string;
+    actions: Record<string, string>;
+    /** The parsed metadata in the soap layer's own form. */
+    metadata: unknown;
+  };
+  userSipUri?: string;
+  secondTicket?: HeldTicket;
+}
+
+export interface StageContext {
+  readonly options: PipelineOptions;
+  readonly state: RunState;
+  readonly transport: HttpTransport;
+  readonly log: VerboseLog;
+  readonly clock: Clock;
+  /** Aborts when this stage's deadline (or the run's) passes. */
+  readonly signal: AbortSignal;
+  /** ms left for this stage when it started. */
+  readonly deadlineMs: number;
+  readonly pin: PinCredential;
+  /** RSA key pair, generation started when the run started. */
+  readonly keyPair: Promise<{ publicKey: KeyObject; privateKey: KeyObject; generatedInMs: number }>;
+  /** Sees every DHCP datagram (for --trace). HTTP exchanges go through the transport's hook. */
+  readonly onDhcpPacket?: (event: { direction: 'out' | 'in'; bytes: Uint8Array; address: string; port: number; atMs: number }) => void;
+}
+
+/** What a stage hands back; the pipeline adds its name, timing and diagnosis. */
+export interface StageOutcome {
+  status: 'pass' | 'warn' | 'skipped';
+  summary: string;
+  evidence: Evidence;
+  /** Something worth a diagnosis that does not stop the run (e.g. no option 120 with --target-fqdn unset). */
+  warning?: StageError;
+}
+
+export type Stage = (context: StageContext) => Promise<StageOutcome>;
+
+/**
+ * A stage that could not complete. Thrown by stages (TransportErrors are converted by the pipeline);
+ * carries the observation for the diagnosis engine and the evidence gathered so far.
+ */
+export class StageFailure extends Error {
+  readonly error: StageError;
+  readonly evidence: Evidence;
+  /** Facts for the diagnosis lookup beyond the observation (e.g. source port, findings). */
+  readonly facts: Record<string, unknown>;
+
+  constructor(error: StageError, evidence: Evidence = {}, facts: Record<string, unknown> = {}) {
+    super(error.message);
+    this.name = 'StageFailure';
+    this.error = error;
+    this.evidence = evidence;
+    this.facts = facts;
+  }
+}

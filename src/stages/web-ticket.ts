@@ -1,0 +1,210 @@
+// Getting a web ticket with the PIN, shared by the two ticket stages: read the Web Ticket Service's
+// metadata, pick the PIN port, let its policy choose the credential encoding, send IssueToken once,
+// and judge the answer (fault, X-Ms-diagnostics, incomplete token, clock). Any failed PIN request
+// latches the PIN so that nothing in this run can send it again.
+
+import { CONTENT, observe } from '../diagnosis/observation.js';
+import { parseMsDiagnostics } from '../soap/envelope.js';
+import { SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
+import { choosePinPort, parseMex, type MexPolicy } from '../soap/services/mex.js';
+import {
+  buildIssueTokenRequest,
+  newClientEntropy,
+  parseIssueTokenResponse,
+  ticketProofKey,
+  type WebTicket,
+} from '../soap/services/webticket.js';
+import {
+  buildPinCredentialHeader,
+  DEFAULT_PIN_ENCODING,
+  describePinCredential,
+  encodingFromPolicy,
+  type PinEncoding,
+} from '../soap/services/inferred/pin-credential.js';
+import type { Evidence } from '../report/model.js';
+import { contentFailure, httpFailure, send, siblingUrl, soapFaultFailure } from './exchange.js';
+import { StageFailure, type HeldTicket, type StageContext } from './types.js';
+
+/** Documented location of the Web Ticket Service beside CertProv (protocol.md section 3). */
+export const WEB_TICKET_SERVICE_PATH = '/WebTicket/WebTicketService.svc';
+
+/** Beyond this, ticket times and the local clock disagree enough for servers to refuse the proof. */
+const CLOCK_TOLERANCE_SECONDS = 300;
+
+/** The PIN port, found once per run and reused by the second ticket. */
+export interface PinPort {
+  serviceUrl: string;
+  address: string;
+  name: string;
+  encoding: PinEncoding;
+}
+
+/** The secret half of a held ticket; lives only in memory, never in a report. */
+export interface TicketSecrets {
+  ticket: WebTicket;
+  proofKey: Buffer;
+}
+
+export function ticketSecrets(held: HeldTicket): TicketSecrets {
+  return held.token as TicketSecrets;
+}
+
+function chooseEncoding(context: StageContext, policy: MexPolicy | undefined): PinEncoding {
+  const fromPolicy = encodingFromPolicy(policy);
+  const option = context.options.pinEncoding;
+  if (fromPolicy.encoding) {
+    if (option && option !== fromPolicy.encoding) {
+      context.log.warn(`--pin-encoding ${option} not used: the PIN port's policy asks for ${fromPolicy.encoding} (${fromPolicy.reason})`);
+    } else {
+      context.log.detail(`PIN encoding ${fromPolicy.encoding} from the server's policy (${fromPolicy.reason})`);
+    }
+    return fromPolicy.encoding;
+  }
+  if (option) {
+    context.log.detail(`PIN encoding ${option} from --pin-encoding (${fromPolicy.reason})`);
+    return option;
+  }
+  context.log.defaulted(`PIN encoding ${DEFAULT_PIN_ENCODING}: ${fromPolicy.reason}; switch with --pin-encoding plain|base64`);
+  return DEFAULT_PIN_ENCODING;
+}
+
+/** Reads the Web Ticket Service metadata and picks the PIN port (first ticket stage). */
+export async function findPinPort(context: StageContext): Promise<PinPort> {
+  const base = context.state.certProvisioningUrl;
+  if (!base) throw new Error('webticket needs the certificate provisioning URL from discover');
+  const serviceUrl = siblingUrl(base, WEB_TICKET_SERVICE_PATH);
+  context.log.step(`Connecting to web service : ${serviceUrl}`);
+  context.log.defaulted(`Web Ticket Service at the documented path ${WEB_TICKET_SERVICE_PATH} on the option-43 host (the CertProv metadata that names it is read later)`);
+  context.log.step(`Trying to download MEX data from ${serviceUrl}/mex`);
+  const response = await send(context, { method: 'GET', url: `${serviceUrl}/mex`, label: 'WebTicketService-mex' });
+  if (response.status !== 200) throw httpFailure(response, { url: `${serviceUrl}/mex` });
+  const parsed = parseMex(response.text);
+  if (!parsed.ok) {
+    throw contentFailure(CONTENT.noPinPort, `Web Ticket metadata unreadable: ${parsed.reason}`, { url: `${serviceUrl}/mex` });
+  }
+  const choice = choosePinPort(parsed.mex);
+  if (!choice.ok) {
+    throw contentFailure(
+      CONTENT.noPinPort,
+      `Web Ticket metadata lists no PIN port (${choice.reason}); ports found: ${choice.found.join(', ') || 'none'}`,
+      { portsFound: choice.found },
+    );
+  }
+  context.log.step(`Found endpoint ${choice.port.name} at ${choice.port.address}`);
+  return { serviceUrl, address: choice.port.address, name: choice.port.name, encoding: chooseEncoding(context, choice.policy) };
+}
+
+function secondsBetween(later: Date, earlier: Date): number {
+  return (later.getTime() - earlier.getTime()) / 1000;
+}
+
+/** Ticket times against the local clock: a ticket from the future or already expired means skewed clocks. */
+function checkTicketClock(context: StageContext, ticket: WebTicket, evidence: Evidence): void {
+  const now = context.clock.now();
+  const created = new Date(ticket.created);
+  const expires = new Date(ticket.expires);
+  if (Number.isNaN(created.getTime()) || Number.isNaN(expires.getTime())) {
+    throw contentFailure(CONTENT.rstrIncomplete, `ticket Lifetime is not a date (Created "${ticket.created}", Expires "${ticket.expires}")`, evidence);
+  }
+  const ahead = secondsBetween(created, now);
+  if (ahead > CLOCK_TOLERANCE_SECONDS) {
+    throw new StageFailure(
+      {
+        observation: observe.clock(ahead),
+        message: `the ticket was created ${Math.round(ahead)} s in the future by this host's clock (Created ${ticket.created}, now ${now.toISOString()})`,
+      },
+      { ...evidence, created: ticket.created, expires: ticket.expires, localTime: now.toISOString() },
+    );
+  }
+  if (expires.getTime() <= now.getTime()) {
+    const behind = secondsBetween(expires, now) - secondsBetween(expires, created);
+    throw new StageFailure(
+      {
+        observation: observe.clock(behind),
+        message: `the ticket had already expired when it arrived (Expires ${ticket.expires}, now ${now.toISOString()})`,
+      },
+      { ...evidence, created: ticket.created, expires: ticket.expires, localTime: now.toISOString() },
+    );
+  }
+}
+
+function lifetimeText(ticket: WebTicket): string {
+  const ms = new Date(ticket.expires).getTime() - new Date(ticket.created).getTime();
+  const minutes = Math.round(ms / 60_000);
+  return minutes >= 120 ? `${Math.round(minutes / 60)} h` : `${minutes} min`;
+}
+
+export interface TicketRequest {
+  port: PinPort;
+  appliesTo: string;
+  sipUri?: string;
+  label: string;
+}
+
+/** One IssueToken with the PIN. Latches the PIN on any answer that is not a ticket. */
+export async function requestTicket(context: StageContext, request: TicketRequest): Promise<{ held: HeldTicket; evidence: Evidence; lifetime: string }> {
+  const { log, pin } = context;
+  const evidence: Evidence = { url: request.port.address, port: request.port.name, encoding: request.port.encoding, appliesTo: request.appliesTo };
+  log.step('Using PIN authentication');
+  log.inferred(describePinCredential(request.port.encoding).replace(/^inferred: /, ''));
+  const clientEntropy = newClientEntropy();
+  const credentialHeader = buildPinCredentialHeader({
+    phoneOrExt: context.options.phoneOrExt,
+    pin: pin.reveal(),
+    encoding: request.port.encoding,
+  });
+  const soap = buildIssueTokenRequest({
+    to: request.port.address,
+    appliesTo: request.appliesTo,
+    clientEntropy,
+    credentialHeader,
+    ...(request.sipUri ? { sipUri: request.sipUri } : {}),
+  });
+  log.step(request.sipUri ? `Requesting new web ticket for ${request.sipUri}` : 'Requesting new web ticket');
+
+  let response;
+  try {
+    response = await send(context, {
+      method: 'POST',
+      url: request.port.address,
+      label: request.label,
+      headers: { 'content-type': SOAP11_CONTENT_TYPE, soapaction: soap.soapAction },
+      body: soap.xml,
+      oversizedAs: CONTENT.rstrIncomplete,
+    });
+  } catch (error) {
+    // The PIN may have reached the server; an unanswered attempt still counts toward lockout.
+    pin.markRejected('no usable answer to the PIN request');
+    throw error;
+  }
+
+  const parsed = parseIssueTokenResponse(response.text);
+  if (parsed.kind === 'ticket' && response.status === 200) {
+    checkTicketClock(context, parsed.ticket, evidence);
+    const held: HeldTicket = {
+      token: { ticket: parsed.ticket, proofKey: ticketProofKey(parsed.ticket, clientEntropy) } satisfies TicketSecrets,
+      assertionId: parsed.ticket.assertionId,
+      created: parsed.ticket.created,
+      expires: parsed.ticket.expires,
+    };
+    const lifetime = lifetimeText(parsed.ticket);
+    log.step(`Received web ticket valid until ${parsed.ticket.expires} (lifetime ${lifetime}; server entropy from ${parsed.ticket.entropySource})`);
+    return { held, evidence: { ...evidence, expires: parsed.ticket.expires, lifetime }, lifetime };
+  }
+
+  log.step('Could not get web ticket');
+  const diagnostics = parseMsDiagnostics(response.headers['x-ms-diagnostics']);
+  if (parsed.kind === 'fault') {
+    pin.markRejected(`SOAP fault ${parsed.fault.code}${parsed.fault.errorId ? ` ErrorId ${parsed.fault.errorId}` : ''}`);
+    throw soapFaultFailure(parsed.fault, response, evidence);
+  }
+  if (response.status !== 200) {
+    pin.markRejected(`HTTP ${response.status}${diagnostics ? ` X-Ms-diagnostics ${diagnostics.errorId}` : ''}`);
+    throw httpFailure(response, evidence, true);
+  }
+  pin.markRejected('the answer held no usable ticket');
+  if (parsed.kind === 'incomplete') {
+    throw contentFailure(CONTENT.rstrIncomplete, `token response without ${parsed.missing.join(', ')}`, { ...evidence, missing: parsed.missing });
+  }
+  throw contentFailure(CONTENT.rstrIncomplete, `token response unreadable: ${parsed.kind === 'invalid' ? parsed.reason : 'no ticket'}`, evidence);
+}

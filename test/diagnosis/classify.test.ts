@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { catalogEntry } from '../../src/diagnosis/catalog.js';
+import { type DiagnosisContext, LOOKUP_TABLE, type LookupRow, classify, diagnose, diagnosisFor, mergeChecks } from '../../src/diagnosis/classify.js';
+import { CONTENT, DNS, observe } from '../../src/diagnosis/observation.js';
+import type { StageName } from '../../src/report/model.js';
+import type { CatalogStage } from '../../src/diagnosis/catalog.js';
+
+interface Case {
+  stage: StageName | CatalogStage;
+  observation: string;
+  context?: DiagnosisContext;
+  top: string;
+  also?: string[];
+}
+
+// At least one case per row of diagnosis.md 0.5 (the last test checks that every row is reached).
+const CASES: Case[] = [
+  { stage: 'discover', observation: observe.local('EACCES'), top: 'dhcp-local-socket-error' },
+  { stage: 'discover', observation: observe.noReply(), context: { sourcePort: 40123 }, top: 'dhcp-unprivileged-port-silence', also: ['dhcp-voice-vlan-not-served', 'dhcp-inform-ignored', 'dhcp-registrar-dhcp-disabled'] },
+  { stage: 'discover', observation: 'no-reply', context: { sourcePort: 68 }, top: 'dhcp-voice-vlan-not-served', also: ['dhcp-inform-ignored', 'dhcp-registrar-dhcp-disabled'] },
+  { stage: 'discover', observation: observe.content(CONTENT.noOption43), top: 'dhcp-no-option-43', also: ['dhcp-multiple-responders', 'dhcp-registrar-dhcp-disabled'] },
+  { stage: 'discover', observation: 'content:no-43', context: { option120Missing: true }, top: 'dhcp-registrar-dhcp-disabled', also: ['dhcp-no-option-43', 'dhcp-multiple-responders'] },
+  { stage: 'discover', observation: observe.content(CONTENT.option43BadValues), top: 'dhcp-option-43-bad-values', also: ['dhcp-option-43-truncated'] },
+  { stage: 'discover', observation: observe.content(CONTENT.option43Truncated), top: 'dhcp-option-43-truncated', also: [] },
+  { stage: 'discover', observation: 'content:no-120', top: 'dhcp-no-option-120' },
+  { stage: 'discover', observation: 'content:120', top: 'dhcp-option-120-malformed' },
+  { stage: 'discover', observation: 'content:multiple-responders', top: 'dhcp-multiple-responders' },
+  { stage: 'discover', observation: 'content:fqdn-inconsistent', top: 'dhcp-fqdn-inconsistent' },
+  { stage: 'time', observation: 'content:no-time-source', top: 'time-no-source-advertised' },
+  { stage: 'time', observation: 'no-reply', top: 'time-ntp-unreachable' },
+  { stage: 'time', observation: 'content:ntp-unsynchronised', top: 'time-source-unsynchronised' },
+  { stage: 'certificate', observation: observe.clock(-420), top: 'time-clock-skew' },
+  { stage: 'rootchain', observation: 'local:EAI_AGAIN', top: 'dns-resolver-failure' },
+  { stage: 'rootchain', observation: observe.dns(DNS.webNxdomain), top: 'dns-web-fqdn-nxdomain', also: ['dhcp-option-43-stale'] },
+  { stage: 'dns', observation: 'dns:registrar-nxdomain', top: 'dns-registrar-fqdn-nxdomain' },
+  { stage: 'dns', observation: 'dns:no-sipinternaltls', top: 'dns-sipinternaltls-missing' },
+  { stage: 'dns', observation: 'dns:srv-outside-domain', top: 'dns-srv-target-outside-domain' },
+  { stage: 'dns', observation: 'dns:srv-target-unresolvable', top: 'dns-srv-target-unresolvable' },
+  { stage: 'dns', observation: 'dns:srv-dhcp-disagree', top: 'dns-srv-dhcp-disagree' },
+  { stage: 'rootchain', observation: observe.tcp('timeout'), top: 'chain-port80-blocked', also: ['chain-lb-no-port80', 'dhcp-option-43-stale'] },
+  { stage: 'rootchain', observation: 'tcp:refused', context: { membersAnswerPort80: true }, top: 'chain-lb-no-port80', also: [] },
+  { stage: 'rootchain', observation: observe.http(301), context: { location: 'https://pool.example.test/CertProv/' }, top: 'chain-redirected-to-https' },
+  { stage: 'rootchain', observation: 'http:404', top: 'chain-http-error', also: ['chain-download-disabled'] },
+  { stage: 'rootchain', observation: 'http:503', top: 'chain-http-error', also: ['chain-download-disabled'] },
+  { stage: 'rootchain', observation: observe.content(CONTENT.chain), top: 'chain-empty-or-unparsable', also: ['chain-download-disabled'] },
+  { stage: 'webticket', observation: 'content:chain-no-anchor', top: 'chain-missing-issuer' },
+  { stage: 'webticket', observation: observe.tcp('refused'), top: 'webticket-port443-unreachable' },
+  { stage: 'webticket', observation: observe.tlsAlert(70), top: 'tls-legacy-protocol-refused' },
+  { stage: 'webticket', observation: observe.tlsClosed(), context: { legacyTlsProfile: true }, top: 'tls-legacy-protocol-refused' },
+  { stage: 'webticket', observation: 'tls:alert:40', top: 'tls-no-common-cipher', also: ['tls-legacy-protocol-refused'] },
+  { stage: 'webticket', observation: observe.tlsVerify('untrusted'), top: 'chain-missing-issuer', also: ['webticket-cert-untrusted'] },
+  { stage: 'webticket', observation: observe.tlsVerify('name'), top: 'webticket-cert-name-mismatch', also: ['dhcp-option-43-stale'] },
+  { stage: 'webticket', observation: observe.tlsVerify('not-yet-valid'), top: 'webticket-cert-expired', also: ['time-clock-skew'] },
+  { stage: 'webticket', observation: 'http:503', top: 'webticket-http-error' },
+  { stage: 'webticket', observation: 'http:500', top: 'webticket-http-error' },
+  { stage: 'webticket', observation: observe.timeout(), top: 'webticket-no-response' },
+  { stage: 'webticket', observation: 'content:no-pin-port', top: 'webticket-pin-auth-disabled' },
+  {
+    stage: 'webticket', observation: observe.soapFault('wsse:FailedAuthentication', 28005), top: 'webticket-auth-rejected',
+    also: ['webticket-pin-wrong', 'webticket-pin-not-set', 'webticket-pin-locked', 'webticket-number-not-on-lineuri', 'webticket-extension-ambiguous', 'webticket-pin-expired', 'webticket-user-not-enabled'],
+  },
+  { stage: 'webticket', observation: observe.xMsDiagnostics(28000), top: 'webticket-user-not-enabled', also: [] },
+  { stage: 'webticket', observation: observe.soapFault('FailedAuthentication', '28020'), top: 'webticket-request-not-understood', also: ['webticket-pin-auth-disabled', 'webticket-auth-rejected'] },
+  { stage: 'webticket', observation: 'http:415', top: 'webticket-request-not-understood' },
+  { stage: 'webticket', observation: 'http:500', context: { errorId: 28001 }, top: 'webticket-server-error' },
+  { stage: 'webticket', observation: observe.soapFault('s:Receiver'), top: 'webticket-server-error' },
+  { stage: 'webticket', observation: 'content:rstr-incomplete', top: 'webticket-rstr-incomplete' },
+  { stage: 'certprov-mex', observation: 'http:404', top: 'resolve-mex-unavailable' },
+  { stage: 'certprov-mex', observation: 'content:no-proof-port', top: 'resolve-proof-endpoint-missing', also: ['cert-auth-disabled'] },
+  { stage: 'resolveuser', observation: observe.soapFault('FailedAuthentication', 28020), top: 'resolve-proof-rejected', also: ['time-clock-skew'] },
+  { stage: 'certificate', observation: 'http:403', top: 'resolve-proof-rejected', also: ['time-clock-skew'] },
+  { stage: 'resolveuser', observation: 'content:no-sip-uri', top: 'resolve-no-user' },
+  { stage: 'resolveuser', observation: 'content:user-mismatch', top: 'resolve-user-mismatch' },
+  { stage: 'certificate', observation: observe.errorInfo('0x80070005'), top: 'cert-errorinfo', also: ['cert-publish-failed', 'cert-csr-policy', 'cert-auth-disabled', 'resolve-proof-rejected'] },
+  { stage: 'certificate', observation: 'http:500', top: 'cert-publish-failed' },
+  { stage: 'certificate', observation: 'content:no-certificate', top: 'cert-response-unparsable' },
+  { stage: 'certificate', observation: 'content:certificate-invalid', top: 'cert-issued-invalid', also: ['time-clock-skew'] },
+  { stage: 'certificate', observation: 'content:certificate-short-validity', top: 'cert-issued-invalid', also: [] },
+  { stage: 'registrar', observation: 'tcp:timeout', top: 'registrar-port-unreachable' },
+  { stage: 'registrar', observation: 'tls:verify:name', top: 'registrar-cert-name-mismatch', also: ['dns-srv-target-outside-domain'] },
+  { stage: 'registrar', observation: 'tls:verify:untrusted', top: 'chain-missing-issuer', also: ['registrar-cert-untrusted'] },
+  { stage: 'registrar', observation: 'sip:401', context: { tlsDskOffered: false }, top: 'registrar-no-tls-dsk' },
+  { stage: 'registrar', observation: 'sip:403', context: { afterTlsDsk: true }, top: 'registrar-tls-dsk-rejected', also: ['cert-publish-failed'] },
+  { stage: 'registrar', observation: 'content:sts-uri-differs', top: 'registrar-sts-uri-differs' },
+  { stage: 'registrar', observation: 'sip:480', top: 'registrar-sip-error' },
+];
+
+describe('lookup table (diagnosis.md 0.5)', () => {
+  it.each(CASES.map((c) => [`${c.stage} ${c.observation}${c.context ? ` ${JSON.stringify(c.context)}` : ''}`, c] as const))(
+    '%s',
+    (_label, c) => {
+      const diagnosis = diagnose(c.stage, c.observation, c.context);
+      expect(diagnosis.id).toBe(c.top);
+      if (c.also) expect(diagnosis.alsoPossible).toEqual(c.also);
+      expect(diagnosis.summary).toBe(catalogEntry(c.top)!.diagnosis);
+    },
+  );
+
+  it('reaches every row of the table with the cases above', () => {
+    const reached = new Set<LookupRow>();
+    for (const c of CASES) {
+      const { row } = classify(c.stage, c.observation, c.context);
+      if (row) reached.add(row);
+    }
+    const unreached = LOOKUP_TABLE.filter((row) => !reached.has(row)).map((row) => `${row.stages.join('/')}: ${row.row}`);
+    expect(unreached).toEqual([]);
+  });
+});
+
+describe('pipeline stages map onto the catalog stages', () => {
+  it('treats webticket-sip like webticket', () => {
+    expect(diagnose('webticket-sip', 'tls:verify:name').id).toBe('webticket-cert-name-mismatch');
+    expect(diagnose('webticket-sip', observe.xMsDiagnostics('28000')).id).toBe('webticket-user-not-enabled');
+  });
+
+  it('applies the /mex row to certprov-mex only, not to the ResolveUser call', () => {
+    expect(diagnose('certprov-mex', 'http:503').id).toBe('resolve-mex-unavailable');
+    expect(diagnose('resolveuser', 'http:503').id).toBe('resolve-unclassified');
+  });
+
+  it('applies the proof rows to certprov-mex and certificate as well', () => {
+    expect(diagnose('certprov-mex', 'content:no-proof-port').id).toBe('resolve-proof-endpoint-missing');
+    expect(diagnose('certificate', observe.soapFault('a:FailedAuthentication', 28020)).id).toBe('resolve-proof-rejected');
+  });
+});
+
+describe('unclassified and severities', () => {
+  it('never forces a near miss: an unknown observation gives <prefix>-unclassified with the raw observation kept by the caller', () => {
+    const chain = diagnose('rootchain', 'http:418');
+    expect(chain.id).toBe('chain-unclassified');
+    expect(chain.severity).toBe('fail');
+    expect(chain.alsoPossible).toEqual([]);
+    expect(chain.check.length).toBeGreaterThan(0);
+    expect(diagnose('discover', 'content:something-new').id).toBe('dhcp-unclassified');
+    expect(diagnose('webticket-sip', 'http:502').id).toBe('webticket-unclassified');
+    expect(diagnose('certprov-mex', 'tls:verify:other').id).toBe('resolve-unclassified');
+    expect(diagnose('certificate', 'content:other').id).toBe('cert-unclassified');
+  });
+
+  it('does not treat a redirect to another http:// place as a redirect to https', () => {
+    expect(diagnose('rootchain', 'http:302', { location: 'http://other.example.test/' }).id).toBe('chain-unclassified');
+    expect(diagnose('rootchain', 'http:302').id).toBe('chain-unclassified');
+  });
+
+  it('reports local:* as unknown (the host could not test), whatever the stage', () => {
+    expect(diagnose('discover', 'local:EADDRINUSE').severity).toBe('unknown');
+    expect(diagnose('rootchain', 'local:EAI_AGAIN').severity).toBe('unknown');
+    const other = diagnose('webticket', 'local:EMFILE');
+    expect(other.id).toBe('webticket-unclassified');
+    expect(other.severity).toBe('unknown');
+  });
+
+  it('grades clock skew: fail from 5 minutes, warn above a minute, info below', () => {
+    expect(diagnose('webticket', observe.clock(301)).severity).toBe('fail');
+    expect(diagnose('webticket', observe.clock(-90)).severity).toBe('warn');
+    expect(diagnose('webticket', observe.clock(20)).severity).toBe('info');
+  });
+
+  it('raises multiple responders with different options to fail, and a short certificate validity is a warn', () => {
+    expect(diagnose('discover', 'content:multiple-responders').severity).toBe('fail');
+    expect(catalogEntry('dhcp-multiple-responders')!.severity).toBe('warn');
+    expect(diagnose('certificate', 'content:certificate-short-validity').severity).toBe('warn');
+    expect(diagnose('discover', 'content:no-120').severity).toBe('warn');
+  });
+
+  it('keeps the unprivileged-port verdict unknown (silence proves nothing)', () => {
+    expect(diagnose('discover', 'no-reply', { sourcePort: 50000 }).severity).toBe('unknown');
+    expect(diagnose('discover', 'no-reply', { sourcePort: 68 }).severity).toBe('fail');
+  });
+});
+
+describe('CHECK list merge', () => {
+  it('puts the top id first and keeps the candidates order', () => {
+    const diagnosis = diagnose('rootchain', 'tcp:refused');
+    const port80 = catalogEntry('chain-port80-blocked')!.check;
+    const lb = catalogEntry('chain-lb-no-port80')!.check;
+    const stale = catalogEntry('dhcp-option-43-stale')!.check;
+    expect(diagnosis.check.slice(0, port80.length)).toEqual([...port80]);
+    expect(diagnosis.check).toEqual([...port80, ...lb, ...stale]);
+  });
+
+  it('removes duplicates (case and spacing aside)', () => {
+    const merged = mergeChecks([
+      { id: 'a', stage: 'rootchain', severity: 'fail', diagnosis: 'a', check: ['Get-CsUser -Identity <user>', 'one'] },
+      { id: 'b', stage: 'rootchain', severity: 'fail', diagnosis: 'b', check: ['get-csuser  -identity <user>', 'two'] },
+    ]);
+    expect(merged).toEqual(['Get-CsUser -Identity <user>', 'one', 'two']);
+  });
+
+  it('merges the umbrella with its ranked children, the never-retry advice first', () => {
+    const diagnosis = diagnose('webticket', observe.soapFault('FailedAuthentication', 28099));
+    expect(diagnosis.check[0]).toMatch(/do not retry/);
+    expect(diagnosis.check).toContain('Unlock-CsClientPin -Identity <user>');
+    expect(new Set(diagnosis.check).size).toBe(diagnosis.check.length);
+    // Get-CsClientPinInfo -Identity <user> appears in the umbrella and in two children: once only.
+    expect(diagnosis.check.filter((item) => item === 'Get-CsClientPinInfo -Identity <user>')).toHaveLength(1);
+  });
+
+  it('builds a diagnosis for an id the stage chose itself', () => {
+    const diagnosis = diagnosisFor('dhcp-no-option-120');
+    expect(diagnosis).toMatchObject({ id: 'dhcp-no-option-120', severity: 'warn', alsoPossible: [] });
+    expect(() => diagnosisFor('dhcp-no-such-id')).toThrow(/no id/);
+  });
+});
+
+describe('observation spelling', () => {
+  it('spells soap faults without the namespace prefix and with an empty ErrorId when absent', () => {
+    expect(observe.soapFault('wsse:FailedAuthentication', 28020)).toBe('soap-fault:FailedAuthentication:28020');
+    expect(observe.soapFault('s:Sender')).toBe('soap-fault:Sender:');
+    expect(diagnose('webticket', observe.soapFault('wsse:FailedAuthentication')).id).toBe('webticket-auth-rejected');
+  });
+});

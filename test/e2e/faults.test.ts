@@ -1,0 +1,73 @@
+// One run per lab fault (the lab's own catalogue, so a new fault gets a test without edits here):
+// the stage that reports it, the diagnosis id, the exit code, and that the run kept its deadlines.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/cli/exit-codes.js';
+import { requireCatalogEntry } from '../../src/diagnosis/catalog.js';
+import { exitCodeForRun } from '../../src/diagnosis/status.js';
+import { LAB_FAULTS } from '../../src/lab/faults.js';
+import { STAGE_NAMES } from '../../src/report/model.js';
+import { runAgainst, startLab, type Lab } from './helpers.js';
+
+const STAGE_LIMIT_MS = 2500;
+const RUN_LIMIT_MS = 30_000;
+/** How far past its limit a stage may report: the pipeline's grace for a stage to word its own failure. */
+const GRACE_MS = 100;
+
+let lab: Lab;
+beforeAll(async () => {
+  lab = await startLab({});
+});
+afterAll(async () => {
+  await lab?.stop();
+});
+
+describe('every lab fault is found at its stage with its diagnosis', () => {
+  for (const fault of LAB_FAULTS) {
+    it(`${fault.example} -> ${fault.stage} ${fault.expectedStatus} ${fault.expectedDiagnosisId ?? ''}`, async () => {
+      await lab.setFaults([fault.example]);
+      try {
+        const { result, pin, options } = await runAgainst(lab, {}, (o) => {
+          o.timeoutMs = RUN_LIMIT_MS;
+          o.stageTimeoutsMs = Object.fromEntries(STAGE_NAMES.map((name) => [name, STAGE_LIMIT_MS]));
+          o.dhcp.timeoutMs = 1500;
+        });
+        const report = result.report;
+        expect(result.internalError).toBeUndefined();
+
+        // The run kept its deadlines: by its own account, no stage ran past the limit it was given.
+        expect(report.latencyMs).toBeLessThanOrEqual(options.timeoutMs);
+        for (const ran of report.stages.filter((s) => s.status !== 'not-run')) {
+          expect(ran.deadlineMs).toBeGreaterThan(0);
+          expect(ran.ms).toBeLessThanOrEqual((ran.deadlineMs ?? 0) + GRACE_MS);
+        }
+
+        const stage = report.stages.find((candidate) => candidate.name === fault.stage);
+        if (fault.expectedStatus === 'pass') {
+          expect(report.result).toBe('Success');
+          expect(exitCodeForRun(report)).toBe(EXIT.ok);
+          return;
+        }
+        expect(stage?.status).toBe(fault.expectedStatus);
+        expect(stage?.diagnosis?.id).toBe(fault.expectedDiagnosisId);
+        if (fault.expectedStatus === 'fail') {
+          expect(report.result).toBe('Failure');
+          // Silence heard from an unprivileged port proves nothing about the network: exit 4, not 1.
+          const unknown = requireCatalogEntry(fault.expectedDiagnosisId ?? '').severity === 'unknown';
+          expect(exitCodeForRun(report)).toBe(unknown ? EXIT.local : EXIT.failed);
+          expect(report.error).toMatch(new RegExp(`^${fault.expectedDiagnosisId}: `));
+          const index = STAGE_NAMES.indexOf(fault.stage);
+          for (const later of report.stages.slice(index + 1)) expect(later.status).toBe('not-run');
+        } else {
+          expect(report.result).toBe('Success');
+          expect(exitCodeForRun(report)).toBe(EXIT.ok);
+        }
+        // A refused PIN is never sent again in the run.
+        if (stage?.name === 'webticket' && fault.expectedStatus === 'fail') expect(pin.uses).toBeLessThanOrEqual(1);
+      } finally {
+        await lab.setFaults([]);
+        lab.unlockPin(lab.sampleUser.sipUri);
+      }
+    });
+  }
+});
