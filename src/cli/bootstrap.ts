@@ -160,7 +160,7 @@ Exit codes:
 
 Examples:
   bootstrap-test --ext 7501 --pin-file ~/.pin                 # DHCP discovery on the default interface (needs UDP 68)
-  BOOTSTRAP_TEST_PIN=14789 bootstrap-test --ext 7501 -v       # the phone's-eye log
+  BOOTSTRAP_TEST_PIN="$(cat ~/.pin)" bootstrap-test --ext 7501 -v   # the phone's-eye log
   bootstrap-test --ext 7501 --pin-stdin --target-uri https://pool.example.com/CertProv/CertProvisioningService.svc --target-fqdn pool.example.com < pin.txt
   bootstrap-test --ext 7501 --pin-file pin.txt --json --trace ./trace
   bootstrap-test lab                                           # an emulated pool on loopback; prints the command to run against it

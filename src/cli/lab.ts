@@ -2,7 +2,9 @@
 // the sample user and the exact client command, logs each request on one line, and stops cleanly on
 // SIGINT/SIGTERM. The lab itself (node-forge, xml-crypto) is loaded inside the action.
 
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { LocalEnvironmentError, UsageError } from './errors.js';
@@ -52,10 +54,12 @@ function parsePositive(flag: string, text: string, max: number): number {
 
 const LAB_HELP = `
 The pool answers on loopback only, on free ports unless you choose them. It prints the command to
-run against it; the demo user is extension 7501 with PIN 14789 unless --users names a directory.
+run against it; the built-in demo user is extension 7501, and its PIN goes into a private file
+(mode 0600, removed when the lab stops) that the printed command reads with --pin-file, so the PIN
+is never printed. With --users, the command reads the PIN from standard input instead.
 
 Users file (JSON): { "users": [ { "sipUri": "sip:a@example.com", "lineUri": "tel:+13125557501;ext=7501",
-  "pin": "14789", "enterpriseVoice": true, "sipEnabled": true } ],
+  "pin": "<digits>", "enterpriseVoice": true, "sipEnabled": true } ],
   "dialPlan": { "rules": [ { "pattern": "^(\\\\d{4})$", "translation": "+1312555$1" } ] },
   "pinPolicy": { "minimumLength": 5, "maximumLogonAttempts": 10, "usePinAuth": true } }
 
@@ -224,15 +228,32 @@ export async function runLabCommand(options: LabCliOptions, io: LabIo): Promise<
   }
   // Listen for the signals before announcing readiness, so that a stop right after the banner is clean.
   const stopped = io.untilStopped();
-  io.stdout.write(banner(instance, options));
-  const signal = await stopped;
-  await instance.stop();
+  const pinFile = instance.sampleUser.pin !== undefined ? await writePrivatePinFile(instance.sampleUser.pin) : undefined;
+  try {
+    io.stdout.write(banner(instance, options, pinFile?.path));
+    const signal = await stopped;
+    await instance.stop();
+    reportStopped(io, instance, signal);
+  } finally {
+    await pinFile?.remove();
+  }
+  return EXIT.ok;
+}
+
+/** The sample PIN travels to the client through a file only its owner can read, never through output. */
+async function writePrivatePinFile(pin: string): Promise<{ path: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bootstrap-test-lab-'));
+  const path = join(dir, 'sample-user.pin');
+  await writeFile(path, `${pin}\n`, { mode: 0o600 });
+  return { path, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function reportStopped(io: LabIo, instance: import('../lab/index.js').Lab, signal: string): void {
   const stats = instance.stats;
   io.stderr.write(
     `bootstrap-test lab: stopped (${signal}) after ${stats.requests.total} HTTP requests, ${stats.dhcp.received} DHCP packets, ` +
       `${stats.ticketsIssued} tickets, ${stats.certificatesIssued} certificates, ${stats.pinFailures} PIN failures\n`,
   );
-  return EXIT.ok;
 }
 
 function translateStartError(error: unknown, lab: typeof import('../lab/index.js'), options: LabCliOptions): Error {
@@ -256,13 +277,13 @@ function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:=+@%-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-function banner(lab: import('../lab/index.js').Lab, options: LabCliOptions): string {
+function banner(lab: import('../lab/index.js').Lab, options: LabCliOptions, pinFile: string | undefined): string {
   const faults = lab.faults();
   const user = lab.sampleUser;
   const args = lab.clientArguments().map(shellQuote).join(' ');
   const command =
-    user.pin !== undefined
-      ? `BOOTSTRAP_TEST_PIN=${user.pin} bootstrap-test ${args}`
+    pinFile !== undefined
+      ? `bootstrap-test ${args} --pin-file ${shellQuote(pinFile)}`
       : `bootstrap-test ${args} --pin-stdin    # then type the user's PIN`;
   const ca = options.caDir !== undefined ? `${lab.caCreated ? 'created in' : 'loaded from'} ${options.caDir}` : 'generated for this run';
   const lines = [
@@ -274,7 +295,7 @@ function banner(lab: import('../lab/index.js').Lab, options: LabCliOptions): str
     `  registrar    ${lab.registrarFqdn} (option 120)`,
     `  lab CA       ${ca}`,
     `  faults       ${faults.length > 0 ? faults.join(', ') : 'none'}`,
-    `  sample user  ${user.sipUri}  ${user.lineUri}  (type ${user.phoneOrExt}${user.pin !== undefined ? `, PIN ${user.pin}` : ''})`,
+    `  sample user  ${user.sipUri}  ${user.lineUri}  (type ${user.phoneOrExt}${pinFile !== undefined ? `, PIN in ${pinFile}` : ''})`,
     `  status       ${lab.urls.status.replace(lab.fqdn, lab.host)}`,
     '',
     'Run a phone bootstrap against it:',

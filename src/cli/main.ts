@@ -51,8 +51,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * `bootstrap-test --help | head` closes the pipe early: that is the reader's choice, not an error
+ * worth a stack trace. Other write errors still surface.
+ */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+  });
+}
+
 /** Runs the CLI and returns the exit code; never throws. */
 export async function main(argv: string[] = process.argv): Promise<number> {
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,10 +76,28 @@ describe('bootstrap-test lab', () => {
     const http = /HTTP {2}\(80\) {3}127\.0\.0\.1:(\d+)/.exec(out)?.[1];
     expect(out).toContain(`--dhcp-server 127.0.0.1:${dhcp}`);
     expect(out).toContain(`--resolve pool01.lab.bootstrap-test.test:80=127.0.0.1:${http} --resolve pool01.lab.bootstrap-test.test=127.0.0.1`);
-    expect(out).toContain('BOOTSTRAP_TEST_PIN=14789 bootstrap-test --ext 7501');
+    expect(out).toMatch(/bootstrap-test --ext 7501 .*--pin-file \S+sample-user\.pin/);
+    expect(out).not.toContain('14789');
     expect(out).toContain('--client-port 0');
     expect(out).toContain('faults       slow:10');
     expect(err).toContain('stopped (test)');
+  });
+
+  it('hands the sample PIN over in a private file that is gone once the lab stops', async () => {
+    const io = capture();
+    let pinFile = '';
+    let whileRunning: { pin: string; mode: number } | undefined;
+    const untilStopped = async (): Promise<string> => {
+      // The banner comes after this call; wait (boundedly) for it, as a person reading the terminal would.
+      for (let tries = 0; tries < 200 && !io.out().includes('--pin-file'); tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      pinFile = /--pin-file (\S+)/.exec(io.out())?.[1] ?? '';
+      whileRunning = { pin: (await readFile(pinFile, 'utf8')).trim(), mode: (await stat(pinFile)).mode & 0o777 };
+      return 'test';
+    };
+    const code = await runLabCommand({ ...defaults, quiet: true }, { stdout: io.stdout, stderr: io.stderr, untilStopped });
+    expect(code).toBe(EXIT.ok);
+    expect(whileRunning).toEqual({ pin: '14789', mode: 0o600 });
+    await expect(access(pinFile)).rejects.toThrow(/ENOENT/);
   });
 
   it('keeps its CA in --ca-dir and loads the same one next time', async () => {
