@@ -100,6 +100,8 @@ export function inspectBytes(bytes: Uint8Array, option?: SingleOption): Inspecti
   for (const [linkType, name] of [
     [LINKTYPE.ethernet, 'an Ethernet frame'],
     [LINKTYPE.raw, 'an IPv4 packet'],
+    [LINKTYPE.linuxSll2, 'a Linux cooked (SLL2) frame'],
+    [LINKTYPE.linuxSll, 'a Linux cooked (SLL) frame'],
   ] as const) {
     const datagram = datagramFromFrame(bytes, linkType);
     if (datagram && hasCookie(datagram.payload)) {

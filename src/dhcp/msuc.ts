@@ -209,13 +209,20 @@ export function decodeMsUcVendorInfo(data: Uint8Array): MsUcVendorInfo {
     }
   }
 
+  // dnsmasq without option 57 silently drops the sub-options that do not fit (dhcp.md a.6): an absent
+  // sub-option next to present ones is the fingerprint of that, so say how to tell.
+  const absentCodes = [1, 2, 3, 4, 5].filter((code) => !joined.has(code));
+  const cutHint =
+    absentCodes.length > 0 && absentCodes.length < 5
+      ? '; if the server has it configured, the server ran out of room and dropped it: retry with --max-message-size 1500 (option 57) or shorten the values'
+      : '';
   for (const code of [2, 3, 4, 5]) {
     const entry = joined.get(code);
     if (!entry || entry.data.length === 0) {
       problem(
         'error',
         'msuc-missing-suboption',
-        `option 43 has no sub-option ${code} (${subOptionName(code)})${entry ? ': it is empty' : ''}; no certificate-provisioning URL (a phone falls back to DNS)`,
+        `option 43 has no sub-option ${code} (${subOptionName(code)})${entry ? ': it is empty' : ''}; no certificate-provisioning URL (a phone falls back to DNS)${entry ? '' : cutHint}`,
         entry?.offset,
         code,
       );

@@ -10,8 +10,12 @@ export class CaptureFormatError extends Error {
 }
 
 export const LINKTYPE = {
+  /** BSD loopback (macOS lo0): a 4-byte address family in the capturing host's byte order. */
+  null: 0,
   ethernet: 1,
   raw: 101,
+  /** OpenBSD loopback: like null, but the family is always big-endian. */
+  loop: 108,
   linuxSll: 113,
   ipv4: 228,
   linuxSll2: 276,
@@ -107,7 +111,9 @@ function readPcap(bytes: Uint8Array): CaptureReadResult {
     throw new CaptureFormatError(`not a pcap or pcapng file (starts with ${hex4(bytes)})`);
   }
   if (bytes.length < 24) throw new CaptureFormatError(`pcap file header cut short: ${bytes.length} of 24 bytes`);
-  const linkType = readU32(bytes, 20, little) & 0x0fffffff;
+  // The upper bits of this field say whether frames end with an FCS and how long it is (libpcap's
+  // LT_FCS_* bits); the link type is the rest.
+  const linkType = readU32(bytes, 20, little) & 0x03ffffff;
   const result: CaptureReadResult = { format: 'pcap', linkTypes: [linkType], frames: 0, datagrams: [], skipped: emptySkips(), notes: [] };
   let offset = 24;
   while (offset < bytes.length) {
@@ -178,12 +184,18 @@ function readPcapng(bytes: Uint8Array): CaptureReadResult {
       if (!iface || 20 + capturedLength > body.length) {
         result.skipped.malformed += 1;
       } else {
-        const units = (high << 32n) | low;
-        const time = {
-          seconds: Number(units / iface.unitsPerSecond),
-          nanoseconds: Number(((units % iface.unitsPerSecond) * 1_000_000_000n) / iface.unitsPerSecond),
-        };
-        extractDatagram(body.subarray(20, 20 + capturedLength), iface.linkType, result.frames, time, result);
+        extractDatagram(body.subarray(20, 20 + capturedLength), iface.linkType, result.frames, timeOf((high << 32n) | low, iface), result);
+      }
+    } else if (type === 2 && body.length >= 20) {
+      // Obsolete Packet Block (older Wireshark files): a 16-bit interface id, a drop count, then as EPB.
+      const iface = interfaces[readU16(body, 0, little)];
+      const capturedLength = readU32(body, 12, little);
+      result.frames += 1;
+      if (!iface || 20 + capturedLength > body.length) {
+        result.skipped.malformed += 1;
+      } else {
+        const units = (BigInt(readU32(body, 4, little)) << 32n) | BigInt(readU32(body, 8, little));
+        extractDatagram(body.subarray(20, 20 + capturedLength), iface.linkType, result.frames, timeOf(units, iface), result);
       }
     } else if (type === 3 && body.length >= 4) {
       // Simple packet block: interface 0, no timestamp; its data fills the block (up to snap length).
@@ -192,10 +204,21 @@ function readPcapng(bytes: Uint8Array): CaptureReadResult {
       result.frames += 1;
       if (!iface) result.skipped.malformed += 1;
       else extractDatagram(body.subarray(4, 4 + Math.min(originalLength, body.length - 4)), iface.linkType, result.frames, { seconds: 0, nanoseconds: 0 }, result);
+    } else if (type === 0x00000bad || type === 0x40000bad || type === 9) {
+      // Wireshark numbers custom blocks and systemd journal entries as frames; count them so that
+      // our frame numbers are the ones an administrator sees there.
+      result.frames += 1;
     }
     offset += length;
   }
   return result;
+}
+
+function timeOf(units: bigint, iface: PcapngInterface): { seconds: number; nanoseconds: number } {
+  return {
+    seconds: Number(units / iface.unitsPerSecond),
+    nanoseconds: Number(((units % iface.unitsPerSecond) * 1_000_000_000n) / iface.unitsPerSecond),
+  };
 }
 
 function readInterface(body: Uint8Array, little: boolean): PcapngInterface {
@@ -226,20 +249,11 @@ function ipv4Offset(frame: Uint8Array, linkType: number, skipped: CaptureSkips):
   let etherType: number;
   let offset: number;
   switch (linkType) {
-    case LINKTYPE.ethernet: {
+    case LINKTYPE.ethernet:
       if (frame.length < 14) return malformed(skipped);
       etherType = readU16(frame, 12, false);
       offset = 14;
-      // 802.1Q, 802.1ad and the old QinQ tag: 4 bytes each, possibly stacked.
-      let tags = 0;
-      while ((etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100) && tags < 8) {
-        if (frame.length < offset + 4) return malformed(skipped);
-        etherType = readU16(frame, offset + 2, false);
-        offset += 4;
-        tags += 1;
-      }
       break;
-    }
     case LINKTYPE.linuxSll:
       if (frame.length < 16) return malformed(skipped);
       etherType = readU16(frame, 14, false);
@@ -250,6 +264,15 @@ function ipv4Offset(frame: Uint8Array, linkType: number, skipped: CaptureSkips):
       etherType = readU16(frame, 0, false);
       offset = 20;
       break;
+    case LINKTYPE.null:
+    case LINKTYPE.loop: {
+      if (frame.length < 4) return malformed(skipped);
+      // AF_INET is 2 everywhere; the other byte order of the same field reads as 0x02000000.
+      const family = readU32(frame, 0, false);
+      etherType = family === 2 || (linkType === LINKTYPE.null && family === 0x02000000) ? 0x0800 : 0;
+      offset = 4;
+      break;
+    }
     case LINKTYPE.raw:
     case LINKTYPE.ipv4:
     case 12:
@@ -260,6 +283,15 @@ function ipv4Offset(frame: Uint8Array, linkType: number, skipped: CaptureSkips):
     default:
       skipped.unsupportedLink += 1;
       return undefined;
+  }
+  // 802.1Q, 802.1ad and the old QinQ tag: 4 bytes each, possibly stacked. A cooked (SLL) capture
+  // keeps the tag in the frame when the kernel did not strip it.
+  let tags = 0;
+  while ((etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100) && tags < 8) {
+    if (frame.length < offset + 4) return malformed(skipped);
+    etherType = readU16(frame, offset + 2, false);
+    offset += 4;
+    tags += 1;
   }
   if (etherType !== 0x0800) {
     skipped.notIpv4 += 1;

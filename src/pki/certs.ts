@@ -1,9 +1,12 @@
 // Certificates as they arrive from the pool: PKCS#7 certs-only (DER, base64 or PEM), a list of
 // base64/PEM X.509 certificates, or a single DER certificate. Certificates are kept as the exact
 // DER bytes received (sliced out of the PKCS#7, not re-encoded) and described with node:crypto.
+// Each certificate is parsed once, here; the parsed form travels with the bytes so that later
+// steps (the stage table, trust anchors, path building) never parse it again.
 
 import { X509Certificate } from 'node:crypto';
 import type { CertificateInfo } from '../report/model.js';
+import { der } from './der.js';
 
 export class CertificateParseError extends Error {
   constructor(message: string) {
@@ -20,6 +23,18 @@ export interface CertificateBundle {
   encoding: BundleEncoding;
   /** DER of each certificate, in the order received. */
   certificates: Buffer[];
+  /** The same certificates, parsed (same order). */
+  parsed: X509Certificate[];
+}
+
+/** A certificate's exact DER bytes together with their parsed form. */
+interface CheckedCertificate {
+  der: Buffer;
+  x509: X509Certificate;
+}
+
+function bundleOf(format: BundleFormat, encoding: BundleEncoding, checked: CheckedCertificate[]): CertificateBundle {
+  return { format, encoding, certificates: checked.map((c) => c.der), parsed: checked.map((c) => c.x509) };
 }
 
 // ---- a minimal DER reader (exact byte ranges) --------------------------------------------------
@@ -109,18 +124,6 @@ export function certificatesFromPkcs7(der: Uint8Array): Buffer[] {
 
 // ---- building (for the lab's chain answer) -----------------------------------------------------
 
-function derLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function der(tag: number, ...content: Uint8Array[]): Buffer {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), derLength(body.length), body]);
-}
-
 /** A degenerate (certs-only) PKCS#7 SignedData holding these certificates. */
 export function buildPkcs7CertsOnly(certificates: Uint8Array[]): Buffer {
   const dataOid = der(0x06, Buffer.from([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]));
@@ -139,13 +142,12 @@ export function buildPkcs7CertsOnly(certificates: Uint8Array[]): Buffer {
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
-function checkCertificate(certificate: Buffer, where: string): Buffer {
+function checkCertificate(der: Buffer, where: string): CheckedCertificate {
   try {
-    new X509Certificate(certificate);
+    return { der, x509: new X509Certificate(der) };
   } catch (error) {
     throw new CertificateParseError(`${where} is not an X.509 certificate: ${(error as Error).message}`);
   }
-  return certificate;
 }
 
 /** Consecutive complete DER SEQUENCEs filling `bytes` exactly, or undefined. */
@@ -164,18 +166,22 @@ function derSequences(bytes: Buffer): Buffer[] | undefined {
   return items.length > 0 ? items : undefined;
 }
 
-function fromDer(bytes: Buffer, encoding: BundleEncoding): CertificateBundle {
+function fromDer(bytes: Buffer): { format: BundleFormat; checked: CheckedCertificate[] } {
   if (isPkcs7(bytes)) {
-    const certificates = certificatesFromPkcs7(bytes).map((c, i) => checkCertificate(c, `PKCS#7 certificate ${i + 1}`));
-    if (certificates.length === 0) throw new CertificateParseError('PKCS#7 holds no certificates');
-    return { format: 'pkcs7', encoding, certificates };
+    const checked = certificatesFromPkcs7(bytes).map((c, i) => checkCertificate(c, `PKCS#7 certificate ${i + 1}`));
+    if (checked.length === 0) throw new CertificateParseError('PKCS#7 holds no certificates');
+    return { format: 'pkcs7', checked };
   }
   const items = derSequences(bytes) ?? [bytes];
   return {
     format: 'certificate-list',
-    encoding,
-    certificates: items.map((c, i) => checkCertificate(Buffer.from(c), items.length === 1 ? 'DER data' : `DER item ${i + 1}`)),
+    checked: items.map((c, i) => checkCertificate(Buffer.from(c), items.length === 1 ? 'DER data' : `DER item ${i + 1}`)),
   };
+}
+
+function bundleFromDer(bytes: Buffer, encoding: BundleEncoding): CertificateBundle {
+  const { format, checked } = fromDer(bytes);
+  return bundleOf(format, encoding, checked);
 }
 
 const BASE64_ONLY = /^[A-Za-z0-9+/=\s]+$/;
@@ -187,26 +193,26 @@ const BASE64_ONLY = /^[A-Za-z0-9+/=\s]+$/;
 export function parseCertificates(input: Uint8Array | string): CertificateBundle {
   if (typeof input !== 'string') {
     const bytes = Buffer.from(input);
-    if (bytes.length > 0 && bytes[0] === 0x30) return fromDer(bytes, 'der');
+    if (bytes.length > 0 && bytes[0] === 0x30) return bundleFromDer(bytes, 'der');
     return parseCertificates(bytes.toString('latin1'));
   }
   const text = input.trim();
   if (text === '') throw new CertificateParseError('no certificate data');
   const pemBlocks = [...text.matchAll(PEM_BLOCK)];
   if (pemBlocks.length > 0) {
-    const certificates: Buffer[] = [];
+    const certificates: CheckedCertificate[] = [];
     let format: BundleFormat = 'certificate-list';
     for (const [, label, body] of pemBlocks) {
       const bytes = Buffer.from((body ?? '').replace(/\s+/g, ''), 'base64');
       if (label === 'PKCS7' || label === 'CMS') {
         format = 'pkcs7';
-        certificates.push(...fromDer(bytes, 'pem').certificates);
+        certificates.push(...fromDer(bytes).checked);
       } else if (label === 'CERTIFICATE' || label === 'X509 CERTIFICATE' || label === 'TRUSTED CERTIFICATE') {
         certificates.push(checkCertificate(bytes, `PEM certificate ${certificates.length + 1}`));
       }
     }
     if (certificates.length === 0) throw new CertificateParseError('PEM data holds no certificate or PKCS7 block');
-    return { format, encoding: 'pem', certificates };
+    return bundleOf(format, 'pem', certificates);
   }
   const pieces = text.split(/[\s,;]+/).filter((p) => p !== '');
   if (!pieces.every((p) => BASE64_ONLY.test(p))) throw new CertificateParseError('data is neither DER, PEM nor base64');
@@ -214,10 +220,9 @@ export function parseCertificates(input: Uint8Array | string): CertificateBundle
   const decoded = pieces.map((p) => Buffer.from(p, 'base64'));
   if (pieces.length > 1 && decoded.every((d) => derSequences(d)?.length === 1)) {
     if (decoded.some(isPkcs7)) throw new CertificateParseError('a PKCS#7 sits inside a list of certificates');
-    const certificates = decoded.map((d, i) => checkCertificate(d, `base64 item ${i + 1}`));
-    return { format: 'certificate-list', encoding: 'base64', certificates };
+    return bundleOf('certificate-list', 'base64', decoded.map((d, i) => checkCertificate(d, `base64 item ${i + 1}`)));
   }
-  return fromDer(Buffer.from(pieces.join(''), 'base64'), 'base64');
+  return bundleFromDer(Buffer.from(pieces.join(''), 'base64'), 'base64');
 }
 
 // ---- describing --------------------------------------------------------------------------------

@@ -29,16 +29,19 @@ export interface IssuedCertificateVerdict {
   chain: CertificateInfo[];
 }
 
+/** DER, or a certificate the caller already parsed (each is parsed only once per run). */
+export type CertificateInput = Uint8Array | X509Certificate;
+
 export interface VerifyIssuedOptions {
-  certificateDer: Uint8Array;
+  certificate: CertificateInput;
   /** The public key the CSR carried. */
   expectedPublicKey: KeyObject;
   /** `sip:user@domain` or `user@domain`. */
   user: string;
   /** Trust anchors (the downloaded root chain's roots, plus --ca-file). */
-  roots: Uint8Array[];
+  roots: CertificateInput[];
   /** Other certificates that may complete the path (the rest of the downloaded chain, a returned PKCS#7). */
-  intermediates?: Uint8Array[];
+  intermediates?: CertificateInput[];
   now: Date | number;
   /** Less validity left than this is a warning (default one hour: pidgin-sipe refuses such a certificate). */
   minRemainingMs?: number;
@@ -46,11 +49,21 @@ export interface VerifyIssuedOptions {
 
 const MAX_CHAIN_DEPTH = 8;
 
-function parseAll(ders: Uint8Array[]): X509Certificate[] {
+/** Parsed certificates; bytes identical to one of `known` (a returned chain repeating the roots) reuse it. */
+function parseAll(inputs: CertificateInput[], known: X509Certificate[] = []): X509Certificate[] {
   const out: X509Certificate[] = [];
-  for (const der of ders) {
+  for (const input of inputs) {
+    if (input instanceof X509Certificate) {
+      out.push(input);
+      continue;
+    }
+    const same = known.find((certificate) => certificate.raw.equals(input));
+    if (same) {
+      out.push(same);
+      continue;
+    }
     try {
-      out.push(new X509Certificate(der));
+      out.push(new X509Certificate(input));
     } catch {
       // A bad extra certificate cannot help build a path; the leaf is what gets judged.
     }
@@ -92,15 +105,14 @@ export function verifyIssuedCertificate(o: VerifyIssuedOptions): IssuedCertifica
   const warnings: IssuedCertificateProblem[] = [];
   let certificate: X509Certificate;
   try {
-    certificate = new X509Certificate(o.certificateDer);
+    certificate = o.certificate instanceof X509Certificate ? o.certificate : new X509Certificate(o.certificate);
   } catch (error) {
     return { ok: false, failures: [{ code: 'unparsable', message: `not an X.509 certificate: ${(error as Error).message}` }], warnings, chain: [] };
   }
   const info = certificateInfo(certificate);
 
-  const expected = o.expectedPublicKey.export({ type: 'spki', format: 'der' });
-  const actual = certificate.publicKey.export({ type: 'spki', format: 'der' });
-  if (!expected.equals(actual)) {
+  // Compares the key material itself, so an equivalent re-encoding by the CA still matches.
+  if (!certificate.publicKey.equals(o.expectedPublicKey)) {
     failures.push({ code: 'public-key-mismatch', message: 'the certificate does not carry the public key of the request' });
   }
 
@@ -110,7 +122,7 @@ export function verifyIssuedCertificate(o: VerifyIssuedOptions): IssuedCertifica
   }
 
   const roots = parseAll(o.roots);
-  const path = findPath(certificate, parseAll(o.intermediates ?? []), roots);
+  const path = findPath(certificate, parseAll(o.intermediates ?? [], roots), roots);
   if (!path) {
     failures.push({
       code: 'untrusted-chain',

@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { OCS_DIAGNOSTICS_FAULT, SOAP11_ENVELOPE, SOAP12_ENVELOPE, WSA, WSA_ANONYMOUS, WSSE, WSU } from './namespaces.js';
-import { child, descendant, escapeText, parseXml, textOf, XmlError, type XmlElement, type XmlLimits } from './xml.js';
+import { attr, child, descendant, escapeText, parseXml, textOf, XmlError, type XmlElement, type XmlLimits } from './xml.js';
 
 // ---- writing -----------------------------------------------------------------------------------
 
@@ -132,7 +132,10 @@ function readFault(fault: XmlElement, envelopeVersion: SoapVersion): SoapFault {
       if (value) subcodes.push(value);
     }
     const reasonElement = child(fault, 'Reason');
-    reason = textOf(child(reasonElement, 'Text')) ?? textOf(reasonElement) ?? '';
+    // One Text per language; the diagnosis catalog knows the English wording, so prefer it.
+    const texts = reasonElement?.children.filter((c) => c.name === 'Text') ?? [];
+    const english = texts.find((t) => /^en\b/i.test(attr(t, 'lang') ?? ''));
+    reason = textOf(english ?? texts[0]) ?? textOf(reasonElement) ?? '';
   } else {
     code = textOf(child(fault, 'faultcode')) ?? '';
     reason = textOf(child(fault, 'faultstring')) ?? '';
@@ -180,7 +183,8 @@ export function parseMsDiagnostics(header: string | string[] | undefined): MsDia
     return undefined;
   }
   const raw = header;
-  const parts = splitOutsideQuotes(raw, ';');
+  // Two X-Ms-diagnostics headers reach us joined as "a, b" (HTTP field combination): keep the first.
+  const parts = splitOutsideQuotes(splitOutsideQuotes(raw, ',').find((entry) => /^\s*\d+\s*(;|$)/.test(entry)) ?? raw, ';');
   const first = parts.shift()?.trim() ?? '';
   const idMatch = /^(\d+)\b/.exec(first);
   if (!idMatch?.[1]) return undefined;

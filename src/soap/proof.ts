@@ -1,7 +1,10 @@
 // "Webticket Proof authentication" (protocol.md section 5): the proof key, the WS-Security header a
 // client sends with ResolveUser and GetAndPublishCert, and the check a server makes on it.
-// Exclusive canonicalisation comes from xml-crypto over an @xmldom/xmldom DOM on both sides;
-// this module is imported lazily by the CLI because of them.
+// The client writes the two signed elements (Timestamp, SignedInfo) already in exclusive canonical
+// form, so the bytes it hashes are the bytes it sends and no DOM is needed to sign; a test holds
+// them equal to xml-crypto's canonicalisation inside a full envelope. The server side canonicalises
+// what it receives with xml-crypto over an @xmldom/xmldom DOM; this module is imported lazily by the
+// CLI because of them.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { DOMParser, type Document as XmlDomDocument, type Element as XmlDomElement } from '@xmldom/xmldom';
@@ -56,16 +59,25 @@ export interface ProofTicket {
   expires: string;
 }
 
-/** The wsu:Timestamp carrying the ticket's lifetime, referenced as #timestamp. */
+/** Character data as exclusive canonicalisation writes it (a carriage return survives as a reference). */
+function canonicalText(value: string): string {
+  return escapeText(value).replace(/\r/g, '&#xD;');
+}
+
+/**
+ * The wsu:Timestamp carrying the ticket's lifetime, referenced as #timestamp, in exclusive canonical
+ * form: its own namespace declaration before its attribute, no empty-element tags.
+ */
 export function buildTimestamp(created: string, expires: string): string {
   return (
     `<wsu:Timestamp xmlns:wsu="${WSU}" wsu:Id="timestamp">` +
-    `<wsu:Created>${escapeText(created)}</wsu:Created>` +
-    `<wsu:Expires>${escapeText(expires)}</wsu:Expires>` +
+    `<wsu:Created>${canonicalText(created)}</wsu:Created>` +
+    `<wsu:Expires>${canonicalText(expires)}</wsu:Expires>` +
     '</wsu:Timestamp>'
   );
 }
 
+/** SignedInfo in exclusive canonical form (fixed algorithm URIs, a base64 digest: nothing to escape). */
 function signedInfoFor(digestBase64: string): string {
   return (
     `<SignedInfo xmlns="${DS}">` +
@@ -89,9 +101,9 @@ export function buildProofSecurity(ticket: ProofTicket, proofKey?: Uint8Array): 
   const timestamp = buildTimestamp(ticket.created, ticket.expires);
   let signature = '';
   if (proofKey) {
-    const digest = createHash('sha1').update(exclusiveC14nOf(timestamp), 'utf8').digest('base64');
-    // SignedInfo is emitted in its canonical form, so the bytes signed are the bytes sent.
-    const signedInfo = exclusiveC14nOf(signedInfoFor(digest));
+    // Both are written in canonical form: the bytes digested and signed are the bytes sent.
+    const digest = createHash('sha1').update(timestamp, 'utf8').digest('base64');
+    const signedInfo = signedInfoFor(digest);
     const value = createHmac('sha1', proofKey).update(signedInfo, 'utf8').digest('base64');
     signature =
       `<Signature xmlns="${DS}">` +

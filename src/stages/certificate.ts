@@ -2,6 +2,7 @@
 // run, so its cost overlapped the network stages; the CSR names the user; the returned certificate
 // is checked the way a registrar will (key, subject, chain to the downloaded root, validity).
 
+import { X509Certificate } from 'node:crypto';
 import { CONTENT, observe } from '../diagnosis/observation.js';
 import { certificateInfo } from '../pki/certs.js';
 import { createCsr } from '../pki/csr.js';
@@ -71,20 +72,21 @@ export async function certificate(context: StageContext): Promise<StageOutcome> 
   }
   log.step('GetAndPublishCert() webservice call successful');
 
-  let info;
+  let issued: X509Certificate;
   try {
-    info = certificateInfo(parsed.certificateDer);
+    issued = new X509Certificate(parsed.certificateDer);
   } catch (error) {
     throw contentFailure(CONTENT.noCertificate, `the returned certificate is not X.509 DER: ${(error as Error).message}`, evidence);
   }
+  const info = certificateInfo(issued);
   state.discovered.issuedCertificate = info;
   log.detail(`Issued certificate: subject ${info.subject}; issuer ${info.issuer}; serial ${info.serialNumber}; valid ${info.notBefore} .. ${info.notAfter}`);
 
   const verdict = verifyIssuedCertificate({
-    certificateDer: parsed.certificateDer,
+    certificate: issued,
     expectedPublicKey: keyPair.publicKey,
     user: entity,
-    roots: state.rootChain.certificates.map((certificate) => certificate.raw),
+    roots: state.rootChain.certificates,
     ...(parsed.chain ? { intermediates: parsed.chain } : {}),
     now: context.clock.now(),
   });

@@ -2,7 +2,6 @@
 // before anything is trusted. What arrives becomes the only trust anchors for HTTPS, so the stage
 // shows exactly what is now trusted: subject, issuer, SHA-256 fingerprint, validity.
 
-import { X509Certificate } from 'node:crypto';
 import { CONTENT } from '../diagnosis/observation.js';
 import { certificateInfo, toPem } from '../pki/certs.js';
 import {
@@ -59,12 +58,8 @@ export async function rootchain(context: StageContext): Promise<StageOutcome> {
   if (parsed.kind === 'empty') throw contentFailure(CONTENT.chain, `GetRootCertChain answered ${response.status} without certificates: ${parsed.detail}`, evidence);
   if (parsed.certificates.length === 0) throw contentFailure(CONTENT.chain, 'GetRootCertChain answered with zero certificates', evidence);
 
-  let certificates: X509Certificate[];
-  try {
-    certificates = parsed.certificates.map((der) => new X509Certificate(der));
-  } catch (error) {
-    throw contentFailure(CONTENT.chain, `a certificate in the chain does not parse: ${(error as Error).message}`, evidence);
-  }
+  // Every certificate was parsed (and refused if it did not parse) when the answer was read.
+  const certificates = parsed.parsed;
   log.step('GetRootCertChain() webservice call successful');
   log.detail(`Chain as ${parsed.format} (${parsed.encoding}, found in ${parsed.foundIn}), ${certificates.length} certificate(s); trusted from now on:`);
   const infos = certificates.map((certificate) => certificateInfo(certificate));

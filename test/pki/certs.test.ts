@@ -26,6 +26,7 @@ describe('parseCertificates', () => {
     expect(bundle.format).toBe('pkcs7');
     expect(bundle.encoding).toBe('der');
     expect(bundle.certificates.map((c) => c.toString('hex'))).toEqual([root.der.toString('hex'), intermediate.der.toString('hex')]);
+    expect(bundle.parsed.map((c) => c.subject)).toEqual(['CN=Lab Root CA', 'CN=Lab Issuing CA']);
   });
 
   it('reads base64 PKCS#7, wrapped over lines or not', () => {
@@ -42,6 +43,7 @@ describe('parseCertificates', () => {
     expect(list.format).toBe('certificate-list');
     expect(list.encoding).toBe('pem');
     expect(list.certificates).toHaveLength(2);
+    expect(list.parsed.map((c) => c.raw.toString('hex'))).toEqual(list.certificates.map((c) => c.toString('hex')));
   });
 
   it('reads several base64 certificates separated by whitespace as a list', () => {

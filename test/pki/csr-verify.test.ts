@@ -56,7 +56,7 @@ describe('verifyIssuedCertificate', () => {
 
   it('accepts a certificate with the CSR key, the user as subject, chained through an intermediate', () => {
     const verdict = verifyIssuedCertificate({
-      certificateDer: leaf(),
+      certificate: leaf(),
       expectedPublicKey: keyPair.publicKey,
       user: 'sip:jeff@mslync.net',
       roots: [root.der],
@@ -72,7 +72,7 @@ describe('verifyIssuedCertificate', () => {
   it('names every problem: other key, other user, unknown issuer', () => {
     const stranger = makeCa('Someone Else CA');
     const verdict = verifyIssuedCertificate({
-      certificateDer: issue({ commonName: 'eve@mslync.net', publicKey: rsaKeys().publicKey, issuer: stranger }).der,
+      certificate: issue({ commonName: 'eve@mslync.net', publicKey: rsaKeys().publicKey, issuer: stranger }).der,
       expectedPublicKey: keyPair.publicKey,
       user: 'jeff@mslync.net',
       roots: [root.der],
@@ -85,7 +85,7 @@ describe('verifyIssuedCertificate', () => {
   it('rejects a certificate claiming the right issuer but signed by another key', () => {
     const forged = leaf({ signingKey: rsaKeys().privateKey });
     const verdict = verifyIssuedCertificate({
-      certificateDer: forged,
+      certificate: forged,
       expectedPublicKey: keyPair.publicKey,
       user: 'jeff@mslync.net',
       roots: [root.der],
@@ -99,23 +99,23 @@ describe('verifyIssuedCertificate', () => {
   it('judges validity against the supplied clock and warns under one hour left', () => {
     const base = { expectedPublicKey: keyPair.publicKey, user: 'jeff@mslync.net', roots: [intermediate.der] };
     const future = leaf({ notBefore: new Date(now + 86_400_000), notAfter: new Date(now + 2 * 86_400_000) });
-    expect(verifyIssuedCertificate({ ...base, certificateDer: future, now }).failures.map((f) => f.code)).toEqual(['not-yet-valid']);
+    expect(verifyIssuedCertificate({ ...base, certificate: future, now }).failures.map((f) => f.code)).toEqual(['not-yet-valid']);
     const expired = leaf({ notBefore: new Date(now - 2 * 86_400_000), notAfter: new Date(now - 86_400_000) });
-    expect(verifyIssuedCertificate({ ...base, certificateDer: expired, now }).failures.map((f) => f.code)).toEqual(['expired']);
+    expect(verifyIssuedCertificate({ ...base, certificate: expired, now }).failures.map((f) => f.code)).toEqual(['expired']);
     const short = leaf({ notAfter: new Date(now + 30 * 60_000) });
-    const verdict = verifyIssuedCertificate({ ...base, certificateDer: short, now });
+    const verdict = verifyIssuedCertificate({ ...base, certificate: short, now });
     expect(verdict.ok).toBe(true);
     expect(verdict.warnings.map((w) => w.code)).toEqual(['short-validity']);
   });
 
   it('accepts the user in a sip: SAN URI when the CN is something else', () => {
     const der = leaf({ commonName: 'Jeff Smith', sanUri: 'sip:jeff@mslync.net' });
-    const verdict = verifyIssuedCertificate({ certificateDer: der, expectedPublicKey: keyPair.publicKey, user: 'JEFF@mslync.net', roots: [intermediate.der], now });
+    const verdict = verifyIssuedCertificate({ certificate: der, expectedPublicKey: keyPair.publicKey, user: 'JEFF@mslync.net', roots: [intermediate.der], now });
     expect(verdict.failures).toEqual([]);
   });
 
   it('reports an unparsable certificate instead of throwing', () => {
-    const verdict = verifyIssuedCertificate({ certificateDer: Buffer.from('nope'), expectedPublicKey: keyPair.publicKey, user: 'a@b', roots: [], now });
+    const verdict = verifyIssuedCertificate({ certificate: Buffer.from('nope'), expectedPublicKey: keyPair.publicKey, user: 'a@b', roots: [], now });
     expect(verdict.failures[0]?.code).toBe('unparsable');
   });
 });

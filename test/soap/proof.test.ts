@@ -1,7 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { DOMParser, type Element as XmlDomElement } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { addressingHeaders, buildEnvelope } from '../../src/soap/envelope.js';
-import { buildProofSecurity, computeProofKey, exclusiveC14nOf, pSha1, verifyProofSecurity, type ProofTicket } from '../../src/soap/proof.js';
+import { buildProofSecurity, computeProofKey, exclusiveC14n, exclusiveC14nOf, pSha1, verifyProofSecurity, type ProofTicket } from '../../src/soap/proof.js';
 
 // Published WS-Trust CK/PSHA1 reference values (Microsoft.IdentityModel's WsTrust tests, class PSHA1):
 // issuer (server) entropy, requestor (client) entropy, expected key.
@@ -75,6 +76,26 @@ describe('proof header', () => {
     expect(exclusiveC14nOf(signedInfo)).toBe(signedInfo);
     const value = /<SignatureValue>([^<]+)</.exec(security)![1];
     expect(value).toBe(createHmac('sha1', KEY).update(signedInfo).digest('base64'));
+  });
+
+  // The client writes Timestamp and SignedInfo in canonical form instead of canonicalising them:
+  // whatever goes into a ticket's times, the bytes it hashes must be what a verifier computes.
+  it.each([
+    ['ordinary ticket times', TICKET],
+    ['times holding markup characters, a carriage return and non-ASCII text', { ...TICKET, created: 'a & b < c > d "e" \'f\'\r\ng\th', expires: 'zeit\u00e4 \u2603 &amp; ]]>' }],
+  ])('emits Timestamp and SignedInfo exactly as exclusive c14n of them inside the sent envelope (%s)', (_label, ticket) => {
+    const security = buildProofSecurity(ticket, KEY);
+    const document = new DOMParser().parseFromString(request(security), 'text/xml');
+    const element = (name: string): XmlDomElement => document.getElementsByTagNameNS('*', name)[0] as unknown as XmlDomElement;
+    const timestamp = /<wsu:Timestamp[\s\S]*<\/wsu:Timestamp>/.exec(security)![0];
+    const signedInfo = /<SignedInfo[\s\S]*<\/SignedInfo>/.exec(security)![0];
+    expect(timestamp).toBe(exclusiveC14n(element('Timestamp')));
+    expect(signedInfo).toBe(exclusiveC14n(element('SignedInfo')));
+    // The values travel intact: a verifier reads back exactly the ticket's times.
+    expect(element('Created').textContent).toBe(ticket.created);
+    expect(element('Expires').textContent).toBe(ticket.expires);
+    const digest = /<DigestValue>([^<]+)</.exec(security)![1];
+    expect(digest).toBe(createHash('sha1').update(exclusiveC14n(element('Timestamp'))).digest('base64'));
   });
 
   it('accepts a header reordered and wrapped in a SOAP 1.2 envelope with other prefixes', () => {

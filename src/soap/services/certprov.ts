@@ -2,7 +2,7 @@
 // web ticket, the reading of the answer (certificate, optional PKCS#7 chain, or ErrorInfo), and the
 // server side of both for the lab pool.
 
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault } from '../envelope.js';
 import {
   ACTION_GET_AND_PUBLISH_CERT,
@@ -17,7 +17,7 @@ import {
   WSTEP,
 } from '../namespaces.js';
 import { CertificateParseError, certificatesFromPkcs7 } from '../../pki/certs.js';
-import { allElements, attr, child, descendant, escapeAttribute, escapeText, textOf, type XmlElement } from '../xml.js';
+import { allElements, attr, child, descendant, descendants, escapeAttribute, escapeText, textOf, type XmlElement } from '../xml.js';
 
 /** A fresh endpoint id, a GUID in braces as the cmdlet prints it. */
 export function newDeviceId(): string {
@@ -121,21 +121,47 @@ export function parseGetAndPublishCertResponse(xml: string): GetAndPublishCertRe
   if (message.kind === 'fault') return { kind: 'fault', fault: message.fault };
   const everything = allElements(message.body);
   const errorInfo = everything.find((e) => e.name === 'ErrorInfo');
-  if (errorInfo && (errorInfo.children.length > 0 || errorInfo.attributes.length > 0 || errorInfo.text.trim() !== '')) {
-    return readErrorInfo(errorInfo);
-  }
+  if (errorInfo && !isNil(errorInfo)) return readErrorInfo(errorInfo);
   const tokens = everything.filter((e) => e.name === 'BinarySecurityToken');
   const valueType = (e: XmlElement): string => attr(e, 'ValueType') ?? '';
-  const requested = descendant(descendant(message.body, 'RequestedSecurityToken'), 'BinarySecurityToken');
+  const isPkcs = (e: XmlElement): boolean => /pkcs7|pkcs10/i.test(valueType(e));
+  const requested = descendants(descendant(message.body, 'RequestedSecurityToken'), 'BinarySecurityToken');
+  // The issued certificate: an X.509 token, preferably the requested one; a PKCS#7 only when it is
+  // all there is (the certificate then travels inside it, next to its issuers).
   const certificateElement =
-    requested ?? tokens.find((t) => /x509/i.test(valueType(t))) ?? tokens.find((t) => !/pkcs7|pkcs10/i.test(valueType(t)));
+    requested.find((t) => !isPkcs(t)) ??
+    tokens.find((t) => /x509/i.test(valueType(t))) ??
+    tokens.find((t) => !isPkcs(t)) ??
+    requested.find((t) => /pkcs7/i.test(valueType(t))) ??
+    tokens.find((t) => /pkcs7/i.test(valueType(t)));
   const chainElement = tokens.find((t) => t !== certificateElement && /pkcs7/i.test(valueType(t)));
   if (!certificateElement) return { kind: 'no-certificate', detail: 'no BinarySecurityToken in the answer' };
-  const certificateDer = base64Of(certificateElement);
-  if (!certificateDer) return { kind: 'no-certificate', detail: `<${certificateElement.qname}> does not hold base64 data` };
+  const certificateData = base64Of(certificateElement);
+  if (!certificateData) return { kind: 'no-certificate', detail: `<${certificateElement.qname}> does not hold base64 data` };
+  if (/pkcs7/i.test(valueType(certificateElement))) {
+    const bundled = chainCertificates(certificateData);
+    const leaf = bundled ? issuedCertificate(bundled) : undefined;
+    if (!bundled || !leaf) return { kind: 'no-certificate', detail: `<${certificateElement.qname}> holds a PKCS#7 without a certificate issued to an end entity` };
+    return { kind: 'certificate', certificateDer: leaf, chain: bundled };
+  }
   const chainPkcs7 = base64Of(chainElement);
   const chain = chainPkcs7 ? chainCertificates(chainPkcs7) : undefined;
-  return chain ? { kind: 'certificate', certificateDer, chain } : { kind: 'certificate', certificateDer };
+  return chain ? { kind: 'certificate', certificateDer: certificateData, chain } : { kind: 'certificate', certificateDer: certificateData };
+}
+
+/** An empty or xsi:nil element (WCF writes absent members as `<ErrorInfo i:nil="true"/>`). */
+function isNil(element: XmlElement): boolean {
+  if (attr(element, 'nil') === 'true') return true;
+  return element.children.length === 0 && element.attributes.length === 0 && element.text.trim() === '';
+}
+
+/** In a PKCS#7 bundle, the certificate that issued none of the others and is not a CA: the user's. */
+function issuedCertificate(ders: Buffer[]): Buffer | undefined {
+  const parsed = ders.map((der) => ({ der, x509: new X509Certificate(der) }));
+  const issuesAnother = (candidate: X509Certificate): boolean =>
+    parsed.some((other) => other.x509 !== candidate && other.x509.checkIssued(candidate) && other.x509.fingerprint256 !== candidate.fingerprint256);
+  const leaves = parsed.filter((entry) => !issuesAnother(entry.x509));
+  return (leaves.find((entry) => !entry.x509.ca) ?? leaves[0])?.der;
 }
 
 /** The chain is a bonus: one that does not parse is left out rather than failing the certificate. */

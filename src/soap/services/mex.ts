@@ -2,7 +2,7 @@
 // and of CertProvisioningService (protocol.md section 4). Metadata first: port addresses, policies
 // and SOAP actions come from here; defaults only when the server publishes nothing.
 
-import { MEX, SP, WSA, WSDL, WSDL_SOAP11, WSP, WSU } from '../namespaces.js';
+import { MEX, SP, WSA, WSDL, WSDL_SOAP11, WSP, WSU, XML_NS } from '../namespaces.js';
 import { allElements, attr, child, childrenNamed, deep, escapeAttribute, escapeText, parseXml, textOf, XmlError, type XmlElement } from '../xml.js';
 
 export interface MexPort {
@@ -13,6 +13,8 @@ export interface MexPort {
   address?: string;
   /** The WSDL service the port belongs to. */
   service: string;
+  /** Policies attached to the port itself (rare; bindings usually carry them). */
+  policyIds?: string[];
 }
 
 export interface MexOperation {
@@ -88,8 +90,9 @@ export function parseMex(xml: string): MexResult {
   const mex: MexDocument = { ports: [], bindings: new Map(), policies: new Map(), portTypeActions: new Map() };
   for (const element of everything) {
     if (element.name === 'Policy') {
-      const id = attr(element, 'Id') ?? attr(element, 'Name');
-      if (id !== undefined) mex.policies.set(id.replace(/^#/, ''), readPolicy(id, element));
+      // wsu:Id (WCF), xml:id (WS-Policy 1.5) or a Name URI.
+      const id = attr(element, 'Id') ?? attr(element, 'id', { ns: XML_NS }) ?? attr(element, 'Name');
+      if (id !== undefined) mex.policies.set(policyKey(id), readPolicy(id, element));
     }
   }
   for (const wsdl of definitions) {
@@ -103,10 +106,7 @@ export function parseMex(xml: string): MexResult {
         const soapAction = attr(child(operation, 'operation'), 'soapAction');
         operations.set(opName, soapAction ? { name: opName, soapAction } : { name: opName });
       }
-      const policyIds = childrenNamed(binding, 'PolicyReference')
-        .map((r) => attr(r, 'URI'))
-        .filter((u): u is string => u !== undefined)
-        .map((u) => u.replace(/^#/, ''));
+      const policyIds = policyReferences(binding);
       mex.bindings.set(name, { name, portType: localPart(attr(binding, 'type')), policyIds, operations });
     }
     for (const portType of childrenNamed(wsdl, 'portType')) {
@@ -125,6 +125,8 @@ export function parseMex(xml: string): MexResult {
         const address = attr(child(port, 'address'), 'location');
         const entry: MexPort = { name, binding: localPart(attr(port, 'binding')), service: attr(service, 'name') ?? '' };
         if (address) entry.address = address;
+        const portPolicies = policyReferences(port);
+        if (portPolicies.length > 0) entry.policyIds = portPolicies;
         mex.ports.push(entry);
       }
     }
@@ -132,15 +134,34 @@ export function parseMex(xml: string): MexResult {
   return { ok: true, mex };
 }
 
+/**
+ * The key a policy is found by: a reference may be "#id", or a document URL with "#id" (WCF, when the
+ * policy sits in another WSDL document of the same metadata); a Name URI without "#" stays whole.
+ */
+function policyKey(reference: string): string {
+  const hash = reference.lastIndexOf('#');
+  return hash === -1 ? reference : reference.slice(hash + 1);
+}
+
+/** Policies attached to a WSDL element: PolicyReference children and the PolicyURIs attribute. */
+function policyReferences(element: XmlElement): string[] {
+  const fromChildren = childrenNamed(element, 'PolicyReference')
+    .map((r) => attr(r, 'URI'))
+    .filter((u): u is string => u !== undefined);
+  const fromAttribute = (attr(element, 'PolicyURIs') ?? '').split(/\s+/).filter((u) => u !== '');
+  return [...fromChildren, ...fromAttribute].map(policyKey);
+}
+
 function readPolicy(id: string, policy: XmlElement): MexPolicy {
-  const result: MexPolicy = { id: id.replace(/^#/, ''), supportingTokens: [] };
+  const result: MexPolicy = { id: policyKey(id), supportingTokens: [] };
   for (const element of allElements(policy)) {
     const kind = SUPPORTING_KINDS[element.name];
     if (kind === undefined) continue;
     const inner = child(element, 'Policy') ?? element;
     for (const token of inner.children) {
       const entry: SupportingToken = { kind, assertion: token.name };
-      const issuer = textOf(deep(child(token, 'Issuer'), 'Address')) ?? textOf(child(token, 'Issuer'));
+      // sp:Issuer is an endpoint reference; WS-SecurityPolicy 1.2 also allows sp:IssuerName (a URI).
+      const issuer = textOf(deep(child(token, 'Issuer'), 'Address')) ?? textOf(child(token, 'Issuer')) ?? textOf(child(token, 'IssuerName'));
       if (issuer) entry.issuerAddress = issuer;
       result.supportingTokens.push(entry);
     }
@@ -156,11 +177,11 @@ function readPolicy(id: string, policy: XmlElement): MexPolicy {
   return result;
 }
 
-/** The policy that applies to a port: the binding's PolicyReference, else `<port>_policy`, else `<binding>_policy`. */
+/** The policy that applies to a port: the binding's (or the port's) references, else `<port>_policy`, else `<binding>_policy`. */
 export function policyForPort(mex: MexDocument, portName: string): MexPolicy | undefined {
   const port = mex.ports.find((p) => p.name === portName);
   const binding = port ? mex.bindings.get(port.binding) : undefined;
-  for (const id of binding?.policyIds ?? []) {
+  for (const id of [...(binding?.policyIds ?? []), ...(port?.policyIds ?? [])]) {
     const policy = mex.policies.get(id);
     if (policy) return policy;
   }

@@ -138,7 +138,14 @@ export function parseIssueTokenResponse(xml: string): IssueTokenResult {
     entropySource: entropy.source,
   };
   const computedKey = textOf(deep(response, 'RequestedProofToken', 'ComputedKey'));
-  if (computedKey) ticket.computedKeyAlgorithm = computedKey;
+  if (computedKey) {
+    // Both trust namespaces (2005/12 and 2005/02) name P_SHA1 .../CK/PSHA1; the proof key would be
+    // wrong under any other algorithm, so say so instead of signing with it.
+    if (!/\/CK\/PSHA1$/i.test(computedKey)) {
+      return { kind: 'invalid', reason: `the token response asks for computed-key algorithm ${computedKey}; only CK/PSHA1 is supported` };
+    }
+    ticket.computedKeyAlgorithm = computedKey;
+  }
   const tokenType = textOf(child(response, 'TokenType'));
   if (tokenType) ticket.tokenType = tokenType;
   const context = attr(response, 'Context');

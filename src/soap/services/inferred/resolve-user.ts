@@ -51,14 +51,17 @@ export type ResolveUserResult =
   | { kind: 'fault'; fault: SoapFault }
   | { kind: 'invalid'; reason: string };
 
-const URI_NAMES = /^(sip)?uri$|^user(sip)?uri$|^sipaddress$|^entity$|^primaryuseraddress$/i;
+// Names that say "this is the user": the operation's own result element counts, since a bare
+// user@domain there can only be the answer.
+const URI_NAMES = /^(sip)?uri$|^user(sip)?uri$|^sipaddress$|^entity$|^primaryuseraddress$|^resolveuserresult$/i;
 const SIP_URI = /^sip:[^\s@]+@[^\s@]+$/i;
 const USER_AT_DOMAIN = /^[^\s@:]+@[^\s@]+$/;
 
 function candidate(value: string | undefined, named: boolean): string | undefined {
   const v = value?.trim();
   if (!v) return undefined;
-  if (SIP_URI.test(v)) return v;
+  // The scheme is case-insensitive (RFC 3261 §19.1.4); show and compare it as `sip:`.
+  if (SIP_URI.test(v)) return `sip:${v.slice(4)}`;
   // A bare user@domain counts only where the name says it is the user (GetAndPublishCert's Entity style).
   if (named && USER_AT_DOMAIN.test(v)) return `sip:${v}`;
   return undefined;
