@@ -16,8 +16,8 @@ import type { PipelineResult } from '../stages/pipeline.js';
 import { PinCredential } from '../stages/pin-credential.js';
 import type { LogLine, PipelineOptions } from '../stages/types.js';
 import { bootstrapSettingsFromOptions, type BootstrapCliOptions, type BootstrapSettings } from './bootstrap.js';
-import { CliError, UsageError } from './errors.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { CliError, UsageError } from '../errors.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import { hidePinFromProcessTable, obtainPin } from './pin.js';
 
 export interface CliIo {

@@ -3,7 +3,7 @@
 // pipeline, the transport, the SOAP layer and the renderers load inside the action.
 
 import { Option, type Command } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions, type InformSettings } from './dhcp.js';
 import { parseResolveRule, ResolveRuleError, type ResolveRule } from '../net/resolve.js';
 

@@ -6,9 +6,9 @@ import type { Command } from 'commander';
 import type { Lab } from '../lab/pool.js';
 import type { PipelineOptions } from '../stages/types.js';
 import type { BootstrapSettings } from './bootstrap.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import type { CliIo } from './bootstrap-run.js';
-import type { ExitCode } from './exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
 
 export interface DemoCliOptions {
   fault: string[];

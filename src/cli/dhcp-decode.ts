@@ -2,8 +2,8 @@
 // tcpdump: a whole DHCP message, a frame, a capture file, or one option 43/119/120 value.
 
 import type { Command } from 'commander';
-import { EXIT } from './exit-codes.js';
-import { UsageError } from './errors.js';
+import { EXIT } from '../exit-codes.js';
+import { UsageError } from '../errors.js';
 
 interface DecodeCliOptions {
   file?: string;

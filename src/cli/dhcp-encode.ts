@@ -2,7 +2,7 @@
 // The engine lives in src/dhcp/server-config.ts and is loaded only when the command runs.
 
 import type { Command } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 interface EncodeCliOptions {
   sipServer?: string;

@@ -2,8 +2,8 @@
 // a phone asks; `encode` and `decode` come from their own modules. Heavy modules load inside actions.
 
 import type { Command } from 'commander';
-import { EXIT } from './exit-codes.js';
-import { CliError, UsageError } from './errors.js';
+import { EXIT } from '../exit-codes.js';
+import { CliError, UsageError } from '../errors.js';
 import { registerDhcpEncode } from './dhcp-encode.js';
 import { registerDhcpDecode } from './dhcp-decode.js';
 

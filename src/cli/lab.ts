@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { EXIT, type ExitCode } from './exit-codes.js';
-import { LocalEnvironmentError, UsageError } from './errors.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { LocalEnvironmentError, UsageError } from '../errors.js';
 
 export interface LabCliOptions {
   fqdn?: string;

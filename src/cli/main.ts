@@ -3,8 +3,8 @@
 
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { EXIT } from './exit-codes.js';
-import { CliError } from './errors.js';
+import { EXIT } from '../exit-codes.js';
+import { CliError } from '../errors.js';
 import { configureBootstrapCommand, type BootstrapCliOptions } from './bootstrap.js';
 import { registerDhcpCommands } from './dhcp.js';
 import { registerLabCommand } from './lab.js';

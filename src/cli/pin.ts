@@ -2,8 +2,8 @@
 // BOOTSTRAP_TEST_PIN, or a hidden prompt on a terminal. Errors never echo the value.
 
 import { readFile, stat } from 'node:fs/promises';
-import { CliError, UsageError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { CliError, UsageError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 
 export type PinSourceName = '--pin' | '--pin-file' | '--pin-stdin' | 'BOOTSTRAP_TEST_PIN' | 'prompt';
 

@@ -4,7 +4,7 @@
 
 import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { LocalEnvironmentError } from '../cli/errors.js';
+import { LocalEnvironmentError } from '../errors.js';
 import { MESSAGE_TYPE_NAMES, optionData } from './options.js';
 import { BOOTP_MIN_LENGTH, DHCP_MESSAGE_TYPE, decodePacket, encodePacket, parseMac } from './packet.js';
 import type { DhcpPacket, Problem } from './types.js';

@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import { LocalEnvironmentError, UsageError } from '../cli/errors.js';
+import { LocalEnvironmentError, UsageError } from '../errors.js';
 
 /** The interface an INFORM is sent for. */
 export interface ClientInterface {

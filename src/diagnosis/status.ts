@@ -1,6 +1,6 @@
 // How a diagnosis severity turns into a stage status, a process exit code and a Nagios plugin state.
 
-import { EXIT, type ExitCode } from '../cli/exit-codes.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { DiagnosisSeverity, RunReport, StageStatus } from '../report/model.js';
 
 /** Monitoring Plugins exit states. */

@@ -8,7 +8,7 @@
 
 import { accessSync, constants, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { redactHeaderValue } from './redact.js';
 
 export type TraceDirection = 'in' | 'out';

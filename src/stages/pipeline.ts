@@ -4,7 +4,7 @@
 // whatever happens.
 
 import { generateKeyPair, type KeyObject } from 'node:crypto';
-import { CliError } from '../cli/errors.js';
+import { CliError } from '../errors.js';
 import { diagnose, type DiagnosisContext } from '../diagnosis/classify.js';
 import { stageStatusForSeverity } from '../diagnosis/status.js';
 import type { ConnectionInfo } from '../net/connector.js';

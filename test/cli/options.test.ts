@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { bootstrapSettingsFromOptions, type BootstrapCliOptions } from '../../src/cli/bootstrap.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 
 const base: BootstrapCliOptions = {
   ext: '7501',

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { hidePinFromProcessTable, obtainPin, promptHidden, validatePin } from '../../src/cli/pin.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { PinCredential, PinRejectedError } from '../../src/stages/pin-credential.js';
 
 const PIN = '14789';

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
 import { registerDhcpDecode } from '../../src/cli/dhcp-decode.js';
 import { registerDhcpEncode } from '../../src/cli/dhcp-encode.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { writePcap } from '../../src/dhcp/pcap.js';
 import { SCHERTZ_URL, SHARED, dnsmasqLikeAck, keaLikeAck } from './helpers.js';
 

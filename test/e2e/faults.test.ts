@@ -2,7 +2,7 @@
 // the stage that reports it, the diagnosis id, the exit code, and that the run kept its deadlines.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../../src/cli/exit-codes.js';
+import { EXIT } from '../../src/exit-codes.js';
 import { requireCatalogEntry } from '../../src/diagnosis/catalog.js';
 import { exitCodeForRun } from '../../src/diagnosis/status.js';
 import { LAB_FAULTS } from '../../src/lab/faults.js';

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { LocalEnvironmentError, UsageError } from '../../src/cli/errors.js';
+import { LocalEnvironmentError, UsageError } from '../../src/errors.js';
 import {
   chooseInterface,
   defaultRouteInterface,

@@ -6,8 +6,8 @@ import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLabCommand, registerLabCommand, type LabCliOptions } from '../../src/cli/lab.js';
-import { CliError, UsageError } from '../../src/cli/errors.js';
-import { EXIT } from '../../src/cli/exit-codes.js';
+import { CliError, UsageError } from '../../src/errors.js';
+import { EXIT } from '../../src/exit-codes.js';
 import { LAB_FAULTS } from '../../src/lab/index.js';
 
 const defaults: LabCliOptions = {
