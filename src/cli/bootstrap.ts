@@ -4,7 +4,8 @@
 
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions, type InformSettings } from './dhcp.js';
+import type { InformSettings } from '../dhcp/inform.js';
+import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions } from './dhcp.js';
 import { parseResolveRule, ResolveRuleError, type ResolveRule } from '../net/resolve.js';
 
 export interface BootstrapCliOptions extends InformCliOptions {

@@ -2,6 +2,7 @@
 // a phone asks; `encode` and `decode` come from their own modules. Heavy modules load inside actions.
 
 import type { Command } from 'commander';
+import type { InformSettings } from '../dhcp/inform.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, UsageError } from '../errors.js';
 import { registerDhcpEncode } from './dhcp-encode.js';
@@ -19,20 +20,6 @@ export interface InformCliOptions {
   dhcpTimeout: string;
   dhcpTries: string;
   listenMs: string;
-}
-
-/** Checked values, ready for runInform (the interface is chosen separately, it needs host reads). */
-export interface InformSettings {
-  interfaceName?: string;
-  server?: { address: string; port: number };
-  clientPort: number;
-  vendorClass: string;
-  hostName: string;
-  extraRequestedOptions: number[];
-  maxMessageSize?: number;
-  timeoutMs: number;
-  tries: number;
-  listenMs?: number;
 }
 
 function parseInteger(flag: string, text: string, min: number, max: number): number {
@@ -144,7 +131,7 @@ Examples:
     )
     .action(async (options: InformCliOptions & { json?: boolean; verbose?: boolean }) => {
       const settings = informSettingsFromOptions(options);
-      const [{ readHostNetwork, chooseInterface }, { runInform, isUsable }, report] = await Promise.all([
+      const [{ readHostNetwork, chooseInterface }, { runInform, informConfig, isUsable }, report] = await Promise.all([
         import('../dhcp/interfaces.js'),
         import('../dhcp/inform.js'),
         import('../report/dhcputil.js'),
@@ -160,21 +147,7 @@ Examples:
       const onSignal = () => abort.abort(new CliError('dhcp inform: interrupted', EXIT.failed));
       process.once('SIGINT', onSignal);
       try {
-        const result = await runInform(
-          {
-            client,
-            vendorClass: settings.vendorClass,
-            hostName: settings.hostName,
-            extraRequestedOptions: settings.extraRequestedOptions,
-            clientPort: settings.clientPort,
-            timeoutMs: settings.timeoutMs,
-            tries: settings.tries,
-            ...(settings.server ? { server: settings.server } : {}),
-            ...(settings.maxMessageSize !== undefined ? { maxMessageSize: settings.maxMessageSize } : {}),
-            ...(settings.listenMs !== undefined ? { listenMs: settings.listenMs } : {}),
-          },
-          abort.signal,
-        );
+        const result = await runInform(informConfig(settings, client), abort.signal);
         const text = options.json
           ? `${JSON.stringify(report.informResultToJson(result), null, 2)}\n`
           : report.formatInformReport(result, { verbose: options.verbose === true });

@@ -71,6 +71,40 @@ export interface InformConfig {
   onPacket?: (event: PacketEvent) => void;
 }
 
+/**
+ * What a person chooses about an INFORM (the `dhcp inform` flags, the pipeline's DHCP options),
+ * checked; the interface it speaks for is chosen separately because that needs host reads.
+ */
+export interface InformSettings {
+  interfaceName?: string;
+  server?: { address: string; port: number };
+  clientPort: number;
+  vendorClass: string;
+  hostName: string;
+  extraRequestedOptions: number[];
+  maxMessageSize?: number;
+  timeoutMs: number;
+  tries: number;
+  listenMs?: number;
+}
+
+/** The runInform configuration for `settings`, speaking for `client`. */
+export function informConfig(settings: InformSettings, client: InformConfig['client'], onPacket?: InformConfig['onPacket']): InformConfig {
+  return {
+    client,
+    vendorClass: settings.vendorClass,
+    hostName: settings.hostName,
+    extraRequestedOptions: settings.extraRequestedOptions,
+    clientPort: settings.clientPort,
+    timeoutMs: settings.timeoutMs,
+    tries: settings.tries,
+    ...(settings.server ? { server: settings.server } : {}),
+    ...(settings.maxMessageSize !== undefined ? { maxMessageSize: settings.maxMessageSize } : {}),
+    ...(settings.listenMs !== undefined ? { listenMs: settings.listenMs } : {}),
+    ...(onPacket ? { onPacket } : {}),
+  };
+}
+
 /** A datagram that arrived but was not taken as an answer, with the reason (for --verbose). */
 export interface IgnoredDatagram {
   from: string;

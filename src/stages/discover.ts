@@ -3,7 +3,7 @@
 // --target-fqdn replace what they cover; with both given the stage is skipped, as in the cmdlet.
 
 import { chooseInterface, readHostNetwork, type ClientInterface } from '../dhcp/interfaces.js';
-import { runInform, type InformResult, type Responder } from '../dhcp/inform.js';
+import { informConfig, runInform, type InformResult, type Responder } from '../dhcp/inform.js';
 import { CONTENT, observe } from '../diagnosis/observation.js';
 import type { Evidence } from '../report/model.js';
 import { StageFailure, type StageContext, type StageOutcome } from './types.js';
@@ -69,24 +69,12 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
   log.step('Constructing a dhcp packet (DHCPINFORM, PARAMETER_REQUEST_LIST 120 43, VENDOR_CLASS_IDENTIFIER ' + dhcp.vendorClass + ')');
   log.detail(`Interface ${client.name} (${client.reason}): ciaddr ${client.address}, chaddr ${client.mac}`);
   const result = await runInform(
-    {
-      client,
-      vendorClass: dhcp.vendorClass,
-      hostName: dhcp.hostName,
-      extraRequestedOptions: dhcp.extraRequestedOptions,
-      clientPort: dhcp.clientPort,
-      timeoutMs: dhcp.timeoutMs,
-      tries: dhcp.tries,
-      ...(dhcp.server ? { server: dhcp.server } : {}),
-      ...(dhcp.maxMessageSize !== undefined ? { maxMessageSize: dhcp.maxMessageSize } : {}),
-      ...(dhcp.listenMs !== undefined ? { listenMs: dhcp.listenMs } : {}),
-      onPacket: (event) => {
-        context.onDhcpPacket?.(event);
-        if (event.direction === 'out') {
-          log.step(`Sending DHCPINFORM to ${event.address}:${event.port} (${event.bytes.length} bytes, ${event.atMs} ms after the first)`);
-        }
-      },
-    },
+    informConfig(dhcp, client, (event) => {
+      context.onDhcpPacket?.(event);
+      if (event.direction === 'out') {
+        log.step(`Sending DHCPINFORM to ${event.address}:${event.port} (${event.bytes.length} bytes, ${event.atMs} ms after the first)`);
+      }
+    }),
     context.signal,
   );
 

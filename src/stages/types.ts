@@ -4,26 +4,17 @@
 
 import type { KeyObject } from 'node:crypto';
 import type { X509Certificate } from 'node:crypto';
+import type { InformSettings } from '../dhcp/inform.js';
 import type { ClientInterface } from '../dhcp/interfaces.js';
 import type { HttpTransport } from '../net/transport.js';
 import type { ResolveRule } from '../net/resolve.js';
 import type { Discovered, Evidence, StageError, StageName } from '../report/model.js';
 import type { PinCredential } from './pin-credential.js';
 
-/** DHCP settings of the discover stage (the same set `dhcp inform` takes). */
-export interface DiscoverOptions {
+/** DHCP settings of the discover stage: the `dhcp inform` set, plus an interface chosen beforehand. */
+export interface DiscoverOptions extends InformSettings {
   /** The interface the INFORM speaks for; chosen from interfaceName/the default route when absent. */
   client?: ClientInterface;
-  interfaceName?: string;
-  server?: { address: string; port: number };
-  clientPort: number;
-  vendorClass: string;
-  hostName: string;
-  extraRequestedOptions: number[];
-  maxMessageSize?: number;
-  timeoutMs: number;
-  tries: number;
-  listenMs?: number;
 }
 
 /** Everything a run is configured with; the CLI builds it, tests and the demo build it directly. */
