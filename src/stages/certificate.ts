@@ -7,11 +7,9 @@ import { CONTENT, observe } from '../diagnosis/observation.js';
 import { certificateInfo } from '../pki/certs.js';
 import { createCsr } from '../pki/csr.js';
 import { verifyIssuedCertificate } from '../pki/verify.js';
-import { SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
-import { buildProofSecurity } from '../soap/proof.js';
 import { buildGetAndPublishCertRequest, newDeviceId, parseGetAndPublishCertResponse } from '../soap/services/certprov.js';
-import { contentFailure, httpFailure, send, soapFaultFailure } from './exchange.js';
-import { ticketSecrets } from './web-ticket.js';
+import { contentFailure, httpFailure, soapFaultFailure } from './exchange.js';
+import { callWithProof } from './web-ticket.js';
 import { StageFailure, type StageContext, type StageOutcome } from './types.js';
 
 export async function certificate(context: StageContext): Promise<StageOutcome> {
@@ -31,22 +29,10 @@ export async function certificate(context: StageContext): Promise<StageOutcome> 
   const deviceId = newDeviceId();
   state.discovered.deviceId = deviceId;
   log.step(`Requesting certificate for User:${entity} EndpointID:${deviceId}`);
-  const { ticket, proofKey } = ticketSecrets(state.secondTicket);
-  const security = buildProofSecurity(ticket, proof.policy === 'endorsing' ? proofKey : undefined);
-  const request = buildGetAndPublishCertRequest({
-    to: proof.proofAddress,
-    ...(proof.actions.GetAndPublishCert ? { action: proof.actions.GetAndPublishCert } : {}),
-    security,
-    entity,
-    csrDer: csr.der,
-    deviceId,
-  });
-  const response = await send(context, {
-    method: 'POST',
-    url: proof.proofAddress,
-    label: 'GetAndPublishCert',
-    headers: { 'content-type': SOAP11_CONTENT_TYPE, soapaction: request.soapAction },
-    body: request.xml,
+  const response = await callWithProof(context, state.secondTicket, {
+    operation: 'GetAndPublishCert',
+    build: (security, action) =>
+      buildGetAndPublishCertRequest({ to: proof.proofAddress, ...(action ? { action } : {}), security, entity, csrDer: csr.der, deviceId }),
     oversizedAs: CONTENT.noCertificate,
   });
   const evidence = { url: proof.proofAddress, deviceId, user: entity, csrHash: context.options.csrHash };

@@ -2,8 +2,6 @@
 // address with the first ticket as proof; the SIP URI it names is checked against --user-sip-address.
 
 import { CONTENT } from '../diagnosis/observation.js';
-import { SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
-import { buildProofSecurity } from '../soap/proof.js';
 import {
   buildResolveUserRequest,
   DEFAULT_RESOLVE_USER_SHAPE,
@@ -12,8 +10,8 @@ import {
   RESOLVE_USER_SHAPES,
   type ResolveUserShape,
 } from '../soap/services/inferred/resolve-user.js';
-import { contentFailure, httpFailure, send, soapFaultFailure } from './exchange.js';
-import { ticketSecrets } from './web-ticket.js';
+import { contentFailure, httpFailure, soapFaultFailure } from './exchange.js';
+import { callWithProof } from './web-ticket.js';
 import type { StageContext, StageOutcome } from './types.js';
 
 function shapeOf(context: StageContext): ResolveUserShape {
@@ -35,24 +33,13 @@ export async function resolveUser(context: StageContext): Promise<StageOutcome> 
   const { state, log } = context;
   const proof = state.certProv;
   if (!proof || !state.firstTicket) throw new Error('resolveuser needs the proof address and the first ticket');
-  const { ticket, proofKey } = ticketSecrets(state.firstTicket);
   const shape = shapeOf(context);
   log.step('Attempting ResolveUser()');
   log.inferred(`${describeResolveUser(shape).replace(/^inferred: /, '')}; switch with --resolve-user-shape ${RESOLVE_USER_SHAPES.join('|')}`);
-  const security = buildProofSecurity(ticket, proof.policy === 'endorsing' ? proofKey : undefined);
-  const request = buildResolveUserRequest({
-    to: proof.proofAddress,
-    ...(proof.actions.ResolveUser ? { action: proof.actions.ResolveUser } : {}),
-    security,
-    shape,
-    phoneOrExt: context.options.phoneOrExt,
-  });
-  const response = await send(context, {
-    method: 'POST',
-    url: proof.proofAddress,
-    label: 'ResolveUser',
-    headers: { 'content-type': SOAP11_CONTENT_TYPE, soapaction: request.soapAction },
-    body: request.xml,
+  const response = await callWithProof(context, state.firstTicket, {
+    operation: 'ResolveUser',
+    build: (security, action) =>
+      buildResolveUserRequest({ to: proof.proofAddress, ...(action ? { action } : {}), security, shape, phoneOrExt: context.options.phoneOrExt }),
     oversizedAs: CONTENT.noSipUri,
   });
   const evidence = { url: proof.proofAddress, shape, proof: proof.policy };

@@ -6,6 +6,8 @@
 import { CONTENT, observe } from '../diagnosis/observation.js';
 import { parseMsDiagnostics } from '../soap/envelope.js';
 import { SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
+import { buildProofSecurity } from '../soap/proof.js';
+import type { HttpResponse } from '../net/transport.js';
 import { choosePinPort, parseMex, type MexPolicy } from '../soap/services/mex.js';
 import {
   buildIssueTokenRequest,
@@ -207,4 +209,32 @@ export async function requestTicket(context: StageContext, request: TicketReques
     throw contentFailure(CONTENT.rstrIncomplete, `token response without ${parsed.missing.join(', ')}`, { ...evidence, missing: parsed.missing });
   }
   throw contentFailure(CONTENT.rstrIncomplete, `token response unreadable: ${parsed.kind === 'invalid' ? parsed.reason : 'no ticket'}`, evidence);
+}
+
+export interface ProofCall {
+  /** The operation as the WSDL names it, e.g. 'ResolveUser'; also the trace label. */
+  operation: string;
+  /** Builds the SOAP request around the WS-Security proof header and the WSDL's action, when given. */
+  build: (security: string, action: string | undefined) => { xml: string; soapAction: string };
+  /** The observation for an answer too large to read. */
+  oversizedAs: string;
+}
+
+/**
+ * Posts an operation to the WebTicketProof address with `held` as proof (protocol.md section 5):
+ * signed with the proof key when the policy is endorsing, the bare ticket when it is only signed.
+ */
+export async function callWithProof(context: StageContext, held: HeldTicket, call: ProofCall): Promise<HttpResponse> {
+  const proof = context.state.certProv;
+  if (!proof) throw new Error(`${call.operation} needs the WebTicketProof address`);
+  const { ticket, proofKey } = ticketSecrets(held);
+  const request = call.build(buildProofSecurity(ticket, proof.policy === 'endorsing' ? proofKey : undefined), proof.actions[call.operation]);
+  return send(context, {
+    method: 'POST',
+    url: proof.proofAddress,
+    label: call.operation,
+    headers: { 'content-type': SOAP11_CONTENT_TYPE, soapaction: request.soapAction },
+    body: request.xml,
+    oversizedAs: call.oversizedAs,
+  });
 }
