@@ -34,15 +34,6 @@ export function parseHex(text: string): Uint8Array {
   }
 }
 
-/** True when the text contains only hex digits and the separators parseHex accepts. */
-export function looksLikeHex(text: string): boolean {
-  try {
-    return parseHex(text).length > 0;
-  } catch {
-    return false;
-  }
-}
-
 export interface FormatHexOptions {
   upper?: boolean;
   /** Put between bytes, e.g. ' ' or ':'. Default: nothing. */

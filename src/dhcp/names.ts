@@ -267,7 +267,3 @@ export function encodeNameList(names: readonly string[], options: NameListEncode
   }
   return Uint8Array.from(out);
 }
-
-export function nameListEncodingLength(names: readonly string[], options: NameListEncodeOptions = {}): number {
-  return encodeNameList(names, options).length;
-}

@@ -323,11 +323,6 @@ export function findUsersByNumber(directory: LabDirectory, typed: string, rulesE
   return { normalised, matches };
 }
 
-export function findUserBySipUri(directory: LabDirectory, sipUri: string): LabUser | undefined {
-  const wanted = sipUri.toLowerCase();
-  return directory.users.find((user) => user.sipUri.toLowerCase() === wanted);
-}
-
 /** The extension a phone would type for this user: `;ext=` when present, else the full number. */
 export function typedNumberFor(user: LabUser): string {
   const line = parseLineUri(user.lineUri);
