@@ -17,6 +17,41 @@ export const SHARED_SERVERS_DIR = resolve(PROJECT_ROOT, '..', 'shared', 'dhcp-se
 
 export type ServerKind = 'dnsmasq' | 'kea' | 'dhcpd';
 
+/** The built command line the tests drive as a user would. */
+export const CLI_ENTRY = resolve(PROJECT_ROOT, 'bin', 'bootstrap-test.js');
+/** Interface names netns-up.sh gives the two ends of the link (per namespace, so they repeat safely). */
+export const SERVER_IF = 'veth-bt-srv';
+export const CLIENT_IF = 'veth-bt-cli';
+
+export interface SiteValues {
+  sipServer: string;
+  webServer: string;
+  port: string;
+  path?: string;
+}
+
+/** `bootstrap-test dhcp encode --format <kind>` for the test link: the configuration a real server starts with. */
+export function encodeServerConfig(kind: ServerKind, site: SiteValues): Promise<CommandResult> {
+  return run(process.execPath, [
+    CLI_ENTRY,
+    'dhcp',
+    'encode',
+    '--sip-server',
+    site.sipServer,
+    '--web-server',
+    site.webServer,
+    '--port',
+    site.port,
+    ...(site.path ? ['--path', site.path] : []),
+    '--format',
+    kind,
+    '--subnet',
+    '10.99.0.0/24',
+    // dhcpd takes its interface on the command line, not in the configuration.
+    ...(kind === 'dhcpd' ? [] : ['--interface', SERVER_IF]),
+  ]);
+}
+
 export const SERVER_BINARY: Record<ServerKind, string> = {
   dnsmasq: 'dnsmasq',
   kea: 'kea-dhcp4',

@@ -25,14 +25,14 @@ import {
   type RunningServer,
   type ServerKind,
   type Topology,
+  CLI_ENTRY,
+  CLIENT_IF,
+  encodeServerConfig,
+  SERVER_IF,
 } from '../helpers/netns.js';
 
-const CLI_ENTRY = join(PROJECT_ROOT, 'bin', 'bootstrap-test.js');
 const BUILT_MAIN = join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
 const ALL_KINDS: ServerKind[] = ['dnsmasq', 'kea', 'dhcpd'];
-const CONFIG_FORMAT: Record<ServerKind, string> = { dnsmasq: 'dnsmasq', kea: 'kea', dhcpd: 'dhcpd' };
-const SERVER_IF = 'veth-bt-srv';
-const CLIENT_IF = 'veth-bt-cli';
 const CERTPROV_PATH = '/CertProv/CertProvisioningService.svc';
 
 /** The values a site would configure; non-default web server and port prove they flow through. */
@@ -54,10 +54,6 @@ const missing = unavailable === undefined ? await missingBinaries(ALL_KINDS) : [
 const inCi = process.env.CI === 'true';
 const tsharkAvailable = unavailable === undefined && (await hasBinary('tshark'));
 
-async function cli(args: string[]) {
-  return run(process.execPath, [CLI_ENTRY, ...args], { timeoutMs: 30_000 });
-}
-
 /** `dhcp inform` inside the client namespace; returns exit code, parsed JSON (when asked) and output. */
 async function inform(topology: Topology, args: string[]) {
   const result = await runInNs(topology.clientNs, process.execPath, [
@@ -73,21 +69,7 @@ async function inform(topology: Topology, args: string[]) {
 }
 
 async function writeServerConfig(kind: ServerKind, site: typeof SITE_A, runDir: string): Promise<string> {
-  const encoded = await cli([
-    'dhcp',
-    'encode',
-    '--sip-server',
-    site.sipServer,
-    '--web-server',
-    site.webServer,
-    '--port',
-    site.port,
-    '--format',
-    CONFIG_FORMAT[kind],
-    '--subnet',
-    '10.99.0.0/24',
-    ...(kind === 'dhcpd' ? [] : ['--interface', SERVER_IF]),
-  ]);
+  const encoded = await encodeServerConfig(kind, site);
   expect(encoded.code, `dhcp encode --format ${kind} failed: ${encoded.stderr}`).toBe(0);
   const file = join(runDir, `${kind}-${site.sipServer}.conf`);
   await writeFile(file, encoded.stdout);

@@ -17,19 +17,19 @@ import {
   makeRunDir,
   namespaceUnavailableReason,
   removeRunDir,
-  run,
   runInNs,
   startServer,
   uniqueSuffix,
   type ServerKind,
   type Topology,
+  CLI_ENTRY,
+  CLIENT_IF,
+  encodeServerConfig,
+  SERVER_IF,
 } from '../helpers/netns.js';
 import { LONG_SITE, SECOND_POOL, SITE } from '../dhcp/capture-sites.js';
 
-const CLI_ENTRY = join(PROJECT_ROOT, 'bin', 'bootstrap-test.js');
 const OUT_DIR = join(PROJECT_ROOT, 'fixtures', 'dhcp', 'captures');
-const SERVER_IF = 'veth-bt-srv';
-const CLIENT_IF = 'veth-bt-cli';
 
 interface Recording {
   file: string;
@@ -105,23 +105,7 @@ const RECORDINGS: Recording[] = [
 
 async function generatedConfig(recording: Recording): Promise<string> {
   const site = recording.site;
-  const result = await run(process.execPath, [
-    CLI_ENTRY,
-    'dhcp',
-    'encode',
-    '--sip-server',
-    site.sipServer,
-    '--web-server',
-    site.webServer,
-    '--port',
-    site.port,
-    ...(site.path ? ['--path', site.path] : []),
-    '--format',
-    recording.kind,
-    '--subnet',
-    '10.99.0.0/24',
-    ...(recording.kind === 'dhcpd' ? [] : ['--interface', SERVER_IF]),
-  ]);
+  const result = await encodeServerConfig(recording.kind, site);
   expect(result.code, result.stderr).toBe(0);
   return recording.edit ? recording.edit(result.stdout) : result.stdout;
 }
