@@ -4,7 +4,6 @@
 // unprivileged client on an ephemeral port hears it. Everything else is counted and ignored.
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { setTimeout as delay } from 'node:timers/promises';
 import { MSUC_DEFAULT_PATH, MSUC_VENDOR_CLASS, encodeSubOptions, msUcSubOptions } from '../dhcp/msuc.js';
 import { encodeSipServers } from '../dhcp/option120.js';
 import { DHCP_MESSAGE_TYPE, decodePacket, encodePacket, type PacketOption } from '../dhcp/packet.js';
@@ -206,14 +205,7 @@ export class DhcpResponder {
       this.ignore({ ...base, outcome: 'silenced' }, started, 'silenced');
       return;
     }
-    const slowMs = faults.numeric('slow');
-    if (slowMs !== undefined && slowMs > 0) {
-      try {
-        await delay(slowMs, undefined, { signal: this.options.signal });
-      } catch {
-        return;
-      }
-    }
+    if (!(await faults.slowDown(this.options.signal))) return;
     // The lab never sends off the loopback: a ciaddr elsewhere gets the answer at the request's source.
     const destination = isLoopback(ciaddr) ? ciaddr : remote.address;
     const header = {

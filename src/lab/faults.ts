@@ -5,6 +5,7 @@
 // first for the observation the fault produces. Where the table ranks a broader or sibling id first
 // (the wire cannot tell them apart), the injected condition's own id is in `alsoAcceptable`.
 
+import { setTimeout as delay } from 'node:timers/promises';
 import type { StageName } from '../report/model.js';
 
 /** The lab endpoints a stage-scoped fault (blackhole, malformed-xml, ...) can target. */
@@ -501,6 +502,21 @@ export class FaultSet {
   numeric(name: string): number | undefined {
     const fault = this.faults.find((candidate) => candidate.name === name);
     return fault?.value === undefined ? undefined : Number(fault.value);
+  }
+
+  /**
+   * Waits out the `slow:<ms>` fault, if any. Resolves false when the lab stopped during the wait, so
+   * the caller drops the answer instead of sending it after shutdown.
+   */
+  async slowDown(signal: AbortSignal | undefined): Promise<boolean> {
+    const slowMs = this.numeric('slow');
+    if (slowMs === undefined || slowMs <= 0) return true;
+    try {
+      await delay(slowMs, undefined, { signal });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   with(extra: readonly ActiveFault[]): FaultSet {

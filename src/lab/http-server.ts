@@ -6,7 +6,6 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import { setTimeout as delay } from 'node:timers/promises';
 import { FaultSet, FaultSpecError, faultDefinition, parseFaultSpecs, type LabEndpoint } from './faults.js';
 
 export type ListenerRole = 'http' | 'https';
@@ -184,15 +183,10 @@ export class LabListener {
       return;
     }
 
-    const slowMs = faults.numeric('slow');
-    if (slowMs !== undefined && slowMs > 0) {
-      try {
-        await delay(slowMs, undefined, { signal: this.options.signal });
-      } catch {
-        res.destroy();
-        log('aborted', 'lab stopped during slow:');
-        return;
-      }
+    if (!(await faults.slowDown(this.options.signal))) {
+      res.destroy();
+      log('aborted', 'lab stopped during slow:');
+      return;
     }
     if (res.destroyed || req.socket.destroyed) {
       log('aborted', `client went away (${response.result})`, response.action);
