@@ -92,26 +92,16 @@ function walkArea(bytes: Uint8Array, start: number, end: number, area: OptionAre
       continue;
     }
     if (code === OPTION_END) return { instances, endOffset: position };
-    if (position + 1 >= end) {
+    const length = position + 1 < end ? (bytes[position + 1] as number) : undefined;
+    if (length === undefined || position + 2 + length > end) {
+      const why = length === undefined ? 'no length byte' : `length ${length}, ${end - position - 2} bytes left`;
       problems.push({
         severity: 'error',
         code: 'option-overrun',
         option: code,
         offset: position,
         offsetIn: 'packet',
-        message: `option ${code} at offset ${position} overruns the ${area} area (no length byte)`,
-      });
-      return { instances };
-    }
-    const length = bytes[position + 1] as number;
-    if (position + 2 + length > end) {
-      problems.push({
-        severity: 'error',
-        code: 'option-overrun',
-        option: code,
-        offset: position,
-        offsetIn: 'packet',
-        message: `option ${code} at offset ${position} overruns the ${area} area (length ${length}, ${end - position - 2} bytes left)`,
+        message: `option ${code} at offset ${position} overruns the ${area} area (${why})`,
       });
       return { instances };
     }
