@@ -19,6 +19,7 @@ import { bootstrapSettingsFromOptions, type BootstrapCliOptions, type BootstrapS
 import { CliError, UsageError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { hidePinFromProcessTable, obtainPin } from './pin.js';
+import { packageVersion } from './version.js';
 
 export interface CliIo {
   argv: string[];
@@ -226,8 +227,7 @@ export async function runBootstrapCommand(raw: BootstrapCliOptions, io: CliIo): 
   });
   if (obtained.source === '--pin') hidePinFromProcessTable(io.argv, obtained.pin);
   const pin = new PinCredential(obtained.pin);
-  const { createRequire } = await import('node:module');
-  const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  const version = packageVersion();
   try {
     const { code } = await runWithOutput(
       options,

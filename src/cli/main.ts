@@ -1,7 +1,6 @@
 // The bootstrap-test command line. Loaded on every start, so it imports commander and small option
 // modules only; each action loads what it needs (pipeline, lab, SOAP layer, renderers) on demand.
 
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { CliError } from '../errors.js';
@@ -9,11 +8,7 @@ import { configureBootstrapCommand, type BootstrapCliOptions } from './bootstrap
 import { registerDhcpCommands } from './dhcp.js';
 import { registerLabCommand } from './lab.js';
 import { registerDemoCommand } from './demo.js';
-
-function packageVersion(): string {
-  const require = createRequire(import.meta.url);
-  return (require('../../package.json') as { version: string }).version;
-}
+import { packageVersion } from './version.js';
 
 /** Whether --debug was asked for anywhere on the line (errors may happen before commander parses). */
 function debugRequested(argv: readonly string[]): boolean {
