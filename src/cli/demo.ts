@@ -9,6 +9,7 @@ import type { BootstrapSettings } from './bootstrap.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from './bootstrap-run.js';
 import type { ExitCode } from '../exit-codes.js';
+import { packageVersion } from './version.js';
 
 export interface DemoCliOptions {
   fault: string[];
@@ -98,6 +99,7 @@ export async function runDemo(raw: DemoCliOptions, io: CliIo): Promise<ExitCode>
         ...(raw.trace !== undefined ? { traceDir: raw.trace } : {}),
         color: raw.color,
         debug: raw.debug === true,
+        version: packageVersion(),
       },
       io,
     );

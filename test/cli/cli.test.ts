@@ -151,4 +151,11 @@ describe('against the lab pool', () => {
     expect(ran.stdout).toMatch(/Result\s+: Success/);
     expectNoPin(ran.stdout, ran.stderr);
   });
+
+  it('names the tool and its version in the demo\'s JSON report', async () => {
+    const ran = await run(['demo', '--json']);
+    expect(ran.code).toBe(0);
+    const version = (JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    expect((JSON.parse(ran.stdout) as { tool: unknown }).tool).toEqual({ name: 'bootstrap-test', version });
+  });
 });
