@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
+import type { RsaKeys } from '../pki/keys.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { LocalEnvironmentError, UsageError } from '../errors.js';
 
@@ -135,22 +136,15 @@ export async function formatFaultList(json: boolean): Promise<string> {
   return `${lines.join('\n')}\n`;
 }
 
-type PendingKeyPair = Promise<{ publicKey: import('node:crypto').KeyObject; privateKey: import('node:crypto').KeyObject }>;
-
-async function prestartKeyPairs(caDir: string | undefined): Promise<{ ca?: PendingKeyPair; server: PendingKeyPair }> {
-  const [{ generateKeyPair }, { existsSync }, { join }] = await Promise.all([import('node:crypto'), import('node:fs'), import('node:path')]);
-  const start = (): PendingKeyPair => {
-    const pending: PendingKeyPair = new Promise((resolve, reject) => {
-      generateKeyPair('rsa', { modulusLength: 2048, publicExponent: 0x10001 }, (error, publicKey, privateKey) =>
-        error ? reject(error) : resolve({ publicKey, privateKey }),
-      );
-    });
-    // Unused when start-up fails first; the lab reports the real error.
-    pending.catch(() => undefined);
-    return pending;
-  };
-  const caKept = caDir !== undefined && existsSync(join(caDir, 'lab-ca.key'));
-  return caKept ? { server: start() } : { ca: start(), server: start() };
+/** RSA key generation runs on the thread pool while the lab's modules load; a kept CA needs no new key. */
+async function prestartKeyPairs(caDir: string | undefined): Promise<{ ca?: Promise<RsaKeys>; server: Promise<RsaKeys> }> {
+  const [{ startKeyGeneration }, { existsSync }, { join: joinPath }] = await Promise.all([
+    import('../pki/keys.js'),
+    import('node:fs'),
+    import('node:path'),
+  ]);
+  const caKept = caDir !== undefined && existsSync(joinPath(caDir, 'lab-ca.key'));
+  return caKept ? { server: startKeyGeneration() } : { ca: startKeyGeneration(), server: startKeyGeneration() };
 }
 
 function time(): string {

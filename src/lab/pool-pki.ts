@@ -7,14 +7,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createRootCa,
-  generateRsaKeyPair,
   issueServerCertificate,
   loadCertificateAuthority,
   privateKeyPem,
   type CertificateAuthority,
   type IssuedCertificate,
-  type RsaKeyPair,
 } from '../pki/ca.js';
+import { startKeyGeneration, type RsaKeys } from '../pki/keys.js';
 
 export const CA_CERT_FILE = 'lab-ca.pem';
 export const CA_KEY_FILE = 'lab-ca.key';
@@ -37,7 +36,7 @@ export interface PoolPkiOptions {
   keyBits?: number;
   now: Date;
   /** Key generation already under way (the CLI starts it before it loads the lab, to overlap the two). */
-  keyPairs?: { ca?: Promise<RsaKeyPair>; server?: Promise<RsaKeyPair> };
+  keyPairs?: { ca?: Promise<RsaKeys>; server?: Promise<RsaKeys> };
 }
 
 /** A readable problem with --ca-dir: names the directory and the file. */
@@ -88,7 +87,7 @@ async function obtainCa(options: PoolPkiOptions): Promise<{ ca: CertificateAutho
       throw new CaDirError(`${missing}: missing (the CA needs both ${CA_CERT_FILE} and ${CA_KEY_FILE})`);
     }
   }
-  const key = await (options.keyPairs?.ca ?? generateRsaKeyPair(bits));
+  const key = await (options.keyPairs?.ca ?? startKeyGeneration({ bits }));
   const ca = createRootCa({
     key,
     subject: labCaSubject(),
@@ -109,12 +108,12 @@ async function obtainCa(options: PoolPkiOptions): Promise<{ ca: CertificateAutho
 
 export class PoolPki {
   private readonly identities = new Map<TlsIdentity, Promise<TlsMaterial>>();
-  private spareKey: Promise<RsaKeyPair> | undefined;
+  private spareKey: Promise<RsaKeys> | undefined;
 
   private constructor(
     readonly ca: CertificateAuthority,
     readonly caCreated: boolean,
-    readonly serverKey: RsaKeyPair,
+    readonly serverKey: RsaKeys,
     readonly serverCertificate: IssuedCertificate,
     private readonly options: PoolPkiOptions,
   ) {
@@ -124,7 +123,7 @@ export class PoolPki {
   static async create(options: PoolPkiOptions): Promise<PoolPki> {
     const [{ ca, created }, serverKey] = await Promise.all([
       obtainCa(options),
-      options.keyPairs?.server ?? generateRsaKeyPair(options.keyBits ?? 2048),
+      options.keyPairs?.server ?? startKeyGeneration({ bits: options.keyBits ?? 2048 }),
     ]);
     const serverCertificate = issueServerCertificate(ca, {
       publicKey: serverKey.publicKey,
@@ -146,8 +145,8 @@ export class PoolPki {
   }
 
   /** A second key pair, for certificates that must not match anything (generated once, on demand). */
-  spareKeyPair(): Promise<RsaKeyPair> {
-    this.spareKey ??= generateRsaKeyPair(this.options.keyBits ?? 2048);
+  spareKeyPair(): Promise<RsaKeys> {
+    this.spareKey ??= startKeyGeneration({ bits: this.options.keyBits ?? 2048 });
     return this.spareKey;
   }
 

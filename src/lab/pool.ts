@@ -3,7 +3,7 @@
 // that can be switched per instance or per request. Everything binds to loopback unless told otherwise.
 
 import { isIP } from 'node:net';
-import type { RsaKeyPair } from '../pki/ca.js';
+import type { RsaKeys } from '../pki/keys.js';
 import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
 import type { ResolveUserResponseLayout, ResolveUserShape } from '../soap/services/inferred/resolve-user.js';
 import type { RootChainAnswerFormat, RootChainVariant } from '../soap/services/inferred/root-chain.js';
@@ -53,7 +53,7 @@ export interface LabOptions {
   maxRequestBytes?: number;
   keyBits?: number;
   /** RSA key pairs whose generation the caller already started (the CLI overlaps it with loading the lab). */
-  keyPairs?: { ca?: Promise<RsaKeyPair>; server?: Promise<RsaKeyPair> };
+  keyPairs?: { ca?: Promise<RsaKeys>; server?: Promise<RsaKeys> };
   /** One line per request and per DHCP packet; never a PIN, entropy, key or assertion. */
   log?: (line: string) => void;
   /** The lab's real clock, for tests. */

@@ -7,17 +7,13 @@ import {
   X509Certificate,
   createPrivateKey,
   createPublicKey,
-  generateKeyPair,
   randomBytes,
   sign as signBytes,
   type KeyObject,
 } from 'node:crypto';
 import forge from 'node-forge';
-
-export interface RsaKeyPair {
-  privateKey: KeyObject;
-  publicKey: KeyObject;
-}
+import { forgePublicKey } from './forge-key.js';
+import type { RsaKeys } from './keys.js';
 
 /** A certificate in the three forms callers need: PEM for TLS options, DER for the wire, parsed for checks. */
 export interface IssuedCertificate {
@@ -40,25 +36,11 @@ export interface DistinguishedName {
 
 export type SignatureHash = 'sha1' | 'sha256';
 
-export function generateRsaKeyPair(bits = 2048): Promise<RsaKeyPair> {
-  return new Promise((resolve, reject) => {
-    generateKeyPair('rsa', { modulusLength: bits, publicExponent: 0x10001 }, (error, publicKey, privateKey) => {
-      if (error) reject(error);
-      else resolve({ publicKey, privateKey });
-    });
-  });
-}
-
 /** A positive 128-bit serial (RFC 5280 allows up to 20 octets; the top bit is cleared to stay positive). */
 function randomSerialHex(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0] ?? 0) & 0x7f | 0x01;
   return bytes.toString('hex');
-}
-
-function toForgePublicKey(key: KeyObject): forge.pki.rsa.PublicKey {
-  const pem = key.export({ type: 'spki', format: 'pem' }).toString();
-  return forge.pki.publicKeyFromPem(pem) as forge.pki.rsa.PublicKey;
 }
 
 function nameAttributes(name: DistinguishedName): forge.pki.CertificateField[] {
@@ -117,13 +99,13 @@ function baseCertificate(publicKey: forge.pki.rsa.PublicKey, validity: Validity)
 }
 
 export interface RootCaOptions extends Validity {
-  key: RsaKeyPair;
+  key: RsaKeys;
   subject: DistinguishedName;
   hash?: SignatureHash;
 }
 
 export function createRootCa(options: RootCaOptions): CertificateAuthority {
-  const cert = baseCertificate(toForgePublicKey(options.key.publicKey), options);
+  const cert = baseCertificate(forgePublicKey(options.key.publicKey), options);
   const name = nameAttributes(options.subject);
   cert.setSubject(name);
   cert.setIssuer(name);
@@ -154,7 +136,7 @@ export interface ServerCertificateOptions extends Validity {
 export function issueServerCertificate(ca: CertificateAuthority, options: ServerCertificateOptions): IssuedCertificate {
   const [commonName] = options.dnsNames;
   if (commonName === undefined) throw new Error('a server certificate needs at least one DNS name');
-  const cert = issuedBy(ca, baseCertificate(toForgePublicKey(options.publicKey), options));
+  const cert = issuedBy(ca, baseCertificate(forgePublicKey(options.publicKey), options));
   cert.setSubject(nameAttributes({ commonName, organization: options.organization }));
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },

@@ -1,31 +1,11 @@
 // The phone's key pair and certificate request (protocol.md section 7): RSA 2048 from node:crypto,
 // a PKCS#10 with CN=user@domain built with node-forge and signed by node:crypto (SHA-1 as real
-// clients, SHA-256 on request). node-forge is imported here only; the CLI loads this lazily.
+// clients, SHA-256 on request). The CLI loads this module (and with it node-forge) lazily.
 
-import { generateKeyPair, sign, type KeyObject } from 'node:crypto';
+import { sign } from 'node:crypto';
+import { forgePublicKey } from './forge-key.js';
+import type { RsaKeys } from './keys.js';
 import forge from 'node-forge';
-
-export interface KeyPair {
-  publicKey: KeyObject;
-  privateKey: KeyObject;
-}
-
-export const DEFAULT_KEY_BITS = 2048;
-
-/**
- * Start generating an RSA key pair now and collect it later: the promise may sit unawaited while
- * other stages run (a rejection is only reported to whoever awaits it).
- */
-export function startKeyGeneration({ bits = DEFAULT_KEY_BITS }: { bits?: number } = {}): Promise<KeyPair> {
-  const pending = new Promise<KeyPair>((resolve, reject) => {
-    generateKeyPair('rsa', { modulusLength: bits, publicExponent: 0x10001 }, (error, publicKey, privateKey) => {
-      if (error) reject(error);
-      else resolve({ publicKey, privateKey });
-    });
-  });
-  pending.catch(() => undefined);
-  return pending;
-}
 
 /** Present in node-forge's x509.js but missing from its type declarations. */
 interface ForgeCsrInternals {
@@ -44,19 +24,8 @@ const SIGNATURE_OIDS: Record<CsrHash, string> = {
   sha256: forge.pki.oids['sha256WithRSAEncryption'] as string,
 };
 
-/**
- * The key as forge needs it, built from its modulus and exponent: Node exports those as JWK in about
- * a microsecond, where the SubjectPublicKeyInfo export plus forge's PEM parse costs some 150 µs a run.
- */
-function forgePublicKey(publicKey: KeyObject): forge.pki.rsa.PublicKey {
-  const { n, e } = publicKey.export({ format: 'jwk' });
-  if (n === undefined || e === undefined) throw new TypeError('the key pair is not RSA');
-  const integer = (base64url: string) => new forge.jsbn.BigInteger(Buffer.from(base64url, 'base64url').toString('hex'), 16);
-  return forge.pki.setRsaPublicKey(integer(n), integer(e));
-}
-
 /** PKCS#10 for `commonName` (user@domain, no `sip:`), signed with the pair's private key. */
-export function createCsr({ keyPair, commonName, hash = 'sha1' }: { keyPair: KeyPair; commonName: string; hash?: CsrHash }): Csr {
+export function createCsr({ keyPair, commonName, hash = 'sha1' }: { keyPair: RsaKeys; commonName: string; hash?: CsrHash }): Csr {
   const request = forge.pki.createCertificationRequest();
   request.publicKey = forgePublicKey(keyPair.publicKey);
   // '@' is outside PrintableString (forge's default), so the CN is a UTF8String.

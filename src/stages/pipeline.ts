@@ -3,11 +3,11 @@
 // Nothing here waits without a limit: every stage races its deadline, and the transport is closed
 // whatever happens.
 
-import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { CliError } from '../errors.js';
 import { diagnose, type DiagnosisContext } from '../diagnosis/classify.js';
 import { stageStatusForSeverity } from '../diagnosis/status.js';
 import type { ConnectionInfo } from '../net/connector.js';
+import { startKeyGeneration, type KeyPair } from '../pki/keys.js';
 import { TransportError } from '../net/errors.js';
 import type { HttpExchange, HttpTransport } from '../net/transport.js';
 import { STAGE_NAMES, type RunReport, type StageError, type StageName, type StageReport } from '../report/model.js';
@@ -48,7 +48,7 @@ export interface PipelineHooks {
 export interface PipelineDependencies {
   clock?: Clock;
   /** A key pair made elsewhere (benchmarks reuse one); default: generate RSA 2048 at start. */
-  keyPair?: Promise<{ publicKey: KeyObject; privateKey: KeyObject; generatedInMs: number }>;
+  keyPair?: Promise<KeyPair>;
   /** Aborts the whole run (Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -61,16 +61,6 @@ export interface PipelineResult {
   internalError?: Error;
   /** Key generation time (it overlaps the network stages). */
   keyGenerationMs?: number;
-}
-
-export function startKeyGeneration(): Promise<{ publicKey: KeyObject; privateKey: KeyObject; generatedInMs: number }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    generateKeyPair('rsa', { modulusLength: 2048, publicExponent: 0x10001 }, (error, publicKey, privateKey) => {
-      if (error) reject(error);
-      else resolve({ publicKey, privateKey, generatedInMs: Math.round(performance.now() - started) });
-    });
-  });
 }
 
 function systemClock(): Clock {

@@ -6,6 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import type { X509Certificate } from 'node:crypto';
 import type { InformSettings } from '../dhcp/inform.js';
 import type { ClientInterface } from '../dhcp/interfaces.js';
+import type { KeyPair } from '../pki/keys.js';
 import type { HttpTransport } from '../net/transport.js';
 import type { ResolveRule } from '../net/resolve.js';
 import type { Discovered, Evidence, StageError, StageName } from '../report/model.js';
@@ -135,7 +136,7 @@ export interface StageContext {
   readonly deadlineMs: number;
   readonly pin: PinCredential;
   /** RSA key pair, generation started when the run started. */
-  readonly keyPair: Promise<{ publicKey: KeyObject; privateKey: KeyObject; generatedInMs: number }>;
+  readonly keyPair: Promise<KeyPair>;
   /** Sees every DHCP datagram (for --trace). HTTP exchanges go through the transport's hook. */
   readonly onDhcpPacket?: (event: { direction: 'out' | 'in'; bytes: Uint8Array; address: string; port: number; atMs: number }) => void;
 }

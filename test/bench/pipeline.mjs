@@ -48,8 +48,9 @@ if (process.argv[2] === '--lab-child') {
 }
 
 async function main() {
-  const [{ runPipeline, startKeyGeneration }, { labPipelineOptions }, { PinCredential }] = await Promise.all([
+  const [{ runPipeline }, { startKeyGeneration }, { labPipelineOptions }, { PinCredential }] = await Promise.all([
     import(dist('stages/pipeline.js')),
+    import(dist('pki/keys.js')),
     import(dist('cli/demo.js')),
     import(dist('stages/pin-credential.js')),
   ]);

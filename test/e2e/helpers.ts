@@ -3,7 +3,8 @@
 import { startLab, type Lab, type LabOptions } from '../../src/lab/pool.js';
 import { labPipelineOptions } from '../../src/cli/demo.js';
 import type { BootstrapSettings } from '../../src/cli/bootstrap.js';
-import { runPipeline, startKeyGeneration, type PipelineHooks, type PipelineResult } from '../../src/stages/pipeline.js';
+import { startKeyGeneration } from '../../src/pki/keys.js';
+import { runPipeline, type PipelineHooks, type PipelineResult } from '../../src/stages/pipeline.js';
 import { PinCredential } from '../../src/stages/pin-credential.js';
 import type { PipelineOptions } from '../../src/stages/types.js';
 

@@ -3,19 +3,19 @@ import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
 import {
   createRootCa,
-  generateRsaKeyPair,
   issueServerCertificate,
   issueUserCertificate,
   loadCertificateAuthority,
   privateKeyPem,
   readCertificateRequest,
 } from '../../src/pki/ca.js';
+import { startKeyGeneration } from '../../src/pki/keys.js';
 
 const now = new Date('2030-01-01T00:00:00Z');
 const hours = (n: number): Date => new Date(now.getTime() + n * 3_600_000);
 
 async function makeCa() {
-  const key = await generateRsaKeyPair(2048);
+  const key = await startKeyGeneration();
   return createRootCa({ key, subject: { commonName: 'Lab Root CA', organization: 'bootstrap-test lab' }, notBefore: hours(-1), notAfter: hours(24 * 365) });
 }
 
@@ -41,7 +41,7 @@ describe('lab CA', () => {
 
   it('issues a server certificate for the pool FQDN that chains to the CA', async () => {
     const ca = await makeCa();
-    const serverKey = await generateRsaKeyPair(2048);
+    const serverKey = await startKeyGeneration();
     const server = issueServerCertificate(ca, { publicKey: serverKey.publicKey, dnsNames: ['pool01.lab.test', 'lab.test'], notBefore: hours(-1), notAfter: hours(48) });
     expect(server.x509.verify(ca.certificate.x509.publicKey)).toBe(true);
     expect(server.x509.checkIssued(ca.certificate.x509)).toBe(true);
@@ -74,7 +74,7 @@ describe('lab CA', () => {
 
   it('loads a CA from PEM and refuses a key that belongs to another certificate', async () => {
     const ca = await makeCa();
-    const other = await generateRsaKeyPair(2048);
+    const other = await startKeyGeneration();
     const loaded = loadCertificateAuthority(ca.certificate.pem, privateKeyPem(ca.privateKey), 'ca-dir');
     expect(loaded.certificate.der).toEqual(ca.certificate.der);
     expect(() => loadCertificateAuthority(ca.certificate.pem, privateKeyPem(other.privateKey), 'ca-dir')).toThrow(

@@ -13,7 +13,8 @@ import { addressingHeaders } from '../../src/soap/envelope.js';
 import { buildProofSecurity } from '../../src/soap/proof.js';
 import { buildIssueTokenRequest, newClientEntropy, parseIssueTokenResponse, ticketProofKey, type WebTicket } from '../../src/soap/services/webticket.js';
 import { buildPinCredentialHeader, type PinEncoding } from '../../src/soap/services/inferred/pin-credential.js';
-import { createCsr, type KeyPair } from '../../src/pki/csr.js';
+import { createCsr } from '../../src/pki/csr.js';
+import type { RsaKeys } from '../../src/pki/keys.js';
 
 export interface Reply {
   status: number;
@@ -148,9 +149,9 @@ export function proofEnvelope(lab: Lab, action: string, body: string, ticket: We
   );
 }
 
-let keyPair: KeyPair | undefined;
+let keyPair: RsaKeys | undefined;
 /** One RSA key for all CSRs of a test file (1024 bits keeps the tests quick; the lab accepts 1024..16384). */
-export function testKeyPair(): KeyPair {
+export function testKeyPair(): RsaKeys {
   keyPair ??= generateKeyPairSync('rsa', { modulusLength: 1024 });
   return keyPair;
 }

@@ -5,7 +5,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRootCa, generateRsaKeyPair, issueServerCertificate, privateKeyPem, type CertificateAuthority } from '../../src/pki/ca.js';
+import { createRootCa, issueServerCertificate, privateKeyPem, type CertificateAuthority } from '../../src/pki/ca.js';
+import { startKeyGeneration } from '../../src/pki/keys.js';
 import { HttpTransport, httpStatusFailure } from '../../src/net/transport.js';
 import { parseResolveRule, resolveTarget, ResolveRuleError } from '../../src/net/resolve.js';
 import { tlsAlertNumber, TransportError } from '../../src/net/errors.js';
@@ -23,7 +24,7 @@ interface Pki {
 
 async function makePki(): Promise<Pki> {
   const now = Date.now();
-  const [caKey, otherKey, serverKey] = await Promise.all([generateRsaKeyPair(2048), generateRsaKeyPair(2048), generateRsaKeyPair(2048)]);
+  const [caKey, otherKey, serverKey] = await Promise.all([startKeyGeneration(), startKeyGeneration(), startKeyGeneration()]);
   const validity = { notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY) };
   const ca = createRootCa({ key: caKey, subject: { commonName: 'Transport Test Root' }, ...validity });
   const otherCa = createRootCa({ key: otherKey, subject: { commonName: 'Unrelated Root' }, ...validity });

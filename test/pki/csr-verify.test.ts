@@ -1,7 +1,8 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCsr, startKeyGeneration, type KeyPair } from '../../src/pki/csr.js';
+import { createCsr } from '../../src/pki/csr.js';
+import { startKeyGeneration, type KeyPair } from '../../src/pki/keys.js';
 import { verifyIssuedCertificate } from '../../src/pki/verify.js';
 import { issue, makeCa, rsaKeys, type TestCa } from './fixtures.js';
 
