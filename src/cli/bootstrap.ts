@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { InformSettings } from '../dhcp/inform.js';
 import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions } from './dhcp.js';
+import { parseWholeNumber } from './values.js';
 import { parseResolveRule, ResolveRuleError, type ResolveRule } from '../net/resolve.js';
 
 export interface BootstrapCliOptions extends InformCliOptions {
@@ -95,13 +96,6 @@ export function parseSipAddress(text: string): string {
   return text;
 }
 
-function parsePort(flag: string, text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
-    throw new UsageError(`${flag}: "${text}" is not in 1..65535`);
-  }
-  return Number(text);
-}
-
 function phoneOrExtOf(options: BootstrapCliOptions): string | undefined {
   if (options.ext !== undefined && options.phoneOrExt !== undefined && options.ext !== options.phoneOrExt) {
     throw new UsageError(`--ext "${options.ext}" and --phone-or-ext "${options.phoneOrExt}" disagree; give one`);
@@ -125,7 +119,7 @@ export function bootstrapSettingsFromOptions(options: BootstrapCliOptions): Boot
   }
   const settings: BootstrapSettings = {
     phoneOrExt: parsePhoneOrExt(phoneOrExtOf(options)),
-    registrarPort: parsePort('--registrar-port', options.registrarPort),
+    registrarPort: parseWholeNumber('--registrar-port', options.registrarPort, 1, 65535),
     caFiles: options.caFile,
     resolve,
     dhcp: informSettingsFromOptions(options),

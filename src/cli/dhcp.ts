@@ -6,6 +6,7 @@ import type { InformSettings } from '../dhcp/inform.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, UsageError } from '../errors.js';
 import { registerDhcpEncode } from './dhcp-encode.js';
+import { parseWholeNumber } from './values.js';
 import { registerDhcpDecode } from './dhcp-decode.js';
 
 /** The raw values of the INFORM options, as commander parses them. */
@@ -20,13 +21,6 @@ export interface InformCliOptions {
   dhcpTimeout: string;
   dhcpTries: string;
   listenMs: string;
-}
-
-function parseInteger(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag}: "${text}" is not a whole number`);
-  const value = Number(text.trim());
-  if (value < min || value > max) throw new UsageError(`${flag}: "${text}" is not in ${min}..${max}`);
-  return value;
 }
 
 /** "6", "2.5", "2.5s" or "800ms" -> milliseconds. A bare number is seconds. */
@@ -47,7 +41,7 @@ export function parseServerAddress(text: string): { address: string; port: numbe
   if (rest.length > 0 || !IPV4.test(host)) {
     throw new UsageError(`--dhcp-server: "${text}" is not an IPv4 address with an optional :port (e.g. 10.0.0.5 or 127.0.0.1:6767)`);
   }
-  return { address: host, port: port === undefined ? 67 : parseInteger('--dhcp-server port', port, 1, 65535) };
+  return { address: host, port: port === undefined ? 67 : parseWholeNumber('--dhcp-server port', port, 1, 65535) };
 }
 
 export function parseRequestedOptions(text: string): number[] {
@@ -55,7 +49,7 @@ export function parseRequestedOptions(text: string): number[] {
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '')
-    .map((part) => parseInteger('--request-options', part, 1, 254));
+    .map((part) => parseWholeNumber('--request-options', part, 1, 254));
   return [...new Set(codes)];
 }
 
@@ -72,16 +66,16 @@ export function informSettingsFromOptions(options: InformCliOptions): InformSett
   return {
     ...(options.interface !== undefined ? { interfaceName: options.interface } : {}),
     ...(options.dhcpServer !== undefined ? { server: parseServerAddress(options.dhcpServer) } : {}),
-    clientPort: parseInteger('--client-port', options.clientPort, 0, 65535),
+    clientPort: parseWholeNumber('--client-port', options.clientPort, 0, 65535),
     vendorClass,
     hostName,
     extraRequestedOptions: options.requestOptions ? parseRequestedOptions(options.requestOptions) : [],
     ...(options.maxMessageSize !== undefined
-      ? { maxMessageSize: parseInteger('--max-message-size', options.maxMessageSize, 576, 65535) }
+      ? { maxMessageSize: parseWholeNumber('--max-message-size', options.maxMessageSize, 576, 65535) }
       : {}),
     timeoutMs: parseDurationMs('--dhcp-timeout', options.dhcpTimeout),
-    tries: parseInteger('--dhcp-tries', options.dhcpTries, 1, 10),
-    ...(options.listenMs === 'deadline' ? {} : { listenMs: parseInteger('--listen-ms', options.listenMs, 0, 300_000) }),
+    tries: parseWholeNumber('--dhcp-tries', options.dhcpTries, 1, 10),
+    ...(options.listenMs === 'deadline' ? {} : { listenMs: parseWholeNumber('--listen-ms', options.listenMs, 0, 300_000) }),
   };
 }
 

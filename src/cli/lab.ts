@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import type { RsaKeys } from '../pki/keys.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { LocalEnvironmentError, UsageError } from '../errors.js';
+import { parseWholeNumber } from './values.js';
 
 export interface LabCliOptions {
   fqdn?: string;
@@ -43,15 +44,7 @@ export interface LabIo {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function parsePort(flag: string, text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`${flag}: "${text}" is not a port in 0..65535 (0 = any free port)`);
-  return Number(text);
-}
-
-function parsePositive(flag: string, text: string, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${flag}: "${text}" is not a whole number in 1..${max}`);
-  return Number(text);
-}
+const FREE_PORT_NOTE = '0 = any free port';
 
 const LAB_HELP = `
 The pool answers on loopback only, on free ports unless you choose them. It prints the command to
@@ -158,12 +151,12 @@ export async function runLabCommand(options: LabCliOptions, io: LabIo): Promise<
   }
   // Cheap checks first, so that a typo costs no key generation.
   const ports = {
-    http: parsePort('--http-port', options.httpPort),
-    https: parsePort('--https-port', options.httpsPort),
-    dhcp: parsePort('--dhcp-port', options.dhcpPort),
+    http: parseWholeNumber('--http-port', options.httpPort, 0, 65535, FREE_PORT_NOTE),
+    https: parseWholeNumber('--https-port', options.httpsPort, 0, 65535, FREE_PORT_NOTE),
+    dhcp: parseWholeNumber('--dhcp-port', options.dhcpPort, 0, 65535, FREE_PORT_NOTE),
   };
-  const certValidityHours = parsePositive('--cert-validity-hours', options.certValidityHours, 87600);
-  const ticketLifetimeMinutes = parsePositive('--ticket-lifetime-minutes', options.ticketLifetimeMinutes, 10080);
+  const certValidityHours = parseWholeNumber('--cert-validity-hours', options.certValidityHours, 1, 87600);
+  const ticketLifetimeMinutes = parseWholeNumber('--ticket-lifetime-minutes', options.ticketLifetimeMinutes, 1, 10080);
   const [{ parseDirectory, DirectoryError }, { parseFaultSpecs, FaultSpecError }] = await Promise.all([
     import('../lab/directory.js'),
     import('../lab/faults.js'),

@@ -123,7 +123,7 @@ describe('bootstrap-test lab', () => {
 
   it.each([
     [{ users: '/nonexistent/users.json' }, UsageError, '--users /nonexistent/users.json: cannot read (ENOENT)'],
-    [{ httpPort: '70000' }, UsageError, '--http-port: "70000" is not a port'],
+    [{ httpPort: '70000' }, UsageError, '--http-port: "70000" is not in 0..65535 (0 = any free port)'],
     [{ fault: ['no-such'] }, UsageError, '--fault: unknown fault "no-such"'],
     [{ fault: ['slow:fast'] }, UsageError, 'ms must be a whole number'],
     [{ bind: '10.1.2.3' }, UsageError, 'not a loopback address'],
