@@ -40,11 +40,13 @@ export interface FormatHexOptions {
   separator?: string;
 }
 
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function formatHex(bytes: Uint8Array, options: FormatHexOptions = {}): string {
-  const parts: string[] = [];
-  for (const byte of bytes) parts.push(byte.toString(16).padStart(2, '0'));
-  const joined = parts.join(options.separator ?? '');
-  return options.upper ? joined.toUpperCase() : joined;
+  const separator = options.separator ?? '';
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) text += (i === 0 ? '' : separator) + (HEX_PAIRS[bytes[i] as number] as string);
+  return options.upper ? text.toUpperCase() : text;
 }
 
 /** Upper-case hex without separators, as DHCPUtil and netsh write option values. */

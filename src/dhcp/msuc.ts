@@ -1,6 +1,7 @@
 // Option 43 for vendor class MS-UC-Client: encapsulated sub-options 1..5 that spell the
 // certificate-provisioning URL (dhcp.md b.5, c.4). Decoding collects problems, never throws.
 
+import { formatHex } from './hex.js';
 import { MSUC_SUBOPTION, type MsUcVendorInfo, type Problem, type SubOption } from './types.js';
 
 export const MSUC_VENDOR_CLASS = 'MS-UC-Client';
@@ -84,10 +85,6 @@ export function quoteBytes(data: Uint8Array, max = 80): string {
   return `"${text}${data.length > max ? '…' : ''}"`;
 }
 
-function hexOf(data: Uint8Array): string {
-  return Array.from(data, (byte) => byte.toString(16).padStart(2, '0')).join(' ');
-}
-
 /**
  * Decode option 43 as MS-UC-Client sub-options. `data` is the reassembled option value.
  * Problem offsets count from the first byte of that value.
@@ -120,7 +117,7 @@ export function decodeMsUcVendorInfo(data: Uint8Array): MsUcVendorInfo {
     return info;
   }
   if (walk.overrunAt === 0) {
-    problem('error', 'msuc-not-suboptions', `option 43 is not MS-UC-Client sub-options (first sub-option overruns at offset 0): ${hexOf(data.subarray(0, 32))}`, 0);
+    problem('error', 'msuc-not-suboptions', `option 43 is not MS-UC-Client sub-options (first sub-option overruns at offset 0): ${formatHex(data.subarray(0, 32), { separator: ' ' })}`, 0);
     return info;
   }
 
@@ -273,7 +270,7 @@ function decodePort(data: Uint8Array, offset: number, problem: ProblemSink): num
     problem(
       'error',
       'msuc-port-binary',
-      `option 43 sub-option 4 (WebServerPort): port is binary, not text (${hexOf(data)} = ${binary}); an unquoted port number in a dnsmasq dhcp-option line produces exactly this: quote it ("443")`,
+      `option 43 sub-option 4 (WebServerPort): port is binary, not text (${formatHex(data, { separator: ' ' })} = ${binary}); an unquoted port number in a dnsmasq dhcp-option line produces exactly this: quote it ("443")`,
       offset,
       4,
     );

@@ -2,6 +2,7 @@
 // throws), encode (throws RangeError for a value that cannot be encoded), encodingLength, describe.
 // Values here are option *values*; code and length bytes are written by packet.ts.
 
+import { formatHex } from './hex.js';
 import { decodeMsUcVendorInfo, encodeSubOptions, subOptionName, subOptionsEncodingLength, quoteBytes } from './msuc.js';
 import { decodeNameList, encodeNameList } from './names.js';
 import { decodeSipServers, encodeSipServers } from './option120.js';
@@ -241,13 +242,9 @@ export const bytesCodec = (code: number): OptionCodec<Uint8Array> => ({
     return out;
   },
   encodingLength: (value) => value.length,
-  describe: (value) => hex(value),
-  toJSON: (value) => hex(value),
+  describe: (value) => formatHex(value),
+  toJSON: (value) => formatHex(value),
 });
-
-function hex(data: Uint8Array): string {
-  return Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 function macText(data: Uint8Array): string {
   return Array.from(data, (b) => b.toString(16).padStart(2, '0')).join(':');
@@ -269,8 +266,8 @@ const clientIdentifierCodec: OptionCodec<ClientIdentifier> = {
     return out;
   },
   encodingLength: (value) => 1 + value.data.length,
-  describe: (value) => (value.hardwareAddress ? `type 1 (Ethernet) ${value.hardwareAddress}` : `type ${value.type} ${hex(value.data)}`),
-  toJSON: (value) => ({ type: value.type, ...(value.hardwareAddress ? { hardwareAddress: value.hardwareAddress } : {}), hex: hex(value.data) }),
+  describe: (value) => (value.hardwareAddress ? `type 1 (Ethernet) ${value.hardwareAddress}` : `type ${value.type} ${formatHex(value.data)}`),
+  toJSON: (value) => ({ type: value.type, ...(value.hardwareAddress ? { hardwareAddress: value.hardwareAddress } : {}), hex: formatHex(value.data) }),
 };
 
 /** Option 43 value: MS-UC-Client sub-options. Encoding writes the sub-options in their listed order. */
@@ -301,7 +298,7 @@ export function vendorInfoToJSON(value: MsUcVendorInfo): Record<string, unknown>
     name: subOptionName(s.code),
     offset: s.offset,
     ...(isText(s.data) ? { text: String.fromCharCode(...s.data) } : {}),
-    hex: hex(s.data),
+    hex: formatHex(s.data),
   });
   return {
     subOptions: value.subOptions.filter((s) => s.code >= 1 && s.code <= 5).map(sub),
@@ -421,8 +418,8 @@ export interface DescribedOption {
 /** Decode one option's data (already reassembled) and say what it is. Never throws. */
 export function describeOption(code: number, data: Uint8Array): DescribedOption {
   const codec = codecFor(code);
-  if (!codec) return { code, name: optionName(code), text: hex(data), value: hex(data), problems: [] };
+  if (!codec) return { code, name: optionName(code), text: formatHex(data), value: formatHex(data), problems: [] };
   const decoded = codec.decode(data);
-  if (decoded.value === undefined) return { code, name: codec.name, text: hex(data), value: hex(data), problems: decoded.problems };
+  if (decoded.value === undefined) return { code, name: codec.name, text: formatHex(data), value: formatHex(data), problems: decoded.problems };
   return { code, name: codec.name, text: codec.describe(decoded.value), value: codec.toJSON(decoded.value), problems: decoded.problems };
 }

@@ -1,6 +1,7 @@
 // BOOTP/DHCP messages: decode (never throws, never reads outside the buffer, collects problems with
 // offsets, dhcp.md sections b and c) and encode (header + ordered options, RFC 3396 splitting, padding).
 
+import { formatHex } from './hex.js';
 import { decodeMsUcVendorInfo, MSUC_VENDOR_CLASS } from './msuc.js';
 import { decodeSipServers } from './option120.js';
 import { describeOption, ipv4ToString, MESSAGE_TYPE_NAMES, optionName, vendorInfoToJSON } from './options.js';
@@ -66,14 +67,6 @@ function hardwareAddress(bytes: Uint8Array, length: number): string {
   const parts: string[] = [];
   for (let i = 0; i < length; i++) parts.push(u8(bytes, 28 + i).toString(16).padStart(2, '0'));
   return parts.join(':');
-}
-
-const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function hex(data: Uint8Array): string {
-  let text = '';
-  for (const byte of data) text += HEX_PAIRS[byte] as string;
-  return text;
 }
 
 interface AreaWalk {
@@ -225,7 +218,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodePacketOptions = {
     problems.unshift({ severity: 'reject', code: 'truncated', offset: bytes.length, offsetIn: 'packet', message: `truncated DHCP message, ${bytes.length} bytes (at least ${OPTIONS_START} needed)` });
     return packet;
   }
-  packet.magicCookie = hex(bytes.subarray(BOOTP_HEADER_LENGTH, OPTIONS_START));
+  packet.magicCookie = formatHex(bytes.subarray(BOOTP_HEADER_LENGTH, OPTIONS_START));
   if (packet.magicCookie !== '63825363') {
     problems.push({ severity: 'reject', code: 'bad-magic-cookie', offset: BOOTP_HEADER_LENGTH, offsetIn: 'packet', message: `magic cookie is ${packet.magicCookie}, not 63825363: not a DHCP message` });
     packet.header.sname = fieldText(bytes, SNAME.start, SNAME.end);
@@ -540,7 +533,7 @@ export function packetToJSON(packet: DhcpPacket): Record<string, unknown> {
       code: instance.code,
       name: optionName(instance.code),
       length: instance.data.length,
-      hex: hex(instance.data),
+      hex: formatHex(instance.data),
     })),
     ...(packet.endOffset !== undefined ? { endOptionOffset: packet.endOffset, bytesAfterEnd: packet.bytesAfterEnd } : {}),
     decoded,

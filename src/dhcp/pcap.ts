@@ -2,6 +2,8 @@
 // what tcpdump or Wireshark saved. Pure and bounds-checked: a damaged file ends in a clear error or a
 // note about where reading stopped, never an out-of-range read.
 
+import { formatHex } from './hex.js';
+
 export class CaptureFormatError extends Error {
   constructor(message: string) {
     super(message);
@@ -108,7 +110,7 @@ function readPcap(bytes: Uint8Array): CaptureReadResult {
     little = true;
     nano = magic === 0x4d3cb2a1;
   } else {
-    throw new CaptureFormatError(`not a pcap or pcapng file (starts with ${hex4(bytes)})`);
+    throw new CaptureFormatError(`not a pcap or pcapng file (starts with ${formatHex(bytes.subarray(0, 4), { separator: ' ' })})`);
   }
   if (bytes.length < 24) throw new CaptureFormatError(`pcap file header cut short: ${bytes.length} of 24 bytes`);
   // The upper bits of this field say whether frames end with an FCS and how long it is (libpcap's
@@ -238,10 +240,6 @@ function readInterface(body: Uint8Array, little: boolean): PcapngInterface {
     position += 4 + Math.ceil(length / 4) * 4;
   }
   return { linkType, unitsPerSecond };
-}
-
-function hex4(bytes: Uint8Array): string {
-  return Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
 /** Find the IPv4 packet inside a frame, following the link type. Returns its offset or undefined. */

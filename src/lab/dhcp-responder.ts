@@ -5,6 +5,7 @@
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { MSUC_DEFAULT_PATH, MSUC_VENDOR_CLASS, encodeSubOptions, msUcSubOptions } from '../dhcp/msuc.js';
+import { isLoopbackIpv4 } from '../dhcp/interfaces.js';
 import { encodeSipServers } from '../dhcp/option120.js';
 import { DHCP_MESSAGE_TYPE, decodePacket, encodePacket, type PacketOption } from '../dhcp/packet.js';
 import type { FaultSet } from './faults.js';
@@ -74,10 +75,6 @@ function latin1(bytes: Uint8Array | undefined): string | undefined {
 
 function ipv4Bytes(address: string): Uint8Array {
   return Uint8Array.from(address.split('.').map(Number));
-}
-
-function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1';
 }
 
 /** The options of an ACK for one vendor class under the current faults. */
@@ -207,7 +204,7 @@ export class DhcpResponder {
     }
     if (!(await faults.slowDown(this.options.signal))) return;
     // The lab never sends off the loopback: a ciaddr elsewhere gets the answer at the request's source.
-    const destination = isLoopback(ciaddr) ? ciaddr : remote.address;
+    const destination = isLoopbackIpv4(ciaddr) ? ciaddr : remote.address;
     const header = {
       op: 2,
       htype: packet.header.htype,
