@@ -1,9 +1,9 @@
-// The failure catalog of diagnosis.md (reference copy: ../shared/diagnosis.md) as data.
+// The failure catalog (docs/diagnosis.md) as data.
 // Ids never change meaning; an id that falls out of use is marked deprecated, never reused.
 // test/diagnosis/catalog-parity.test.ts keeps this list and the document in step (ids, severities,
 // Diagnosis lines), so edit both together.
 
-import type { DiagnosisSeverity } from '../report/model.js';
+import type { DiagnosisSeverity } from '../model.js';
 
 /** The catalog's stages (diagnosis.md 0.2), in run order. Our pipeline maps onto them (see classify.ts). */
 export const CATALOG_STAGES = [

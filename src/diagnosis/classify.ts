@@ -1,7 +1,7 @@
 // The lookup table of diagnosis.md 0.5 as data: (stage, observation) -> candidate ids, best first,
 // and `diagnose`, which turns the candidates into the Diagnosis a report prints.
 
-import type { Diagnosis, DiagnosisSeverity, Observation, StageName } from '../report/model.js';
+import type { Diagnosis, DiagnosisSeverity, Observation, StageName } from '../model.js';
 import { type CatalogEntry, type CatalogStage, CATALOG_STAGES, requireCatalogEntry, unclassifiedEntry } from './catalog.js';
 import { parseObservation, type ParsedObservation } from './observation.js';
 

@@ -2,7 +2,7 @@
 // the lookup table (classify.ts) can match. Builders here keep the spelling in one place so stages
 // never hand-assemble strings like 'soap-fault:FailedAuthentication:28020'.
 
-import type { Observation } from '../report/model.js';
+import type { Observation } from '../model.js';
 
 export type TcpFailure = 'timeout' | 'refused' | 'reset';
 export type TlsVerifyReason = 'untrusted' | 'name' | 'expired' | 'not-yet-valid';

@@ -1,7 +1,7 @@
 // How a diagnosis severity turns into a stage status, a process exit code and a Nagios plugin state.
 
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import type { DiagnosisSeverity, RunReport, StageStatus } from '../report/model.js';
+import type { DiagnosisSeverity, RunReport, StageStatus } from '../model.js';
 
 /** Monitoring Plugins exit states. */
 export const NAGIOS = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;

@@ -6,7 +6,7 @@
 // (the wire cannot tell them apart), the injected condition's own id is in `alsoAcceptable`.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import type { StageName } from '../report/model.js';
+import type { StageName } from '../model.js';
 
 /** The lab endpoints a stage-scoped fault (blackhole, malformed-xml, ...) can target. */
 export const LAB_ENDPOINTS = [

@@ -1,7 +1,7 @@
 // Typed transport failures. Each class carries a stable `code` and the diagnosis observation
 // (diagnosis.md section 0.3) it stands for, so the diagnosis engine matches on data, never on text.
 
-import type { Observation } from '../report/model.js';
+import type { Observation } from '../model.js';
 
 export type TlsVerifyReason = 'untrusted' | 'name' | 'expired' | 'not-yet-valid' | 'other';
 

@@ -5,7 +5,7 @@
 // steps (the stage table, trust anchors, path building) never parse it again.
 
 import { X509Certificate } from 'node:crypto';
-import type { CertificateInfo } from '../report/model.js';
+import type { CertificateInfo } from '../model.js';
 import { der } from './der.js';
 
 export class CertificateParseError extends Error {

@@ -3,7 +3,7 @@
 // is valid now. Every problem is reported, not just the first.
 
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import type { CertificateInfo } from '../report/model.js';
+import type { CertificateInfo } from '../model.js';
 import { certificateInfo } from './certs.js';
 
 export type IssuedCertificateProblemCode =

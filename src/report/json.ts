@@ -3,7 +3,7 @@
 // any change that is not purely additive.
 
 import { formatLatency } from './latency.js';
-import type { CertificateInfo, Diagnosis, Discovered, Evidence, RunReport, StageReport } from './model.js';
+import type { CertificateInfo, Diagnosis, Discovered, Evidence, RunReport, StageReport } from '../model.js';
 import { failedStage, orderedStages } from './stages.js';
 
 export const JSON_SCHEMA_VERSION = 1;

@@ -1,6 +1,6 @@
 // Renderers show every pipeline stage, in run order, even when the run stopped early.
 
-import { STAGE_NAMES, type RunReport, type StageReport } from './model.js';
+import { STAGE_NAMES, type RunReport, type StageReport } from '../model.js';
 
 export function notRunStage(name: StageReport['name']): StageReport {
   return { name, status: 'not-run', ms: 0, summary: 'not run', evidence: {}, notes: [] };

@@ -2,7 +2,7 @@
 // detail block of diagnosis.md 0.1 (stage, id, also possible, Diagnosis line, CHECK list, evidence).
 
 import { formatLatency } from './latency.js';
-import type { Evidence, RunReport, StageReport } from './model.js';
+import type { Evidence, RunReport, StageReport } from '../model.js';
 import { failedStage, orderedStages } from './stages.js';
 import { paint, PLAIN, type TerminalStyle } from './style.js';
 

@@ -2,7 +2,7 @@
 // live as each stage finishes on a TTY, all at once at the end otherwise.
 
 import { formatMs } from './latency.js';
-import { STAGE_NAMES, type RunReport, type StageName, type StageReport, type StageStatus } from './model.js';
+import { STAGE_NAMES, type RunReport, type StageName, type StageReport, type StageStatus } from '../model.js';
 import { orderedStages } from './stages.js';
 import { type Colour, paint, type TerminalStyle } from './style.js';
 

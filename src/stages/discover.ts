@@ -5,7 +5,7 @@
 import { chooseInterface, readHostNetwork, type ClientInterface } from '../dhcp/interfaces.js';
 import { informConfig, runInform, type InformResult, type Responder } from '../dhcp/inform.js';
 import { CONTENT, observe } from '../diagnosis/observation.js';
-import type { Evidence } from '../report/model.js';
+import type { Evidence } from '../model.js';
 import { StageFailure, type StageContext, type StageOutcome } from './types.js';
 
 function hostOf(url: string): string {

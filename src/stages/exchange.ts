@@ -7,7 +7,7 @@ import { ResponseTooLargeError } from '../net/errors.js';
 import { httpStatusFailure, type HttpResponse } from '../net/transport.js';
 import type { SoapFault } from '../soap/envelope.js';
 import { parseMsDiagnostics } from '../soap/envelope.js';
-import type { Evidence } from '../report/model.js';
+import type { Evidence } from '../model.js';
 import { StageFailure, type StageContext } from './types.js';
 
 export interface SendOptions {

@@ -10,7 +10,7 @@ import type { ConnectionInfo } from '../net/connector.js';
 import { startKeyGeneration, type KeyPair } from '../pki/keys.js';
 import { TransportError } from '../net/errors.js';
 import type { HttpExchange, HttpTransport } from '../net/transport.js';
-import { STAGE_NAMES, type RunReport, type StageError, type StageName, type StageReport } from '../report/model.js';
+import { STAGE_NAMES, type RunReport, type StageError, type StageName, type StageReport } from '../model.js';
 import { PinRejectedError, type PinCredential } from './pin-credential.js';
 import {
   DEFAULT_STAGE_TIMEOUTS_MS,

@@ -9,7 +9,7 @@ import type { ClientInterface } from '../dhcp/interfaces.js';
 import type { KeyPair } from '../pki/keys.js';
 import type { HttpTransport } from '../net/transport.js';
 import type { ResolveRule } from '../net/resolve.js';
-import type { Discovered, Evidence, StageError, StageName } from '../report/model.js';
+import type { Discovered, Evidence, StageError, StageName } from '../model.js';
 import type { PinCredential } from './pin-credential.js';
 
 /** DHCP settings of the discover stage: the `dhcp inform` set, plus an interface chosen beforehand. */

@@ -23,7 +23,7 @@ import {
   encodingFromPolicy,
   type PinEncoding,
 } from '../soap/services/inferred/pin-credential.js';
-import type { Evidence } from '../report/model.js';
+import type { Evidence } from '../model.js';
 import { contentFailure, httpFailure, send, siblingUrl, soapFaultFailure } from './exchange.js';
 import { StageFailure, type HeldTicket, type StageContext } from './types.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { catalogEntry } from '../../src/diagnosis/catalog.js';
 import { type DiagnosisContext, LOOKUP_TABLE, type LookupRow, classify, diagnose, diagnosisFor, mergeChecks } from '../../src/diagnosis/classify.js';
 import { CONTENT, DNS, observe } from '../../src/diagnosis/observation.js';
-import type { StageName } from '../../src/report/model.js';
+import type { StageName } from '../../src/model.js';
 import type { CatalogStage } from '../../src/diagnosis/catalog.js';
 
 interface Case {

@@ -6,7 +6,7 @@ import { EXIT } from '../../src/exit-codes.js';
 import { requireCatalogEntry } from '../../src/diagnosis/catalog.js';
 import { exitCodeForRun } from '../../src/diagnosis/status.js';
 import { LAB_FAULTS } from '../../src/lab/faults.js';
-import { STAGE_NAMES } from '../../src/report/model.js';
+import { STAGE_NAMES } from '../../src/model.js';
 import { runAgainst, startLab, type Lab } from './helpers.js';
 
 const STAGE_LIMIT_MS = 2500;

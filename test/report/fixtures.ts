@@ -1,6 +1,6 @@
 // Run reports as the pipeline produces them, for the renderer tests.
 import { diagnose } from '../../src/diagnosis/classify.js';
-import type { RunReport, StageReport } from '../../src/report/model.js';
+import type { RunReport, StageReport } from '../../src/model.js';
 
 export const TARGET_URI = 'https://pool01.lab.bootstrap-test.test:443/CertProv/CertProvisioningService.svc';
 export const TARGET_FQDN = 'pool01.lab.bootstrap-test.test';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JSON_SCHEMA_VERSION, renderJson, toJsonReport } from '../../src/report/json.js';
-import { STAGE_NAMES } from '../../src/report/model.js';
+import { STAGE_NAMES } from '../../src/model.js';
 import { createRedactor } from '../../src/report/redact.js';
 import { pinRejectedReport, successReport } from './fixtures.js';
 

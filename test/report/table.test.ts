@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STAGE_NAMES } from '../../src/report/model.js';
+import { STAGE_NAMES } from '../../src/model.js';
 import { createRedactor } from '../../src/report/redact.js';
 import { PLAIN } from '../../src/report/style.js';
 import { createStageDisplay, renderStageTable } from '../../src/report/table.js';
