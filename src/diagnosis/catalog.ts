@@ -520,6 +520,15 @@ const WEBTICKET = section('webticket', {
       'DHCP option 43: Poly offers PIN sign-in only when it is present',
     ],
   },
+  'webticket-pin-port-not-https': {
+    severity: 'fail',
+    diagnosis: 'The service metadata names an address that is not HTTPS for a call carrying the PIN or a ticket; nothing was sent.',
+    check: [
+      'the port addresses in the Web Ticket and CertProv /mex documents (a TLS-offloading load balancer makes WCF publish http://)',
+      'set the external https address on the services (Set-CsWebServer / topology web services FQDN and port)',
+      "the load balancer's header rewriting, so the published address matches what phones connect to",
+    ],
+  },
 });
 
 const RESOLVEUSER = section('resolveuser', {

@@ -157,6 +157,10 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['webticket'], observations: ['timeout'], candidates: ['webticket-no-response'], row: 'timeout after the request' },
   { stages: ['webticket'], observations: ['content:no-pin-port'], candidates: ['webticket-pin-auth-disabled'], row: 'service metadata has no PIN port' },
   { stages: ['webticket'], observations: ['content:rstr-incomplete'], candidates: ['webticket-rstr-incomplete'], row: 'http:200 but assertion, entropy or lifetime missing' },
+  {
+    stages: ['webticket', 'resolveuser', 'certificate'], observations: ['content:secret-not-https'],
+    candidates: ['webticket-pin-port-not-https'], row: 'a PIN or ticket would have gone to an address that is not https (refused before sending)',
+  },
 
   // resolveuser (our certprov-mex and resolveuser steps)
   { stages: ['certprov-mex'], observations: ['http:3xx', 'http:4xx', 'http:5xx'], candidates: ['resolve-mex-unavailable'], row: 'http:* error on CertProv /mex' },

@@ -58,6 +58,11 @@ export interface LabOptions {
   log?: (line: string) => void;
   /** The lab's real clock, for tests. */
   now?: () => number;
+  /**
+   * The PIN port address the Web Ticket metadata publishes instead of the lab's own https URL, e.g. the
+   * http:// address a WCF service behind a TLS-offloading load balancer publishes (issue 9).
+   */
+  publishedPinPortAddress?: string;
 }
 
 export interface SampleUser {
@@ -272,7 +277,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   const https = httpsListener;
   const ports = { http: httpListener.port, https: https.port, dhcp: dhcp?.port ?? 0 };
-  const urls = labUrls(fqdn, ports.http, ports.https);
+  const urls = { ...labUrls(fqdn, ports.http, ports.https), ...(options.publishedPinPortAddress ? { webTicketPin: options.publishedPinPortAddress } : {}) };
 
   const advertisement = (): DhcpAdvertisement => ({
     webServerFqdn: fqdn,

@@ -99,6 +99,16 @@ export class ProtocolError extends TransportError {
   }
 }
 
+/**
+ * A request carrying a secret (the PIN, a ticket or its proof) was about to go to a URL that is not
+ * https; it was refused before any connection, so nothing left this host.
+ */
+export class SecretNotOverHttpsError extends TransportError {
+  constructor(message: string, evidence?: Record<string, string | number>) {
+    super('BT_SECRET_NOT_HTTPS', 'content:secret-not-https', message, evidence);
+  }
+}
+
 /** Maps OpenSSL/Node verification codes to the diagnosis vocabulary (diagnosis.md 0.3). */
 export function tlsVerifyReason(nodeCode: string | undefined): TlsVerifyReason {
   switch (nodeCode) {

@@ -10,6 +10,7 @@ import {
   ProtocolError,
   ResponseTimeoutError,
   ResponseTooLargeError,
+  SecretNotOverHttpsError,
   TransportError,
 } from './errors.js';
 import type { ResolveRule } from './resolve.js';
@@ -41,6 +42,11 @@ export interface HttpRequest {
   timeoutMs: number;
   /** The stage deadline; aborting it ends the request the same way as its own limit. */
   signal?: AbortSignal;
+  /**
+   * The request carries the PIN, a ticket or a proof: it only ever goes to an https URL, whose
+   * certificate the connector verifies (rejectUnauthorized is never turned off), else it is refused.
+   */
+  carriesSecret?: boolean;
 }
 
 export interface HttpResponse {
@@ -140,6 +146,13 @@ export class HttpTransport {
 
   async request(request: HttpRequest): Promise<HttpResponse> {
     const url = new URL(request.url);
+    if (request.carriesSecret && url.protocol !== 'https:') {
+      // Refused before an origin (and so a connection) exists: not a single byte goes out.
+      throw new SecretNotOverHttpsError(`refused to send ${request.label} to ${url.protocol}//${url.host}${url.pathname}: it carries a secret and the address is not https`, {
+        host: url.hostname,
+        scheme: url.protocol.replace(/:$/, ''),
+      });
+    }
     const origin = this.#origin(url);
     const sequence = ++this.#sequence;
     const startedAt = new Date().toISOString();

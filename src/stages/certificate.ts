@@ -35,7 +35,7 @@ export async function certificate(context: StageContext): Promise<StageOutcome> 
       buildGetAndPublishCertRequest({ to: proof.proofAddress, ...(action ? { action } : {}), security, entity, csrDer: csr.der, deviceId }),
     oversizedAs: CONTENT.noCertificate,
   });
-  const evidence = { url: proof.proofAddress, deviceId, user: entity, csrHash: context.options.csrHash };
+  const evidence = { url: proof.proofUrl, deviceId, user: entity, csrHash: context.options.csrHash };
   const parsed = parseGetAndPublishCertResponse(response.text);
   if (parsed.kind === 'fault') throw soapFaultFailure(parsed.fault, response, evidence);
   if (parsed.kind === 'error-info') {

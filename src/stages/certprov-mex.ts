@@ -6,6 +6,7 @@ import { CONTENT } from '../diagnosis/observation.js';
 import { ACTION_GET_AND_PUBLISH_CERT, ACTION_RESOLVE_USER } from '../soap/namespaces.js';
 import { CERTPROV_PROOF_PORT_PREFIX, chooseCertProvPort, parseMex, soapActionFor } from '../soap/services/mex.js';
 import { contentFailure, httpFailure, send } from './exchange.js';
+import { secureTarget } from './https-address.js';
 import type { StageContext, StageOutcome } from './types.js';
 
 const OPERATION_DEFAULTS: Readonly<Record<string, string>> = {
@@ -37,6 +38,7 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
     );
   }
   log.step(`Found endpoint ${choice.port.name} at ${choice.port.address}`);
+  const proofUrl = secureTarget(log, `Proof port ${choice.port.name}`, choice.port.address, mexUrl);
   const policy = choice.endorsing ? 'endorsing' : 'signed';
   if (choice.policy) {
     log.detail(`Policy ${choice.policy.id}: ${policy === 'endorsing' ? 'EndorsingSupportingTokens (proof signature required)' : 'SignedSupportingTokens (ticket without signature)'}`);
@@ -64,6 +66,7 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
 
   state.certProv = {
     proofAddress: choice.port.address,
+    proofUrl,
     portName: choice.port.name,
     policy,
     actions,
@@ -73,7 +76,7 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
   return {
     status: 'pass',
     summary: `${choice.port.name} (${policy}) at ${new URL(choice.port.address).pathname}`,
-    evidence: { port: choice.port.name, address: choice.port.address, policy, ...(choice.issuerAddress ? { issuer: choice.issuerAddress } : {}) },
+    evidence: { port: choice.port.name, address: choice.port.address, ...(proofUrl !== choice.port.address ? { url: proofUrl } : {}), policy, ...(choice.issuerAddress ? { issuer: choice.issuerAddress } : {}) },
   };
 }
 

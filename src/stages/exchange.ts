@@ -21,6 +21,8 @@ export interface SendOptions {
    * (e.g. 'rstr-incomplete' for IssueToken): an endless answer is an unusable answer.
    */
   oversizedAs?: string;
+  /** The PIN, a ticket or a proof is in the body: the transport sends it over verified https only. */
+  carriesSecret?: boolean;
 }
 
 /** One HTTP exchange under the stage's deadline. Transport failures propagate as TransportErrors. */
@@ -34,6 +36,7 @@ export async function send(context: StageContext, request: SendOptions): Promise
       ...(request.body !== undefined ? { body: request.body } : {}),
       timeoutMs: context.deadlineMs,
       signal: context.signal,
+      carriesSecret: request.carriesSecret === true,
     });
   } catch (error) {
     if (error instanceof ResponseTooLargeError && request.oversizedAs) {

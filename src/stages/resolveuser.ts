@@ -42,7 +42,7 @@ export async function resolveUser(context: StageContext): Promise<StageOutcome> 
       buildResolveUserRequest({ to: proof.proofAddress, ...(action ? { action } : {}), security, shape, phoneOrExt: context.options.phoneOrExt }),
     oversizedAs: CONTENT.noSipUri,
   });
-  const evidence = { url: proof.proofAddress, shape, proof: proof.policy };
+  const evidence = { url: proof.proofUrl, shape, proof: proof.policy };
   const parsed = parseResolveUserResponse(response.text);
   if (parsed.kind === 'fault') throw soapFaultFailure(parsed.fault, response, evidence);
   if (response.status !== 200) throw httpFailure(response, evidence);

@@ -107,11 +107,21 @@ export interface RunState {
   /** Web Ticket Service URL actually used. */
   webTicketUrl?: string;
   /** The PIN port chosen from the Web Ticket metadata (reused for the second ticket). */
-  pinPort?: { serviceUrl: string; address: string; name: string; encoding: 'plain' | 'base64' };
+  pinPort?: {
+    serviceUrl: string;
+    /** As the metadata publishes it (the wsa:To of IssueToken). */
+    address: string;
+    /** Where IssueToken goes: the address, moved to https when published as http (https-address.ts). */
+    url: string;
+    name: string;
+    encoding: 'plain' | 'base64';
+  };
   firstTicket?: HeldTicket;
   certProv?: {
-    /** The WebTicketProof port address: AppliesTo of the tickets and target of the calls. */
+    /** The WebTicketProof port address as published: AppliesTo of the tickets and wsa:To of the calls. */
     proofAddress: string;
+    /** Where the proof calls go: the address, moved to https when published as http (https-address.ts). */
+    proofUrl: string;
     portName: string;
     /** 'endorsing' = the proof signature is required; 'signed' = ticket without signature. */
     policy: 'endorsing' | 'signed';

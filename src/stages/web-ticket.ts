@@ -7,6 +7,7 @@ import { CONTENT, observe } from '../diagnosis/observation.js';
 import { parseMsDiagnostics } from '../soap/envelope.js';
 import { SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
 import { buildProofSecurity } from '../soap/proof.js';
+import { SecretNotOverHttpsError } from '../net/errors.js';
 import type { HttpResponse } from '../net/transport.js';
 import { choosePinPort, parseMex, type MexPolicy } from '../soap/services/mex.js';
 import {
@@ -25,6 +26,7 @@ import {
 } from '../soap/services/inferred/pin-credential.js';
 import type { Evidence } from '../model.js';
 import { contentFailure, httpFailure, send, siblingUrl, soapFaultFailure } from './exchange.js';
+import { secureTarget } from './https-address.js';
 import { StageFailure, type HeldTicket, type StageContext } from './types.js';
 
 /** Documented location of the Web Ticket Service beside CertProv (protocol.md section 3). */
@@ -36,7 +38,10 @@ const CLOCK_TOLERANCE_SECONDS = 300;
 /** The PIN port, found once per run and reused by the second ticket. */
 export interface PinPort {
   serviceUrl: string;
+  /** As published (the wsa:To of IssueToken). */
   address: string;
+  /** Where IssueToken goes (never plain HTTP). */
+  url: string;
   name: string;
   encoding: PinEncoding;
 }
@@ -93,7 +98,8 @@ export async function findPinPort(context: StageContext): Promise<PinPort> {
     );
   }
   context.log.step(`Found endpoint ${choice.port.name} at ${choice.port.address}`);
-  return { serviceUrl, address: choice.port.address, name: choice.port.name, encoding: chooseEncoding(context, choice.policy) };
+  const url = secureTarget(context.log, `PIN port ${choice.port.name}`, choice.port.address, `${serviceUrl}/mex`);
+  return { serviceUrl, address: choice.port.address, url, name: choice.port.name, encoding: chooseEncoding(context, choice.policy) };
 }
 
 function secondsBetween(later: Date, earlier: Date): number {
@@ -146,7 +152,7 @@ export interface TicketRequest {
 /** One IssueToken with the PIN. Latches the PIN on any answer that is not a ticket. */
 export async function requestTicket(context: StageContext, request: TicketRequest): Promise<{ held: HeldTicket; evidence: Evidence; lifetime: string }> {
   const { log, pin } = context;
-  const evidence: Evidence = { url: request.port.address, port: request.port.name, encoding: request.port.encoding, appliesTo: request.appliesTo };
+  const evidence: Evidence = { url: request.port.url, port: request.port.name, encoding: request.port.encoding, appliesTo: request.appliesTo };
   log.step('Using PIN authentication');
   log.inferred(describePinCredential(request.port.encoding).replace(/^inferred: /, ''));
   const clientEntropy = newClientEntropy();
@@ -168,15 +174,17 @@ export async function requestTicket(context: StageContext, request: TicketReques
   try {
     response = await send(context, {
       method: 'POST',
-      url: request.port.address,
+      url: request.port.url,
       label: request.label,
       headers: { 'content-type': SOAP11_CONTENT_TYPE, soapaction: soap.soapAction },
       body: soap.xml,
       oversizedAs: CONTENT.rstrIncomplete,
+      carriesSecret: true,
     });
   } catch (error) {
-    // The PIN may have reached the server; an unanswered attempt still counts toward lockout.
-    pin.markRejected('no usable answer to the PIN request');
+    // The PIN may have reached the server; an unanswered attempt still counts toward lockout. A
+    // request refused before it left (not https) did not use the PIN up.
+    if (!(error instanceof SecretNotOverHttpsError)) pin.markRejected('no usable answer to the PIN request');
     throw error;
   }
 
@@ -231,10 +239,11 @@ export async function callWithProof(context: StageContext, held: HeldTicket, cal
   const request = call.build(buildProofSecurity(ticket, proof.policy === 'endorsing' ? proofKey : undefined), proof.actions[call.operation]);
   return send(context, {
     method: 'POST',
-    url: proof.proofAddress,
+    url: proof.proofUrl,
     label: call.operation,
     headers: { 'content-type': SOAP11_CONTENT_TYPE, soapaction: request.soapAction },
     body: request.xml,
     oversizedAs: call.oversizedAs,
+    carriesSecret: true,
   });
 }

@@ -10,7 +10,7 @@ export async function webticket(context: StageContext): Promise<StageOutcome> {
   if (!certProv) throw new Error('webticket needs the certificate provisioning URL from discover');
   const port = await findPinPort(context);
   state.pinPort = port;
-  state.webTicketUrl = port.address;
+  state.webTicketUrl = port.url;
   // The phone asks before it has read the CertProv metadata, so the ticket is for the option-43 service.
   const appliesTo = certProv.toString();
   log.defaulted(`First ticket AppliesTo ${appliesTo} (the option-43 service; the WebTicketProof address is not known yet)`);

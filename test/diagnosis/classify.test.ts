@@ -65,6 +65,8 @@ const CASES: Case[] = [
   { stage: 'webticket', observation: 'http:500', context: { errorId: 28001 }, top: 'webticket-server-error' },
   { stage: 'webticket', observation: observe.soapFault('s:Receiver'), top: 'webticket-server-error' },
   { stage: 'webticket', observation: 'content:rstr-incomplete', top: 'webticket-rstr-incomplete' },
+  { stage: 'webticket', observation: 'content:secret-not-https', top: 'webticket-pin-port-not-https' },
+  { stage: 'certificate', observation: 'content:secret-not-https', top: 'webticket-pin-port-not-https' },
   { stage: 'certprov-mex', observation: 'http:404', top: 'resolve-mex-unavailable' },
   { stage: 'certprov-mex', observation: 'content:no-proof-port', top: 'resolve-proof-endpoint-missing', also: ['cert-auth-disabled'] },
   { stage: 'resolveuser', observation: observe.soapFault('FailedAuthentication', 28020), top: 'resolve-proof-rejected', also: ['time-clock-skew'] },

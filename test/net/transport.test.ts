@@ -264,6 +264,50 @@ describe('HttpTransport', () => {
     expect(failure.server['X-MS-Server-Fqdn']).toBe('fe01.transport.test');
   });
 
+  it('refuses to send a secret-carrying request to a plain-HTTP URL, before any connection', async () => {
+    let served = 0;
+    const counted = createHttpServer((request, response) => {
+      served += 1;
+      request.resume();
+      response.end('ok');
+    });
+    servers.push(counted);
+    const port = await listen(counted);
+    const t = transport([`${FQDN}=127.0.0.1`]);
+    try {
+      const secret = { method: 'POST', url: `http://${FQDN}:${port}/pin`, label: 'IssueToken', body: 'PIN 4711', timeoutMs: 2000 } as const;
+      const error = await failureOf(t.request({ ...secret, carriesSecret: true }));
+      expect(error.code).toBe('BT_SECRET_NOT_HTTPS');
+      expect(error.observation).toBe('content:secret-not-https');
+      expect(error.message).not.toContain('4711');
+      expect(t.connectionsOpened).toBe(0);
+      expect(served).toBe(0);
+      // The same request without the mark goes through, so the refusal is the guard, not the server.
+      expect((await t.request(secret)).status).toBe(200);
+      expect(served).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('verifies the certificate of a secret-carrying https request, also when no anchors were set', async () => {
+    const withoutAnchors = transport([`${FQDN}=127.0.0.1`]);
+    const untrusted = await failureOf(
+      withoutAnchors.request({ method: 'POST', url: `https://${FQDN}:${httpsPort}/pin`, label: 'IssueToken', body: 'x', timeoutMs: 2000, carriesSecret: true }),
+    );
+    await withoutAnchors.close();
+    expect(untrusted.observation).toBe('tls:verify:untrusted');
+
+    const trusting = transport([`${FQDN}=127.0.0.1`]);
+    trusting.trust([pki.ca.certificate.pem]);
+    try {
+      const response = await trusting.request({ method: 'POST', url: `https://${FQDN}:${httpsPort}/pin`, label: 'IssueToken', body: 'x', timeoutMs: 2000, carriesSecret: true });
+      expect(response.text).toBe('POST /pin 1');
+    } finally {
+      await trusting.close();
+    }
+  });
+
   it('hands every exchange, failed ones included, to the trace hook', async () => {
     const exchanges: Array<{ label: string; status?: number; error?: string }> = [];
     const t = transport([`${FQDN}=127.0.0.1`], {
