@@ -2,17 +2,26 @@
 // Stages produce it; renderers only read it. Nothing in here may hold a secret (PIN, entropy, proof key,
 // SAML assertion, private key): values are redacted before they are stored.
 
-/** Pipeline stages in run order (issue 4). Names are stable: they appear in JSON and metric labels. */
-export const STAGE_NAMES = [
-  'discover',
-  'rootchain',
-  'webticket',
-  'certprov-mex',
-  'resolveuser',
-  'webticket-sip',
-  'certificate',
-] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
+/**
+ * The one list of pipeline stages, in run order (issue 4), each with the catalogue section
+ * (diagnosis.md 0.2) its failures are looked up in. Names are stable: they appear in JSON and metric
+ * labels. The list lives here, in the base layer, because report/ and diagnosis/ name stages too and
+ * must not import the stages. Everything else a stage has (its module, budget, budget rule, whether it
+ * speaks HTTP) is in src/stages/registry.ts, whose type is keyed on these names, so a stage missing
+ * there or unknown here does not compile. Adding a stage = its file, one line here, one registry entry.
+ */
+export const STAGE_CATALOG_SECTIONS = {
+  discover: 'discover',
+  rootchain: 'rootchain',
+  webticket: 'webticket',
+  'certprov-mex': 'resolveuser',
+  resolveuser: 'resolveuser',
+  'webticket-sip': 'webticket',
+  certificate: 'certificate',
+} as const;
+export type StageName = keyof typeof STAGE_CATALOG_SECTIONS;
+/** Run order; derived from STAGE_CATALOG_SECTIONS (string keys keep their insertion order). */
+export const STAGE_NAMES = Object.keys(STAGE_CATALOG_SECTIONS) as readonly StageName[];
 
 export type StageStatus = 'pass' | 'warn' | 'fail' | 'skipped' | 'not-run';
 

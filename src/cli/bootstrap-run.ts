@@ -13,7 +13,7 @@ import { createStageDisplay } from '../report/table.js';
 import { createTraceWriter, type TraceWriter } from '../report/trace.js';
 import { createVerboseLog } from '../report/verbose.js';
 import type { PipelineResult } from '../stages/pipeline.js';
-import { PinCredential } from '../stages/pin-credential.js';
+import { PinHolder } from '../stages/pin-holder.js';
 import type { LogLine, PipelineOptions } from '../stages/types.js';
 import { bootstrapSettingsFromOptions, type BootstrapCliOptions, type BootstrapSettings } from './bootstrap.js';
 import { CliError, UsageError } from '../errors.js';
@@ -125,7 +125,7 @@ function renderLogLine(log: ReturnType<typeof createVerboseLog>, line: LogLine):
  */
 export async function runWithOutput(
   options: PipelineOptions,
-  pin: PinCredential,
+  pin: PinHolder,
   output: OutputOptions,
   io: Pick<CliIo, 'env' | 'stdout' | 'stderr'>,
 ): Promise<{ code: ExitCode; result: PipelineResult }> {
@@ -226,7 +226,7 @@ export async function runBootstrapCommand(raw: BootstrapCliOptions, io: CliIo): 
     stderr: io.stderr,
   });
   if (obtained.source === '--pin') hidePinFromProcessTable(io.argv, obtained.pin);
-  const pin = new PinCredential(obtained.pin);
+  const pin = new PinHolder(obtained.pin);
   const version = packageVersion();
   try {
     const { code } = await runWithOutput(

@@ -63,10 +63,10 @@ export async function labPipelineOptions(
 }
 
 export async function runDemo(raw: DemoCliOptions, io: CliIo): Promise<ExitCode> {
-  const [{ startLab }, { runWithOutput }, { PinCredential }] = await Promise.all([
+  const [{ startLab }, { runWithOutput }, { PinHolder }] = await Promise.all([
     import('../lab/pool.js'),
     import('./bootstrap-run.js'),
-    import('../stages/pin-credential.js'),
+    import('../stages/pin-holder.js'),
   ]);
   let lab: Lab;
   try {
@@ -92,7 +92,7 @@ export async function runDemo(raw: DemoCliOptions, io: CliIo): Promise<ExitCode>
     const options = await labPipelineOptions(lab, overrides);
     const { code } = await runWithOutput(
       options,
-      new PinCredential(user.pin),
+      new PinHolder(user.pin),
       {
         verbose: raw.verbose === true,
         json: raw.json === true,

@@ -1,20 +1,12 @@
 // The lookup table of diagnosis.md 0.5 as data: (stage, observation) -> candidate ids, best first,
 // and `diagnose`, which turns the candidates into the Diagnosis a report prints.
 
-import type { Diagnosis, DiagnosisSeverity, Observation, StageName } from '../model.js';
+import { STAGE_CATALOG_SECTIONS, type Diagnosis, type DiagnosisSeverity, type Observation, type StageName } from '../model.js';
 import { type CatalogEntry, type CatalogStage, CATALOG_STAGES, requireCatalogEntry, unclassifiedEntry } from './catalog.js';
 import { parseObservation, type ParsedObservation } from './observation.js';
 
-/** Our pipeline's stages (src/report/model.ts) on the catalog's stages (diagnosis.md 0.2). */
-export const PIPELINE_TO_CATALOG_STAGE: Readonly<Record<StageName, CatalogStage>> = {
-  discover: 'discover',
-  rootchain: 'rootchain',
-  webticket: 'webticket',
-  'certprov-mex': 'resolveuser',
-  resolveuser: 'resolveuser',
-  'webticket-sip': 'webticket',
-  certificate: 'certificate',
-};
+/** Our pipeline's stages on the catalog's stages (diagnosis.md 0.2); the list itself is in src/model.ts. */
+export const PIPELINE_TO_CATALOG_STAGE: Readonly<Record<StageName, CatalogStage>> = STAGE_CATALOG_SECTIONS;
 
 export function catalogStageOf(stage: StageName | CatalogStage): CatalogStage {
   return (PIPELINE_TO_CATALOG_STAGE as Record<string, CatalogStage>)[stage] ?? (stage as CatalogStage);

@@ -38,9 +38,12 @@ export interface HttpRequest {
   body?: string;
   /** What this request is, for the trace and the log (e.g. 'GetRootCertChain'). */
   label: string;
-  /** Limit for this request, connect included. */
-  timeoutMs: number;
-  /** The stage deadline; aborting it ends the request the same way as its own limit. */
+  /**
+   * When the request must be over, connect included, in performance.now() ms: the caller's (stage's)
+   * deadline itself, so the request's limit is what is left of it, not a budget of its own.
+   */
+  deadline: number;
+  /** The stage's signal; aborting it ends the request the same way as reaching the deadline. */
   signal?: AbortSignal;
   /**
    * The request carries the PIN, a ticket or a proof: it only ever goes to an https URL, whose
@@ -121,7 +124,7 @@ export class HttpTransport {
       origin: url.origin,
       rules: this.#settings.resolve,
       connectTimeoutMs: this.#settings.connectTimeoutMs,
-      ...(this.#trustAnchors ? { ca: this.#trustAnchors } : {}),
+      ca: this.#trustAnchors,
       sessions: this.#sessions,
       describePeer: this.#settings.onConnection !== undefined,
       nextConnectionId: () => this.connections.length + 1,
@@ -160,8 +163,9 @@ export class HttpTransport {
     const requestHeaders: Record<string, string> = { host: url.host, ...request.headers };
     const body = request.body ?? '';
 
+    const limitMs = Math.max(1, Math.floor(request.deadline - started));
     const ownLimit = new AbortController();
-    const timer = setTimeout(() => ownLimit.abort(new Error('request time limit')), request.timeoutMs);
+    const timer = setTimeout(() => ownLimit.abort(new Error('request deadline')), limitMs);
     const signal = request.signal ? AbortSignal.any([ownLimit.signal, request.signal]) : ownLimit.signal;
 
     const report = (response?: HttpExchange['response'], error?: TransportError): void => {
@@ -189,8 +193,8 @@ export class HttpTransport {
         headers: requestHeaders,
         ...(request.method === 'POST' ? { body } : {}),
         signal,
-        headersTimeout: request.timeoutMs,
-        bodyTimeout: request.timeoutMs,
+        headersTimeout: limitMs,
+        bodyTimeout: limitMs,
       });
       status = response.statusCode;
       headers = flattenHeaders(response.headers);
@@ -208,7 +212,7 @@ export class HttpTransport {
         chunks.push(bytes);
       }
     } catch (error) {
-      const typed = this.#classify(error, url, origin, signal, request.timeoutMs, started);
+      const typed = this.#classify(error, url, origin, signal, limitMs, started);
       report(status ? { status, headers, body: Buffer.concat(chunks) } : undefined, typed);
       throw typed;
     } finally {

@@ -9,7 +9,7 @@ import { createCsr } from '../pki/csr.js';
 import { verifyIssuedCertificate } from '../pki/verify.js';
 import { buildGetAndPublishCertRequest, newDeviceId, parseGetAndPublishCertResponse } from '../soap/services/certprov.js';
 import { contentFailure, httpFailure, soapFaultFailure } from './exchange.js';
-import { callWithProof } from './web-ticket.js';
+import { callWithProof } from './ticket-client.js';
 import { StageFailure, type StageContext, type StageOutcome } from './types.js';
 
 export async function certificate(context: StageContext): Promise<StageOutcome> {
@@ -32,7 +32,7 @@ export async function certificate(context: StageContext): Promise<StageOutcome> 
   const response = await callWithProof(context, state.secondTicket, {
     operation: 'GetAndPublishCert',
     build: (security, action) =>
-      buildGetAndPublishCertRequest({ to: proof.proofAddress, ...(action ? { action } : {}), security, entity, csrDer: csr.der, deviceId }),
+      buildGetAndPublishCertRequest({ to: proof.proofAddress, action, security, entity, csrDer: csr.der, deviceId }),
     oversizedAs: CONTENT.noCertificate,
   });
   const evidence = { url: proof.proofUrl, deviceId, user: entity, csrHash: context.options.csrHash };
@@ -73,7 +73,7 @@ export async function certificate(context: StageContext): Promise<StageOutcome> 
     expectedPublicKey: keyPair.publicKey,
     user: entity,
     roots: state.rootChain.certificates,
-    ...(parsed.chain ? { intermediates: parsed.chain } : {}),
+    intermediates: parsed.chain,
     now: context.clock.now(),
   });
   const certEvidence = { ...evidence, subject: info.subject, issuer: info.issuer, serial: info.serialNumber, notAfter: info.notAfter };

@@ -71,7 +71,7 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
     policy,
     actions,
     metadata: parsed.mex,
-    ...(choice.issuerAddress ? { issuerAddress: choice.issuerAddress } : {}),
+    issuerAddress: choice.issuerAddress,
   };
   return {
     status: 'pass',

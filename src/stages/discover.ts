@@ -173,5 +173,5 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
   const summary = `${chosen.server} in ${chosen.elapsedMs} ms: ${state.webFqdn}${state.registrarFqdn ? `, registrar ${state.registrarFqdn}` : ''}${
     result.responders.length > 1 ? ` (${result.responders.length} responders agree)` : ''
   }`;
-  return { status: warning ? 'warn' : 'pass', summary, evidence, ...(warning ? { warning } : {}) };
+  return { status: warning ? 'warn' : 'pass', summary, evidence, warning };
 }

@@ -32,9 +32,9 @@ export async function send(context: StageContext, request: SendOptions): Promise
       method: request.method,
       url: request.url,
       label: request.label,
-      ...(request.headers ? { headers: request.headers } : {}),
-      ...(request.body !== undefined ? { body: request.body } : {}),
-      timeoutMs: context.deadlineMs,
+      headers: request.headers,
+      body: request.body,
+      deadline: context.deadline,
       signal: context.signal,
       carriesSecret: request.carriesSecret === true,
     });

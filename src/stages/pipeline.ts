@@ -10,10 +10,10 @@ import type { ConnectionInfo } from '../net/connector.js';
 import { startKeyGeneration, type KeyPair } from '../pki/keys.js';
 import { TransportError } from '../net/errors.js';
 import type { HttpExchange, HttpTransport } from '../net/transport.js';
-import { STAGE_NAMES, type RunReport, type StageError, type StageName, type StageReport } from '../model.js';
-import { PinRejectedError, type PinCredential } from './pin-credential.js';
+import type { RunReport, StageError, StageName, StageReport } from '../model.js';
+import { PinRejectedError, type PinHolder } from './pin-holder.js';
+import { STAGE_TABLE, stageBudget, type StageEntry, type StageTable } from './registry.js';
 import {
-  DEFAULT_STAGE_TIMEOUTS_MS,
   StageFailure,
   type Clock,
   type LogLine,
@@ -24,17 +24,6 @@ import {
   type StageOutcome,
   type VerboseLog,
 } from './types.js';
-
-/** Stage modules load on first use, so the CLI reaches its first DHCP packet before the SOAP layer loads. */
-const STAGE_LOADERS: Readonly<Record<StageName, () => Promise<Stage>>> = {
-  discover: async () => (await import('./discover.js')).discover,
-  rootchain: async () => (await import('./rootchain.js')).rootchain,
-  webticket: async () => (await import('./webticket.js')).webticket,
-  'certprov-mex': async () => (await import('./certprov-mex.js')).certprovMex,
-  resolveuser: async () => (await import('./resolveuser.js')).resolveUser,
-  'webticket-sip': async () => (await import('./webticket-sip.js')).webticketSip,
-  certificate: async () => (await import('./certificate.js')).certificate,
-};
 
 export interface PipelineHooks {
   onStageStart?: (name: StageName) => void;
@@ -51,6 +40,8 @@ export interface PipelineDependencies {
   keyPair?: Promise<KeyPair>;
   /** Aborts the whole run (Ctrl-C). */
   signal?: AbortSignal;
+  /** The stages to run, in order; default: the real ones (tests pass fakes). */
+  stages?: StageTable;
 }
 
 export interface PipelineResult {
@@ -70,9 +61,6 @@ function systemClock(): Clock {
 
 /** How long a stage may take to report its own failure once its signal aborted, before the pipeline cuts it off. */
 const GRACE_AFTER_DEADLINE_MS = 50;
-
-/** Time the discover stage gets beyond the DHCP deadline (interface lookup, socket set-up). */
-const DHCP_STAGE_MARGIN_MS = 1000;
 
 /** The abort reason for a run stopped from outside (Ctrl-C): the host did not finish the test. */
 export class RunInterruptedError extends Error {
@@ -161,7 +149,7 @@ function roundMs(ms: number): number {
  */
 export async function runPipeline(
   options: PipelineOptions,
-  pin: PinCredential,
+  pin: PinHolder,
   hooks: PipelineHooks = {},
   dependencies: PipelineDependencies = {},
 ): Promise<PipelineResult> {
@@ -187,8 +175,8 @@ export async function runPipeline(
       resolve: options.resolve,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_TRANSPORT_SETTINGS.connectTimeoutMs,
       maxResponseBytes: options.maxResponseBytes,
-      ...(hooks.onConnection ? { onConnection: hooks.onConnection } : {}),
-      ...(hooks.onExchange ? { onExchange: hooks.onExchange } : {}),
+      onConnection: hooks.onConnection,
+      onExchange: hooks.onExchange,
     });
     return transport;
   };
@@ -201,14 +189,15 @@ export async function runPipeline(
     },
   };
 
+  const stages = dependencies.stages ?? STAGE_TABLE;
   // Warm the later stages' modules while discovery waits on the network.
   const loaded = new Map<StageName, Promise<Stage>>();
-  const load = (name: StageName): Promise<Stage> => {
-    let promise = loaded.get(name);
+  const load = (entry: StageEntry): Promise<Stage> => {
+    let promise = loaded.get(entry.name);
     if (!promise) {
-      promise = STAGE_LOADERS[name]();
+      promise = entry.load();
       promise.catch(() => undefined);
-      loaded.set(name, promise);
+      loaded.set(entry.name, promise);
     }
     return promise;
   };
@@ -218,7 +207,7 @@ export async function runPipeline(
     if (warmed) return;
     warmed = true;
     void loadTransport().catch(() => undefined);
-    for (const later of STAGE_NAMES) if (later !== 'discover') void load(later);
+    for (const later of stages) void load(later);
   };
   const onDhcpPacket: StageContext['onDhcpPacket'] = (event) => {
     hooks.onDhcpPacket?.(event);
@@ -230,7 +219,8 @@ export async function runPipeline(
   let internalError: Error | undefined;
   let failed = false;
 
-  for (const name of STAGE_NAMES) {
+  for (const entry of stages) {
+    const { name } = entry;
     if (failed) {
       const report: StageReport = { name, status: 'not-run', ms: 0, summary: 'not run', evidence: {}, notes: [] };
       reports.push(report);
@@ -256,11 +246,8 @@ export async function runPipeline(
     })();
 
     const remaining = runDeadlineAt - clock.elapsedMs();
-    const configuredLimit = options.stageTimeoutsMs?.[name] ?? DEFAULT_STAGE_TIMEOUTS_MS[name];
-    // DHCP keeps its own deadline (--dhcp-timeout); the stage must outlast it to report what it heard.
-    const stageLimit = name === 'discover' ? Math.max(configuredLimit, options.dhcp.timeoutMs + DHCP_STAGE_MARGIN_MS) : configuredLimit;
-    const limitMs = Math.max(1, Math.floor(Math.min(stageLimit, remaining)));
-    const limitedByRun = remaining < stageLimit;
+    const { limitMs, limitedByRun } = stageBudget(entry, options, remaining);
+    const deadline = performance.now() + limitMs;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new StageDeadlineError(name, limitMs, limitedByRun)), limitMs);
     const signal = dependencies.signal ? AbortSignal.any([controller.signal, dependencies.signal]) : controller.signal;
@@ -278,7 +265,7 @@ export async function runPipeline(
       log: stageLog,
       clock,
       signal,
-      deadlineMs: limitMs,
+      deadline,
       pin,
       keyPair,
       onDhcpPacket,
@@ -287,10 +274,10 @@ export async function runPipeline(
     let report: StageReport;
     try {
       if (remaining <= 0) throw new StageDeadlineError(name, 0, true);
-      // When discovery is skipped (or sends nothing) the warm-up starts here instead.
-      if (name !== 'discover') warmLaterStages();
-      const stage = await Promise.race([load(name), deadlineReached(signal, cleanup)]);
-      if (name !== 'discover') stageTransport = await Promise.race([openTransport(), deadlineReached(signal, cleanup)]);
+      // When discovery is skipped (or sends nothing) the warm-up starts with the first HTTP stage instead.
+      if (entry.usesHttp) warmLaterStages();
+      const stage = await Promise.race([load(entry), deadlineReached(signal, cleanup)]);
+      if (entry.usesHttp) stageTransport = await Promise.race([openTransport(), deadlineReached(signal, cleanup)]);
       const outcome: StageOutcome = await Promise.race([stage(context), deadlineReached(signal, cleanup)]);
       report = {
         name,

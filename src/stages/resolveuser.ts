@@ -11,7 +11,7 @@ import {
   type ResolveUserShape,
 } from '../soap/services/inferred/resolve-user.js';
 import { contentFailure, httpFailure, soapFaultFailure } from './exchange.js';
-import { callWithProof } from './web-ticket.js';
+import { callWithProof } from './ticket-client.js';
 import type { StageContext, StageOutcome } from './types.js';
 
 function shapeOf(context: StageContext): ResolveUserShape {
@@ -39,7 +39,7 @@ export async function resolveUser(context: StageContext): Promise<StageOutcome> 
   const response = await callWithProof(context, state.firstTicket, {
     operation: 'ResolveUser',
     build: (security, action) =>
-      buildResolveUserRequest({ to: proof.proofAddress, ...(action ? { action } : {}), security, shape, phoneOrExt: context.options.phoneOrExt }),
+      buildResolveUserRequest({ to: proof.proofAddress, action, security, shape, phoneOrExt: context.options.phoneOrExt }),
     oversizedAs: CONTENT.noSipUri,
   });
   const evidence = { url: proof.proofUrl, shape, proof: proof.policy };

@@ -48,11 +48,11 @@ export async function rootchain(context: StageContext): Promise<StageOutcome> {
     url: request.url,
     label: 'GetRootCertChain',
     headers: request.headers,
-    ...(request.body !== undefined ? { body: request.body } : {}),
+    body: request.body,
     oversizedAs: CONTENT.chain,
   });
   const evidence = { url: request.url, variant };
-  const parsed = parseRootChainResponse({ body: response.body, ...(response.headers['content-type'] ? { contentType: response.headers['content-type'] } : {}) });
+  const parsed = parseRootChainResponse({ body: response.body, contentType: response.headers['content-type'] });
   if (parsed.kind === 'fault') throw soapFaultFailure(parsed.fault, response, evidence);
   if (response.status !== 200) throw httpFailure(response, evidence);
   if (parsed.kind === 'empty') throw contentFailure(CONTENT.chain, `GetRootCertChain answered ${response.status} without certificates: ${parsed.detail}`, evidence);

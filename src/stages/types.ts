@@ -10,7 +10,9 @@ import type { KeyPair } from '../pki/keys.js';
 import type { HttpTransport } from '../net/transport.js';
 import type { ResolveRule } from '../net/resolve.js';
 import type { Discovered, Evidence, StageError, StageName } from '../model.js';
-import type { PinCredential } from './pin-credential.js';
+import type { PinHolder } from './pin-holder.js';
+import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
+import type { WebTicket } from '../soap/services/webticket.js';
 
 /** DHCP settings of the discover stage: the `dhcp inform` set, plus an interface chosen beforehand. */
 export interface DiscoverOptions extends InformSettings {
@@ -42,17 +44,6 @@ export interface PipelineOptions {
   maxResponseBytes: number;
   connectTimeoutMs?: number;
 }
-
-export const DEFAULT_STAGE_TIMEOUTS_MS: Readonly<Record<StageName, number>> = {
-  // DHCP has its own deadline (--dhcp-timeout); this only bounds the stage around it.
-  discover: 65_000,
-  rootchain: 10_000,
-  webticket: 15_000,
-  'certprov-mex': 10_000,
-  resolveuser: 10_000,
-  'webticket-sip': 15_000,
-  certificate: 20_000,
-};
 
 /** One line of the phone's-eye log (--verbose). */
 export interface LogLine {
@@ -86,13 +77,27 @@ export interface Clock {
   elapsedMs(): number;
 }
 
-/** A web ticket as later stages need it. Secret parts stay in memory and out of every report. */
+/**
+ * A web ticket as later stages need it. The ticket and its proof key are secret: they live in memory
+ * only and never reach a report (evidence carries the times, not these).
+ */
 export interface HeldTicket {
-  /** Whatever the soap layer returns for a ticket; passed back to it to build proof headers. */
-  token: unknown;
-  assertionId: string;
-  created?: string;
-  expires?: string;
+  /** The ticket as the soap layer parsed it; handed back to it to build proof headers. */
+  ticket: WebTicket;
+  /** The key both entropies give (signs the proof when the policy is endorsing). */
+  proofKey: Buffer;
+}
+
+/** The PIN port, found once per run and reused by the second ticket. */
+export interface PinPort {
+  /** The Web Ticket Service whose metadata named the port. */
+  serviceUrl: string;
+  /** As the metadata publishes it (the wsa:To of IssueToken). */
+  address: string;
+  /** Where IssueToken goes: the address, moved to https when published as http (https-address.ts). */
+  url: string;
+  name: string;
+  encoding: PinEncoding;
 }
 
 /** What the stages produce for each other, filled as the run goes. */
@@ -107,15 +112,7 @@ export interface RunState {
   /** Web Ticket Service URL actually used. */
   webTicketUrl?: string;
   /** The PIN port chosen from the Web Ticket metadata (reused for the second ticket). */
-  pinPort?: {
-    serviceUrl: string;
-    /** As the metadata publishes it (the wsa:To of IssueToken). */
-    address: string;
-    /** Where IssueToken goes: the address, moved to https when published as http (https-address.ts). */
-    url: string;
-    name: string;
-    encoding: 'plain' | 'base64';
-  };
+  pinPort?: PinPort;
   firstTicket?: HeldTicket;
   certProv?: {
     /** The WebTicketProof port address as published: AppliesTo of the tickets and wsa:To of the calls. */
@@ -140,11 +137,14 @@ export interface StageContext {
   readonly transport: HttpTransport;
   readonly log: VerboseLog;
   readonly clock: Clock;
-  /** Aborts when this stage's deadline (or the run's) passes. */
+  /** Aborts when this stage's deadline (or the run's) passes, or the run is interrupted. */
   readonly signal: AbortSignal;
-  /** ms left for this stage when it started. */
-  readonly deadlineMs: number;
-  readonly pin: PinCredential;
+  /**
+   * When this stage's time is up, in performance.now() ms: the one deadline every wait of the stage
+   * (HTTP requests included) computes what is left from. `signal` aborts at the same moment.
+   */
+  readonly deadline: number;
+  readonly pin: PinHolder;
   /** RSA key pair, generation started when the run started. */
   readonly keyPair: Promise<KeyPair>;
   /** Sees every DHCP datagram (for --trace). HTTP exchanges go through the transport's hook. */

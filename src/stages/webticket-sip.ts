@@ -1,7 +1,7 @@
 // Stage 6, webticket-sip: the second ticket, now with the user's SIP URI as a claim and the
 // WebTicketProof address as AppliesTo, as the cmdlet asks before GetAndPublishCert.
 
-import { requestTicket } from './web-ticket.js';
+import { requestTicket } from './ticket-client.js';
 import type { StageContext, StageOutcome } from './types.js';
 
 export async function webticketSip(context: StageContext): Promise<StageOutcome> {
@@ -17,6 +17,6 @@ export async function webticketSip(context: StageContext): Promise<StageOutcome>
     label: 'IssueToken-sip',
   });
   state.secondTicket = held;
-  if (held.expires) state.discovered.webTicketExpires = held.expires;
+  state.discovered.webTicketExpires = held.ticket.expires;
   return { status: 'pass', summary: `ticket for ${state.userSipUri}, lifetime ${lifetime}`, evidence };
 }

@@ -1,7 +1,7 @@
 // Stage 3, webticket: HTTPS to the Web Ticket Service, verified against the downloaded root (the
 // transport holds the anchors), metadata first, then IssueToken with the extension and PIN.
 
-import { findPinPort, requestTicket } from './web-ticket.js';
+import { findPinPort, requestTicket } from './ticket-client.js';
 import type { StageContext, StageOutcome } from './types.js';
 
 export async function webticket(context: StageContext): Promise<StageOutcome> {
@@ -16,6 +16,6 @@ export async function webticket(context: StageContext): Promise<StageOutcome> {
   log.defaulted(`First ticket AppliesTo ${appliesTo} (the option-43 service; the WebTicketProof address is not known yet)`);
   const { held, evidence, lifetime } = await requestTicket(context, { port, appliesTo, label: 'IssueToken' });
   state.firstTicket = held;
-  if (held.expires) state.discovered.webTicketExpires = held.expires;
+  state.discovered.webTicketExpires = held.ticket.expires;
   return { status: 'pass', summary: `ticket via ${port.name}, lifetime ${lifetime}`, evidence };
 }

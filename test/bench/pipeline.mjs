@@ -48,11 +48,11 @@ if (process.argv[2] === '--lab-child') {
 }
 
 async function main() {
-  const [{ runPipeline }, { startKeyGeneration }, { labPipelineOptions }, { PinCredential }] = await Promise.all([
+  const [{ runPipeline }, { startKeyGeneration }, { labPipelineOptions }, { PinHolder }] = await Promise.all([
     import(dist('stages/pipeline.js')),
     import(dist('pki/keys.js')),
     import(dist('cli/demo.js')),
-    import(dist('stages/pin-credential.js')),
+    import(dist('stages/pin-holder.js')),
   ]);
 
   const child = fork(fileURLToPath(import.meta.url), ['--lab-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -75,7 +75,7 @@ async function main() {
     for (let i = 0; i < WARMUP + RUNS; i += 1) {
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
-      const result = await runPipeline(options, new PinCredential(lab.sampleUser.pin), {}, { keyPair });
+      const result = await runPipeline(options, new PinHolder(lab.sampleUser.pin), {}, { keyPair });
       const wall = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
       if (result.report.result !== 'Success') {

@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { hidePinFromProcessTable, obtainPin, promptHidden, validatePin } from '../../src/cli/pin.js';
 import { UsageError } from '../../src/errors.js';
-import { PinCredential, PinRejectedError } from '../../src/stages/pin-credential.js';
+import { PinHolder, PinRejectedError } from '../../src/stages/pin-holder.js';
 
 const PIN = '14789';
 
@@ -116,16 +116,16 @@ describe('hidePinFromProcessTable', () => {
   });
 });
 
-describe('PinCredential', () => {
+describe('PinHolder', () => {
   it('never shows the PIN when printed, inspected or serialised', () => {
-    const pin = new PinCredential(PIN);
+    const pin = new PinHolder(PIN);
     expect(String(pin)).not.toContain(PIN);
     expect(JSON.stringify({ pin })).not.toContain(PIN);
     expect(inspect(pin)).not.toContain(PIN);
   });
 
   it('refuses to hand out the PIN again once the server rejected it', () => {
-    const pin = new PinCredential(PIN);
+    const pin = new PinHolder(PIN);
     expect(pin.reveal()).toBe(PIN);
     pin.markRejected('SOAP fault wsse:FailedAuthentication');
     expect(() => pin.reveal()).toThrow(PinRejectedError);

@@ -5,7 +5,7 @@ import { labPipelineOptions } from '../../src/cli/demo.js';
 import type { BootstrapSettings } from '../../src/cli/bootstrap.js';
 import { startKeyGeneration } from '../../src/pki/keys.js';
 import { runPipeline, type PipelineHooks, type PipelineResult } from '../../src/stages/pipeline.js';
-import { PinCredential } from '../../src/stages/pin-credential.js';
+import { PinHolder } from '../../src/stages/pin-holder.js';
 import type { PipelineOptions } from '../../src/stages/types.js';
 
 export { startLab };
@@ -20,7 +20,7 @@ export function sharedKeyPair(): ReturnType<typeof startKeyGeneration> {
 
 export interface LabRun {
   result: PipelineResult;
-  pin: PinCredential;
+  pin: PinHolder;
   options: PipelineOptions;
 }
 
@@ -33,7 +33,7 @@ export async function runAgainst(
 ): Promise<LabRun> {
   const options = await labPipelineOptions(lab, overrides);
   tweak(options);
-  const pin = new PinCredential(pinValue);
+  const pin = new PinHolder(pinValue);
   const result = await runPipeline(options, pin, hooks, { keyPair: sharedKeyPair() });
   return { result, pin, options };
 }

@@ -12,6 +12,9 @@ import { parseResolveRule, resolveTarget, ResolveRuleError } from '../../src/net
 import { tlsAlertNumber, TransportError } from '../../src/net/errors.js';
 
 const FQDN = 'pool01.transport.test';
+
+/** A request deadline this many ms from now, on the transport's clock. */
+const within = (ms: number): number => performance.now() + ms;
 const DAY = 86_400_000;
 
 interface Pki {
@@ -151,8 +154,8 @@ describe('HttpTransport', () => {
   it('reuses one connection per origin and sends a fictitious name to the --resolve address', async () => {
     const t = transport([`${FQDN}:80=127.0.0.1:${httpPort}`]);
     try {
-      const first = await t.request({ method: 'GET', url: `http://${FQDN}/a`, label: 'a', timeoutMs: 2000 });
-      const second = await t.request({ method: 'POST', url: `http://${FQDN}/b`, label: 'b', timeoutMs: 2000, body: 'hello' });
+      const first = await t.request({ method: 'GET', url: `http://${FQDN}/a`, label: 'a', deadline: within(2000) });
+      const second = await t.request({ method: 'POST', url: `http://${FQDN}/b`, label: 'b', deadline: within(2000), body: 'hello' });
       expect(first.text).toBe('GET /a 0');
       expect(second.text).toBe('POST /b 5');
       expect(t.connectionsOpened).toBe(1);
@@ -168,7 +171,7 @@ describe('HttpTransport', () => {
     t.trust([pki.ca.certificate.pem]);
     try {
       for (let index = 0; index < 3; index += 1) {
-        const response = await t.request({ method: 'GET', url: `https://${FQDN}:${httpsPort}/x${index}`, label: 'x', timeoutMs: 2000 });
+        const response = await t.request({ method: 'GET', url: `https://${FQDN}:${httpsPort}/x${index}`, label: 'x', deadline: within(2000) });
         expect(response.status).toBe(200);
       }
       expect(t.connectionsOpened).toBe(1);
@@ -182,7 +185,7 @@ describe('HttpTransport', () => {
   it('reports a certificate from another CA as tls:verify:untrusted', async () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
     t.trust([pki.otherCa.certificate.pem]);
-    const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${httpsPort}/`, label: 'x', timeoutMs: 2000 }));
+    const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${httpsPort}/`, label: 'x', deadline: within(2000) }));
     await t.close();
     expect(error.observation).toBe('tls:verify:untrusted');
   });
@@ -190,7 +193,7 @@ describe('HttpTransport', () => {
   it('reports a certificate for another name as tls:verify:name', async () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
     t.trust([pki.ca.certificate.pem]);
-    const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${wrongNamePort}/`, label: 'x', timeoutMs: 2000 }));
+    const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${wrongNamePort}/`, label: 'x', deadline: within(2000) }));
     await t.close();
     expect(error.observation).toBe('tls:verify:name');
   });
@@ -198,14 +201,14 @@ describe('HttpTransport', () => {
   it('reports an expired certificate as tls:verify:expired', async () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
     t.trust([pki.ca.certificate.pem]);
-    const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${expiredPort}/`, label: 'x', timeoutMs: 2000 }));
+    const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${expiredPort}/`, label: 'x', deadline: within(2000) }));
     await t.close();
     expect(error.observation).toBe('tls:verify:expired');
   });
 
   it('reports a closed port as tcp:refused', async () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
-    const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${closedPort}/`, label: 'x', timeoutMs: 2000 }));
+    const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${closedPort}/`, label: 'x', deadline: within(2000) }));
     await t.close();
     expect(error.observation).toBe('tcp:refused');
     expect(error.message).toContain(`${FQDN}:${closedPort}`);
@@ -214,7 +217,7 @@ describe('HttpTransport', () => {
   it('reports a peer that drops the TLS handshake as tls:closed', async () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
     t.trust([pki.ca.certificate.pem]);
-    const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${resetPort}/`, label: 'x', timeoutMs: 2000 }));
+    const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${resetPort}/`, label: 'x', deadline: within(2000) }));
     await t.close();
     expect(error.observation).toBe('tls:closed');
   });
@@ -222,7 +225,7 @@ describe('HttpTransport', () => {
   it('ends a handshake that never completes at the connect limit', async () => {
     const t = transport([`${FQDN}=127.0.0.1`], { connectTimeoutMs: 300 });
     t.trust([pki.ca.certificate.pem]);
-    const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${silentPort}/`, label: 'x', timeoutMs: 5000 }));
+    const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${silentPort}/`, label: 'x', deadline: within(5000) }));
     await t.close();
     expect(error.observation).toBe('tls:closed');
     expect(error.evidence.afterMs).toBe(300);
@@ -230,7 +233,7 @@ describe('HttpTransport', () => {
 
   it('reports a request that gets no answer on an open connection as timeout', async () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
-    const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/hang`, label: 'x', timeoutMs: 300 }));
+    const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/hang`, label: 'x', deadline: within(300) }));
     await t.close();
     expect(error.observation).toBe('timeout');
   });
@@ -240,7 +243,7 @@ describe('HttpTransport', () => {
     const stage = new AbortController();
     setTimeout(() => stage.abort(new Error('stage deadline')), 200);
     const error = await failureOf(
-      t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/hang`, label: 'x', timeoutMs: 10_000, signal: stage.signal }),
+      t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/hang`, label: 'x', deadline: within(10_000), signal: stage.signal }),
     );
     await t.close();
     expect(error.observation).toBe('timeout');
@@ -249,14 +252,14 @@ describe('HttpTransport', () => {
 
   it('cuts off a body larger than the cap', async () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
-    const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/big`, label: 'x', timeoutMs: 2000 }));
+    const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/big`, label: 'x', deadline: within(2000) }));
     await t.close();
     expect(error.observation).toBe('content:oversized');
   });
 
   it('keeps X-Ms-diagnostics and X-MS-Server-Fqdn of an HTTP error as evidence', async () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
-    const response = await t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/error`, label: 'x', timeoutMs: 2000 });
+    const response = await t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/error`, label: 'x', deadline: within(2000) });
     await t.close();
     const failure = httpStatusFailure(response);
     expect(failure.observation).toBe('http:403');
@@ -275,7 +278,7 @@ describe('HttpTransport', () => {
     const port = await listen(counted);
     const t = transport([`${FQDN}=127.0.0.1`]);
     try {
-      const secret = { method: 'POST', url: `http://${FQDN}:${port}/pin`, label: 'IssueToken', body: 'PIN 4711', timeoutMs: 2000 } as const;
+      const secret = { method: 'POST', url: `http://${FQDN}:${port}/pin`, label: 'IssueToken', body: 'PIN 4711', deadline: within(2000) } as const;
       const error = await failureOf(t.request({ ...secret, carriesSecret: true }));
       expect(error.code).toBe('BT_SECRET_NOT_HTTPS');
       expect(error.observation).toBe('content:secret-not-https');
@@ -293,7 +296,7 @@ describe('HttpTransport', () => {
   it('verifies the certificate of a secret-carrying https request, also when no anchors were set', async () => {
     const withoutAnchors = transport([`${FQDN}=127.0.0.1`]);
     const untrusted = await failureOf(
-      withoutAnchors.request({ method: 'POST', url: `https://${FQDN}:${httpsPort}/pin`, label: 'IssueToken', body: 'x', timeoutMs: 2000, carriesSecret: true }),
+      withoutAnchors.request({ method: 'POST', url: `https://${FQDN}:${httpsPort}/pin`, label: 'IssueToken', body: 'x', deadline: within(2000), carriesSecret: true }),
     );
     await withoutAnchors.close();
     expect(untrusted.observation).toBe('tls:verify:untrusted');
@@ -301,7 +304,7 @@ describe('HttpTransport', () => {
     const trusting = transport([`${FQDN}=127.0.0.1`]);
     trusting.trust([pki.ca.certificate.pem]);
     try {
-      const response = await trusting.request({ method: 'POST', url: `https://${FQDN}:${httpsPort}/pin`, label: 'IssueToken', body: 'x', timeoutMs: 2000, carriesSecret: true });
+      const response = await trusting.request({ method: 'POST', url: `https://${FQDN}:${httpsPort}/pin`, label: 'IssueToken', body: 'x', deadline: within(2000), carriesSecret: true });
       expect(response.text).toBe('POST /pin 1');
     } finally {
       await trusting.close();
@@ -313,8 +316,8 @@ describe('HttpTransport', () => {
     const t = transport([`${FQDN}=127.0.0.1`], {
       onExchange: (exchange) => exchanges.push({ label: exchange.label, status: exchange.response?.status, error: exchange.error?.observation }),
     });
-    await t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/ok`, label: 'ok', timeoutMs: 2000 });
-    await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${closedPort}/`, label: 'refused', timeoutMs: 2000 }));
+    await t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/ok`, label: 'ok', deadline: within(2000) });
+    await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${closedPort}/`, label: 'refused', deadline: within(2000) }));
     await t.close();
     expect(exchanges).toEqual([
       { label: 'ok', status: 200, error: undefined },

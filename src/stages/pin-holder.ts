@@ -10,7 +10,7 @@ export class PinRejectedError extends Error {
   }
 }
 
-export class PinCredential {
+export class PinHolder {
   readonly #pin: string;
   #rejection: string | undefined;
   #uses = 0;
@@ -54,6 +54,6 @@ export class PinCredential {
   }
 
   [inspect.custom](): string {
-    return 'PinCredential [redacted]';
+    return 'PinHolder [redacted]';
   }
 }

@@ -1,4 +1,4 @@
-// Getting a web ticket with the PIN, shared by the two ticket stages: read the Web Ticket Service's
+// The web-ticket client, shared by the two ticket stages: read the Web Ticket Service's
 // metadata, pick the PIN port, let its policy choose the credential encoding, send IssueToken once,
 // and judge the answer (fault, X-Ms-diagnostics, incomplete token, clock). Any failed PIN request
 // latches the PIN so that nothing in this run can send it again.
@@ -27,34 +27,13 @@ import {
 import type { Evidence } from '../model.js';
 import { contentFailure, httpFailure, send, siblingUrl, soapFaultFailure } from './exchange.js';
 import { secureTarget } from './https-address.js';
-import { StageFailure, type HeldTicket, type StageContext } from './types.js';
+import { StageFailure, type HeldTicket, type PinPort, type StageContext } from './types.js';
 
 /** Documented location of the Web Ticket Service beside CertProv (protocol.md section 3). */
 export const WEB_TICKET_SERVICE_PATH = '/WebTicket/WebTicketService.svc';
 
 /** Beyond this, ticket times and the local clock disagree enough for servers to refuse the proof. */
 const CLOCK_TOLERANCE_SECONDS = 300;
-
-/** The PIN port, found once per run and reused by the second ticket. */
-export interface PinPort {
-  serviceUrl: string;
-  /** As published (the wsa:To of IssueToken). */
-  address: string;
-  /** Where IssueToken goes (never plain HTTP). */
-  url: string;
-  name: string;
-  encoding: PinEncoding;
-}
-
-/** The secret half of a held ticket; lives only in memory, never in a report. */
-export interface TicketSecrets {
-  ticket: WebTicket;
-  proofKey: Buffer;
-}
-
-export function ticketSecrets(held: HeldTicket): TicketSecrets {
-  return held.token as TicketSecrets;
-}
 
 function chooseEncoding(context: StageContext, policy: MexPolicy | undefined): PinEncoding {
   const fromPolicy = encodingFromPolicy(policy);
@@ -161,13 +140,7 @@ export async function requestTicket(context: StageContext, request: TicketReques
     pin: pin.reveal(),
     encoding: request.port.encoding,
   });
-  const soap = buildIssueTokenRequest({
-    to: request.port.address,
-    appliesTo: request.appliesTo,
-    clientEntropy,
-    credentialHeader,
-    ...(request.sipUri ? { sipUri: request.sipUri } : {}),
-  });
+  const soap = buildIssueTokenRequest({ to: request.port.address, appliesTo: request.appliesTo, clientEntropy, credentialHeader, sipUri: request.sipUri });
   log.step(request.sipUri ? `Requesting new web ticket for ${request.sipUri}` : 'Requesting new web ticket');
 
   let response;
@@ -191,12 +164,7 @@ export async function requestTicket(context: StageContext, request: TicketReques
   const parsed = parseIssueTokenResponse(response.text);
   if (parsed.kind === 'ticket' && response.status === 200) {
     checkTicketClock(context, parsed.ticket, evidence);
-    const held: HeldTicket = {
-      token: { ticket: parsed.ticket, proofKey: ticketProofKey(parsed.ticket, clientEntropy) } satisfies TicketSecrets,
-      assertionId: parsed.ticket.assertionId,
-      created: parsed.ticket.created,
-      expires: parsed.ticket.expires,
-    };
+    const held: HeldTicket = { ticket: parsed.ticket, proofKey: ticketProofKey(parsed.ticket, clientEntropy) };
     const lifetime = lifetimeText(parsed.ticket);
     log.step(`Received web ticket valid until ${parsed.ticket.expires} (lifetime ${lifetime}; server entropy from ${parsed.ticket.entropySource})`);
     return { held, evidence: { ...evidence, expires: parsed.ticket.expires, lifetime }, lifetime };
@@ -235,8 +203,7 @@ export interface ProofCall {
 export async function callWithProof(context: StageContext, held: HeldTicket, call: ProofCall): Promise<HttpResponse> {
   const proof = context.state.certProv;
   if (!proof) throw new Error(`${call.operation} needs the WebTicketProof address`);
-  const { ticket, proofKey } = ticketSecrets(held);
-  const request = call.build(buildProofSecurity(ticket, proof.policy === 'endorsing' ? proofKey : undefined), proof.actions[call.operation]);
+  const request = call.build(buildProofSecurity(held.ticket, proof.policy === 'endorsing' ? held.proofKey : undefined), proof.actions[call.operation]);
   return send(context, {
     method: 'POST',
     url: proof.proofUrl,
