@@ -59,10 +59,10 @@ export interface LabOptions {
   /** The lab's real clock, for tests. */
   now?: () => number;
   /**
-   * The PIN port address the Web Ticket metadata publishes instead of the lab's own https URL, e.g. the
-   * http:// address a WCF service behind a TLS-offloading load balancer publishes (issue 9).
+   * Port addresses the metadata publishes instead of the lab's own https URLs, e.g. the http://
+   * addresses a WCF service behind a TLS-offloading load balancer publishes (issue 9).
    */
-  publishedPinPortAddress?: string;
+  publishedAddresses?: Partial<Pick<LabUrls, 'webTicketPin' | 'webTicketProof'>>;
 }
 
 export interface SampleUser {
@@ -277,7 +277,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   const https = httpsListener;
   const ports = { http: httpListener.port, https: https.port, dhcp: dhcp?.port ?? 0 };
-  const urls = { ...labUrls(fqdn, ports.http, ports.https), ...(options.publishedPinPortAddress ? { webTicketPin: options.publishedPinPortAddress } : {}) };
+  const urls: LabUrls = { ...labUrls(fqdn, ports.http, ports.https), ...options.publishedAddresses };
 
   const advertisement = (): DhcpAdvertisement => ({
     webServerFqdn: fqdn,

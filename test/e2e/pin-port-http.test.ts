@@ -1,8 +1,8 @@
-// Issue 9, item 1: a Web Ticket metadata that publishes the PIN port as http:// (a WCF service behind a
-// TLS-offloading load balancer) must never make the PIN travel in clear text. The published address
-// points at a plain-HTTP listener of the test that records every byte it receives; the run must
-// either succeed over https (the address rewritten to the metadata's own https origin) or fail with
-// webticket-pin-port-not-https, and the listener must never see the PIN.
+// Issue 9, item 1: metadata that publishes the PIN port and the WebTicketProof port as http:// (a WCF
+// service behind a TLS-offloading load balancer) must never make the PIN or a ticket travel in clear
+// text. The published addresses point at a plain-HTTP listener of the test that records every byte
+// it receives; the run must either succeed over https (the addresses moved to the metadata's own
+// https origin) or fail with webticket-pin-port-not-https, and the listener must never see the PIN.
 
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { runAgainst, withLab } from './helpers.js';
 
 const FQDN = 'pool01.pin-port.test';
 const PIN_PATH = '/WebTicket/WebTicketService.svc/Pin';
+const PROOF_PATH = '/CertProv/CertProvisioningService.svc/WebTicket_Proof';
 
 /** A plain TCP listener on loopback that keeps every byte any client sends it and never answers. */
 interface Recorder {
@@ -52,9 +53,10 @@ describe('an http:// PIN port in the Web Ticket metadata', () => {
     await recorder.close();
   });
 
-  it('sends the PIN over https to the metadata origin and never to the plain-HTTP address', async () => {
+  it('sends the PIN and the tickets over https to the metadata origin and never to the plain-HTTP addresses', async () => {
     const published = `http://${FQDN}:${recorder.port}${PIN_PATH}?via=offload`;
-    await withLab({ fqdn: FQDN, publishedPinPortAddress: published }, async (lab) => {
+    const publishedProof = `http://${FQDN}:${recorder.port}${PROOF_PATH}`;
+    await withLab({ fqdn: FQDN, publishedAddresses: { webTicketPin: published, webTicketProof: publishedProof } }, async (lab) => {
       const pinValue = lab.sampleUser.pin ?? '';
       expect(pinValue.length).toBeGreaterThan(0);
       const { result, pin } = await runAgainst(lab);
@@ -72,12 +74,18 @@ describe('an http:// PIN port in the Web Ticket metadata', () => {
       const warning = result.log.find((line) => line.kind === 'warn' && line.text.includes(published));
       expect(warning?.text).toContain(rewritten);
       expect(stages.webticket?.notes.some((note) => note.includes(rewritten))).toBe(true);
+      // The ticket-carrying calls went to the proof port on the https origin as well.
+      const proofUrl = `https://${FQDN}:${lab.ports.https}${PROOF_PATH}`;
+      expect(stages['certprov-mex']?.evidence).toMatchObject({ address: publishedProof, url: proofUrl });
+      expect(stages.resolveuser?.evidence.url).toBe(proofUrl);
+      expect(stages.certificate?.evidence.url).toBe(proofUrl);
+      expect(result.log.some((line) => line.kind === 'warn' && line.text.includes(publishedProof) && line.text.includes(proofUrl))).toBe(true);
     });
   });
 
   it('refuses a PIN port that is neither http nor https, with its own diagnosis, without sending the PIN', async () => {
     const published = `ftp://${FQDN}:${recorder.port}${PIN_PATH}`;
-    await withLab({ fqdn: FQDN, publishedPinPortAddress: published }, async (lab) => {
+    await withLab({ fqdn: FQDN, publishedAddresses: { webTicketPin: published } }, async (lab) => {
       const { result, pin } = await runAgainst(lab);
       const webticket = result.report.stages.find((stage) => stage.name === 'webticket');
       expect(result.report.result).toBe('Failure');
