@@ -36,7 +36,7 @@ export async function send(context: StageContext, request: SendOptions): Promise
       body: request.body,
       deadline: context.deadline,
       signal: context.signal,
-      carriesSecret: request.carriesSecret === true,
+      carriesSecret: request.carriesSecret,
     });
   } catch (error) {
     if (error instanceof ResponseTooLargeError && request.oversizedAs) {

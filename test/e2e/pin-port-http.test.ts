@@ -6,6 +6,8 @@
 
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodeForRun } from '../../src/diagnosis/status.js';
+import { EXIT } from '../../src/exit-codes.js';
 import { runAgainst, withLab } from './helpers.js';
 
 const FQDN = 'pool01.pin-port.test';
@@ -91,6 +93,8 @@ describe('an http:// PIN port in the Web Ticket metadata', () => {
       expect(result.report.result).toBe('Failure');
       expect(webticket?.status).toBe('fail');
       expect(webticket?.diagnosis?.id).toBe('webticket-pin-port-not-https');
+      expect(exitCodeForRun(result.report)).toBe(EXIT.failed);
+      expect(EXIT.failed).toBe(1);
       expect(result.internalError).toBeUndefined();
       // Refused before any connection: the PIN is not used up, and neither the lab nor the recorder heard it.
       expect(pin.rejected).toBe(false);
