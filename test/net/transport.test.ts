@@ -7,7 +7,9 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRootCa, issueServerCertificate, privateKeyPem, type CertificateAuthority } from '../../src/pki/ca.js';
 import { startKeyGeneration } from '../../src/pki/keys.js';
-import { HttpTransport, httpStatusFailure } from '../../src/net/transport.js';
+import { HttpTransport } from '../../src/net/transport.js';
+import { httpStatusFailure } from '../../src/stages/exchange.js';
+import { observationOf } from '../../src/diagnosis/transport.js';
 import { parseResolveRule, resolveTarget, ResolveRuleError } from '../../src/net/resolve.js';
 import { tlsAlertNumber, TransportError } from '../../src/net/errors.js';
 
@@ -184,7 +186,7 @@ describe('HttpTransport', () => {
     t.trust([pki.otherCa.certificate.pem]);
     const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${httpsPort}/`, label: 'x', timeoutMs: 2000 }));
     await t.close();
-    expect(error.observation).toBe('tls:verify:untrusted');
+    expect(observationOf(error)).toBe('tls:verify:untrusted');
   });
 
   it('reports a certificate for another name as tls:verify:name', async () => {
@@ -192,7 +194,7 @@ describe('HttpTransport', () => {
     t.trust([pki.ca.certificate.pem]);
     const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${wrongNamePort}/`, label: 'x', timeoutMs: 2000 }));
     await t.close();
-    expect(error.observation).toBe('tls:verify:name');
+    expect(observationOf(error)).toBe('tls:verify:name');
   });
 
   it('reports an expired certificate as tls:verify:expired', async () => {
@@ -200,14 +202,14 @@ describe('HttpTransport', () => {
     t.trust([pki.ca.certificate.pem]);
     const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${expiredPort}/`, label: 'x', timeoutMs: 2000 }));
     await t.close();
-    expect(error.observation).toBe('tls:verify:expired');
+    expect(observationOf(error)).toBe('tls:verify:expired');
   });
 
   it('reports a closed port as tcp:refused', async () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
     const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${closedPort}/`, label: 'x', timeoutMs: 2000 }));
     await t.close();
-    expect(error.observation).toBe('tcp:refused');
+    expect(observationOf(error)).toBe('tcp:refused');
     expect(error.message).toContain(`${FQDN}:${closedPort}`);
   });
 
@@ -216,7 +218,7 @@ describe('HttpTransport', () => {
     t.trust([pki.ca.certificate.pem]);
     const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${resetPort}/`, label: 'x', timeoutMs: 2000 }));
     await t.close();
-    expect(error.observation).toBe('tls:closed');
+    expect(observationOf(error)).toBe('tls:closed');
   });
 
   it('ends a handshake that never completes at the connect limit', async () => {
@@ -224,7 +226,7 @@ describe('HttpTransport', () => {
     t.trust([pki.ca.certificate.pem]);
     const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${silentPort}/`, label: 'x', timeoutMs: 5000 }));
     await t.close();
-    expect(error.observation).toBe('tls:closed');
+    expect(observationOf(error)).toBe('tls:closed');
     expect(error.evidence.afterMs).toBe(300);
   });
 
@@ -232,7 +234,7 @@ describe('HttpTransport', () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
     const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/hang`, label: 'x', timeoutMs: 300 }));
     await t.close();
-    expect(error.observation).toBe('timeout');
+    expect(observationOf(error)).toBe('timeout');
   });
 
   it('honours the stage signal as well as its own limit', async () => {
@@ -243,7 +245,7 @@ describe('HttpTransport', () => {
       t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/hang`, label: 'x', timeoutMs: 10_000, signal: stage.signal }),
     );
     await t.close();
-    expect(error.observation).toBe('timeout');
+    expect(observationOf(error)).toBe('timeout');
     expect(Number(error.evidence.afterMs)).toBeLessThan(10_000);
   });
 
@@ -251,7 +253,7 @@ describe('HttpTransport', () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
     const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/big`, label: 'x', timeoutMs: 2000 }));
     await t.close();
-    expect(error.observation).toBe('content:oversized');
+    expect(observationOf(error)).toBe('content:oversized');
   });
 
   it('keeps X-Ms-diagnostics and X-MS-Server-Fqdn of an HTTP error as evidence', async () => {
@@ -267,14 +269,14 @@ describe('HttpTransport', () => {
   it('hands every exchange, failed ones included, to the trace hook', async () => {
     const exchanges: Array<{ label: string; status?: number; error?: string }> = [];
     const t = transport([`${FQDN}=127.0.0.1`], {
-      onExchange: (exchange) => exchanges.push({ label: exchange.label, status: exchange.response?.status, error: exchange.error?.observation }),
+      onExchange: (exchange) => exchanges.push({ label: exchange.label, status: exchange.response?.status, error: exchange.error?.code }),
     });
     await t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/ok`, label: 'ok', timeoutMs: 2000 });
     await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${closedPort}/`, label: 'refused', timeoutMs: 2000 }));
     await t.close();
     expect(exchanges).toEqual([
       { label: 'ok', status: 200, error: undefined },
-      { label: 'refused', status: undefined, error: 'tcp:refused' },
+      { label: 'refused', status: undefined, error: 'BT_CONNECT_REFUSED' },
     ]);
   });
 });
