@@ -1,6 +1,6 @@
 // Typed transport failures. Each class carries a stable `code` (as undici's UND_ERR_* do) and the
-// typed facts of the failure (TLS alert number, verification reason); what they mean for a diagnosis
-// is decided in src/diagnosis/transport.ts, not here.
+// typed facts of the failure (TLS alert number, verification reason). The transport only says what
+// happened on the wire; what that means for the deployment is decided by the layers above.
 
 import { BootstrapTestError, type ErrorCode } from '../errors.js';
 
@@ -121,7 +121,7 @@ export class ProtocolError extends TransportError {
   }
 }
 
-/** Sorts OpenSSL/Node certificate verification codes into the reasons a diagnosis tells apart. */
+/** Sorts OpenSSL/Node certificate verification codes into the reasons worth telling apart. */
 export function tlsVerifyReason(nodeCode: string | undefined): TlsVerifyReason {
   switch (nodeCode) {
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':

@@ -2,7 +2,7 @@
 // role), keep-alive and no pipelining, so a whole bootstrap uses two connections. Every request has a
 // deadline; every failure is a typed TransportError; every exchange can be handed to the trace writer.
 
-import { Client } from 'undici';
+import { Client, errors as undiciErrors } from 'undici';
 import { createConnector, type ConnectionInfo } from './connector.js';
 import {
   ConnectTimeoutError,
@@ -251,9 +251,11 @@ export class HttpTransport {
       case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
         return new ResponseTooLargeError(`response from ${url.host}${url.pathname} exceeded the size limit (${code})`, detail);
     }
-    // llhttp's parser errors: not HTTP at all, bad chunked encoding, invalid header bytes, ...
-    if (code.startsWith('HPE_')) {
-      return new ProtocolError(`${url.host} did not answer in valid HTTP (${code})`, detail);
+    // llhttp's parser errors: not HTTP at all, bad chunked encoding, invalid header bytes, ... (undici 7
+    // often leaves their code unset, so the class decides).
+    if (error instanceof undiciErrors.HTTPParserError || code.startsWith('HPE_')) {
+      const reason = /\(([^)]*)\)\s*$/.exec(error instanceof Error ? error.message : '')?.[1];
+      return new ProtocolError(`${url.host} did not answer in valid HTTP (${reason ?? code})`, { ...detail, error: code || reason || 'HTTPParserError' });
     }
     // Anything else (UND_ERR_INVALID_ARG, a request length mismatch, ...) is this tool's own bug.
     throw error;
