@@ -1,0 +1,110 @@
+// Every way a server can break an HTTP answer ends as a typed TransportError with a stable code,
+// never as an untyped undici error: raw sockets on 127.0.0.1 write exactly the broken bytes.
+
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpTransport, type HttpExchange } from '../../src/net/transport.js';
+import { parseResolveRule } from '../../src/net/resolve.js';
+import { TransportError, type TransportErrorCode } from '../../src/net/errors.js';
+
+const FQDN = 'hostile.transport.test';
+
+/** What the server does once it has read the request head. */
+type Behaviour = (socket: Socket) => void;
+
+const BEHAVIOURS: Record<string, { behaviour: Behaviour; code: TransportErrorCode }> = {
+  'a 100 KiB header': {
+    behaviour: (socket) => socket.end(`HTTP/1.1 200 OK\r\nX-Padding: ${'a'.repeat(100 * 1024)}\r\nContent-Length: 0\r\n\r\n`),
+    code: 'BT_RESPONSE_HEADERS_TOO_LARGE',
+  },
+  'an invalid chunk size': {
+    behaviour: (socket) => socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n'),
+    code: 'BT_PROTOCOL',
+  },
+  'a status line that is not HTTP': {
+    behaviour: (socket) => socket.end('220 smtp.example ESMTP ready\r\n'),
+    code: 'BT_PROTOCOL',
+  },
+  'a header line without a colon': {
+    behaviour: (socket) => socket.end('HTTP/1.1 200 OK\r\nthis is not a header\r\nContent-Length: 0\r\n\r\n'),
+    code: 'BT_PROTOCOL',
+  },
+  'a body shorter than its Content-Length': {
+    behaviour: (socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nshort'),
+    code: 'BT_CONNECTION_RESET',
+  },
+  'a connection closed before any answer': {
+    behaviour: (socket) => socket.end(),
+    code: 'BT_CONNECTION_RESET',
+  },
+  'a connection reset in the middle of the headers': {
+    behaviour: (socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-');
+      setImmediate(() => socket.resetAndDestroy());
+    },
+    code: 'BT_CONNECTION_RESET',
+  },
+  'headers that never finish': {
+    behaviour: (socket) => socket.write('HTTP/1.1 200 OK\r\nX-Slow: '),
+    code: 'BT_RESPONSE_TIMEOUT',
+  },
+  'a body that stops arriving': {
+    behaviour: (socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst bytes'),
+    code: 'BT_RESPONSE_TIMEOUT',
+  },
+};
+
+const servers = new Map<string, Server>();
+const sockets = new Set<Socket>();
+
+function hostileServer(behaviour: Behaviour): Promise<Server> {
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let head = '';
+    let answered = false;
+    socket.on('data', (chunk) => {
+      head += chunk.toString('latin1');
+      if (!answered && head.includes('\r\n\r\n')) {
+        answered = true;
+        behaviour(socket);
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+beforeAll(async () => {
+  for (const [what, { behaviour }] of Object.entries(BEHAVIOURS)) servers.set(what, await hostileServer(behaviour));
+});
+afterAll(() => {
+  for (const socket of sockets) socket.destroy();
+  for (const server of servers.values()) server.close();
+});
+
+describe('a hostile HTTP server', () => {
+  it.each(Object.entries(BEHAVIOURS))('%s ends in a TransportError', async (what, { code }) => {
+    const port = (servers.get(what)!.address() as AddressInfo).port;
+    const exchanges: HttpExchange[] = [];
+    const transport = new HttpTransport({
+      resolve: [parseResolveRule(`${FQDN}=127.0.0.1`)],
+      connectTimeoutMs: 2000,
+      maxResponseBytes: 64 * 1024,
+      onExchange: (exchange) => exchanges.push(exchange),
+    });
+    let thrown: unknown;
+    try {
+      await transport.request({ method: 'GET', url: `http://${FQDN}:${port}/CertProv/x.svc`, label: 'x', timeoutMs: 500 });
+    } catch (error) {
+      thrown = error;
+    } finally {
+      await transport.close();
+    }
+    expect(thrown).toBeInstanceOf(TransportError);
+    expect((thrown as TransportError).code).toBe(code);
+    expect((thrown as TransportError).message).toContain(FQDN);
+    expect((thrown as TransportError).message.length).toBeLessThan(300);
+    expect(exchanges.map((exchange) => exchange.error?.code)).toEqual([code]);
+  });
+});
