@@ -15,6 +15,7 @@ import type { PipelineResult } from '../stages/pipeline.js';
 import { PinCredential } from '../stages/pin-credential.js';
 import type { LogLine, PipelineOptions } from '../stages/types.js';
 import type { RunReport } from '../model.js';
+import { observationOf } from '../diagnosis/transport.js';
 import { bootstrapSettingsFromOptions, type BootstrapCliOptions, type BootstrapSettings } from './bootstrap.js';
 import { LocalEnvironmentError, UsageError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -162,7 +163,7 @@ export async function runWithOutput(
                   ...(exchange.response
                     ? { status: exchange.response.status, responseHeaders: exchange.response.headers, responseBody: exchange.response.body }
                     : {}),
-                  ...(exchange.error ? { error: `${exchange.error.code}: ${exchange.error.message}` } : {}),
+                  ...(exchange.error ? { error: `${observationOf(exchange.error)}: ${exchange.error.message}` } : {}),
                 }),
               onDhcpPacket: (event) => trace.dhcp(event.direction, event.bytes, `${event.address}:${event.port}`),
             }

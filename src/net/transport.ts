@@ -12,7 +12,6 @@ import {
   ResponseTimeoutError,
   ResponseTooLargeError,
   TransportError,
-  type TransportErrorCode,
 } from './errors.js';
 import type { ResolveRule } from './resolve.js';
 
@@ -63,7 +62,7 @@ export interface HttpExchange {
   ms: number;
   request: { method: string; url: string; headers: Record<string, string>; body: string };
   response?: { status: number; headers: Record<string, string>; body: Buffer };
-  error?: { code: TransportErrorCode; message: string };
+  error?: TransportError;
   connectionId?: number;
 }
 
@@ -163,7 +162,7 @@ export class HttpTransport {
         request: { method: request.method, url: request.url, headers: requestHeaders, body },
       };
       if (response) exchange.response = response;
-      if (error) exchange.error = { code: error.code, message: error.message };
+      if (error) exchange.error = error;
       if (origin.lastConnectionId !== undefined) exchange.connectionId = origin.lastConnectionId;
       this.#settings.onExchange(exchange);
     };
