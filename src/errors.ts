@@ -57,9 +57,8 @@ export class BootstrapTestError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(message);
     this.name = new.target.name;
   }
 }
