@@ -4,7 +4,6 @@
 
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
-import { exitCodeForRun } from '../diagnosis/status.js';
 import { renderJson } from '../report/json.js';
 import { createRedactor, type Redactor } from '../report/redact.js';
 import { terminalStyle } from '../report/style.js';
@@ -15,8 +14,10 @@ import { createVerboseLog } from '../report/verbose.js';
 import type { PipelineResult } from '../stages/pipeline.js';
 import { PinHolder } from '../stages/pin-holder.js';
 import type { LogLine, PipelineOptions } from '../stages/types.js';
+import type { RunReport } from '../model.js';
+import { observationOf } from '../diagnosis/transport.js';
 import { bootstrapSettingsFromOptions, type BootstrapCliOptions, type BootstrapSettings } from './bootstrap.js';
-import { CliError, UsageError } from '../errors.js';
+import { LocalEnvironmentError, UsageError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { hidePinFromProcessTable, obtainPin } from './pin.js';
 import { packageVersion } from './version.js';
@@ -162,7 +163,7 @@ export async function runWithOutput(
                   ...(exchange.response
                     ? { status: exchange.response.status, responseHeaders: exchange.response.headers, responseBody: exchange.response.body }
                     : {}),
-                  ...(exchange.error ? { error: `${exchange.error.observation}: ${exchange.error.message}` } : {}),
+                  ...(exchange.error ? { error: `${observationOf(exchange.error)}: ${exchange.error.message}` } : {}),
                 }),
               onDhcpPacket: (event) => trace.dhcp(event.direction, event.bytes, `${event.address}:${event.port}`),
             }
@@ -202,6 +203,17 @@ export async function runWithOutput(
     return { code: EXIT.internal, result };
   }
   return { code: exitCodeForRun(report), result };
+}
+
+/**
+ * Exit code of a finished run: 0 success, 1 when a stage failed, 4 when this host could not do a step
+ * (diagnosis severity 'unknown': nothing was learnt about the deployment).
+ */
+export function exitCodeForRun(report: RunReport): ExitCode {
+  if (report.result === 'Success') return EXIT.ok;
+  const failed = report.stages.find((stage) => stage.status === 'fail');
+  if (failed?.diagnosis?.severity === 'unknown') return EXIT.local;
+  return EXIT.failed;
 }
 
 /** The default command's action. Usage problems throw UsageError (exit 2) before anything is sent. */
@@ -244,7 +256,7 @@ export async function runBootstrapCommand(raw: BootstrapCliOptions, io: CliIo): 
     );
     return code;
   } catch (error) {
-    if (error instanceof CliError) throw error;
+    if (error instanceof UsageError || error instanceof LocalEnvironmentError) throw error;
     // Whatever escaped the pipeline is a bug; its message may quote request text, so redact it.
     const redact = createRedactor([obtained.pin]);
     const err = error instanceof Error ? error : new Error(String(error));

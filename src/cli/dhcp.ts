@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { InformSettings } from '../dhcp/inform.js';
 import { EXIT } from '../exit-codes.js';
-import { CliError, UsageError } from '../errors.js';
+import { BootstrapTestError, UsageError } from '../errors.js';
 import { registerDhcpEncode } from './dhcp-encode.js';
 import { parseWholeNumber } from './values.js';
 import { registerDhcpDecode } from './dhcp-decode.js';
@@ -138,7 +138,7 @@ Examples:
         await readHostNetwork(),
       );
       const abort = new AbortController();
-      const onSignal = () => abort.abort(new CliError('dhcp inform: interrupted', EXIT.failed));
+      const onSignal = () => abort.abort(new BootstrapTestError('BT_DHCP_INFORM_INTERRUPTED', 'dhcp inform: interrupted'));
       process.once('SIGINT', onSignal);
       try {
         const result = await runInform(informConfig(settings, client), abort.signal);

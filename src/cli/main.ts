@@ -2,13 +2,61 @@
 // modules only; each action loads what it needs (pipeline, lab, SOAP layer, renderers) on demand.
 
 import { Command, CommanderError } from 'commander';
-import { EXIT } from '../exit-codes.js';
-import { CliError } from '../errors.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { BootstrapTestError, type ErrorCode } from '../errors.js';
 import { configureBootstrapCommand, type BootstrapCliOptions } from './bootstrap.js';
 import { registerDhcpCommands } from './dhcp.js';
 import { registerLabCommand } from './lab.js';
 import { registerDemoCommand } from './demo.js';
 import { packageVersion } from './version.js';
+
+/**
+ * The one place an error becomes an exit code. Codes that map to `internal` should never reach the
+ * top: the command that meets them turns them into a usage error or a stage failure first, so one
+ * arriving here is a bug.
+ */
+export const EXIT_CODE_OF_ERROR: Readonly<Record<ErrorCode, ExitCode>> = {
+  BT_USAGE: EXIT.usage,
+  BT_PIN_PROMPT_INTERRUPTED: EXIT.usage,
+  BT_INTERFACE_UNKNOWN: EXIT.usage,
+  BT_LOCAL_ENVIRONMENT: EXIT.local,
+  BT_INTERFACE_UNDETERMINED: EXIT.local,
+  BT_DHCP_SOCKET: EXIT.local,
+  BT_DHCP_INFORM_INTERRUPTED: EXIT.failed,
+  BT_RESOLVE_RULE: EXIT.internal,
+  BT_HEX_PARSE: EXIT.internal,
+  BT_CAPTURE_FORMAT: EXIT.internal,
+  BT_UNUSABLE_INPUT: EXIT.internal,
+  BT_DHCP_CONFIG: EXIT.internal,
+  BT_STAGE_FAILURE: EXIT.internal,
+  BT_STAGE_DEADLINE: EXIT.internal,
+  BT_RUN_INTERRUPTED: EXIT.internal,
+  BT_PIN_REJECTED: EXIT.internal,
+  BT_CONNECT_TIMEOUT: EXIT.internal,
+  BT_CONNECT_REFUSED: EXIT.internal,
+  BT_CONNECTION_RESET: EXIT.internal,
+  BT_TLS_ALERT: EXIT.internal,
+  BT_TLS_CLOSED: EXIT.internal,
+  BT_TLS_VERIFY: EXIT.internal,
+  BT_RESPONSE_TIMEOUT: EXIT.internal,
+  BT_RESPONSE_TOO_LARGE: EXIT.internal,
+  BT_RESPONSE_HEADERS_TOO_LARGE: EXIT.internal,
+  BT_NAME_RESOLUTION: EXIT.internal,
+  BT_PROTOCOL: EXIT.internal,
+  BT_SECRET_NOT_HTTPS: EXIT.internal,
+  BT_XML: EXIT.internal,
+  BT_PROOF_XML: EXIT.internal,
+  BT_CERTIFICATE_PARSE: EXIT.internal,
+  BT_LAB_OPTION: EXIT.internal,
+  BT_FAULT_SPEC: EXIT.internal,
+  BT_DIRECTORY: EXIT.internal,
+  BT_CA_DIR: EXIT.internal,
+};
+
+/** The exit code for an error that ended a command; anything that is not a BootstrapTestError is a bug. */
+export function exitCodeOfError(error: unknown): ExitCode {
+  return error instanceof BootstrapTestError ? EXIT_CODE_OF_ERROR[error.code] : EXIT.internal;
+}
 
 /** Whether --debug was asked for anywhere on the line (errors may happen before commander parses). */
 function debugRequested(argv: readonly string[]): boolean {
@@ -70,10 +118,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       // Help and --version end through here too, with exit code 0.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof CliError) {
+    const exitCode = exitCodeOfError(error);
+    if (error instanceof BootstrapTestError && exitCode !== EXIT.internal) {
       process.stderr.write(`bootstrap-test: ${error.message}\n`);
       if (debugRequested(argv) && error.stack) process.stderr.write(`${error.stack}\n`);
-      return error.exitCode;
+      return exitCode;
     }
     const err = error instanceof Error ? error : new Error(String(error));
     process.stderr.write(`bootstrap-test: internal error: ${err.message}${debugRequested(argv) ? '' : ' (run with --debug for details)'}\n`);

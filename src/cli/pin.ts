@@ -2,8 +2,7 @@
 // BOOTSTRAP_TEST_PIN, or a hidden prompt on a terminal. Errors never echo the value.
 
 import { readFile, stat } from 'node:fs/promises';
-import { CliError, UsageError } from '../errors.js';
-import { EXIT } from '../exit-codes.js';
+import { BootstrapTestError, UsageError } from '../errors.js';
 
 export type PinSourceName = '--pin' | '--pin-file' | '--pin-stdin' | 'BOOTSTRAP_TEST_PIN' | 'prompt';
 
@@ -61,7 +60,7 @@ export function promptHidden(input: NodeJS.ReadStream, output: NodeJS.WritableSt
         }
         if (character === '\u0003') {
           finish();
-          reject(new CliError('PIN prompt interrupted', EXIT.usage));
+          reject(new BootstrapTestError('BT_PIN_PROMPT_INTERRUPTED', 'PIN prompt interrupted'));
           return;
         }
         value = character === '\u007f' || character === '\b' ? value.slice(0, -1) : value + character;

@@ -1,10 +1,11 @@
 // Hex text in and out. Administrators paste whatever their tool shows: Wireshark's "copy as hex",
 // a hex dump with offsets and an ASCII column, xxd output, colon- or space-separated bytes, 0x prefixes.
 
-export class HexParseError extends Error {
+import { BootstrapTestError } from '../errors.js';
+
+export class HexParseError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'HexParseError';
+    super('BT_HEX_PARSE', message);
   }
 }
 

@@ -255,11 +255,10 @@ export function decodeReply(bytes: Uint8Array, ours: { xid: number; mac: string 
 export class InformSocketError extends LocalEnvironmentError {
   constructor(
     message: string,
-    readonly code: string,
+    systemCode: string,
     readonly phase: 'bind' | 'send',
   ) {
-    super(message);
-    this.name = 'InformSocketError';
+    super(message, { code: 'BT_DHCP_SOCKET', systemCode });
   }
 }
 

@@ -10,6 +10,7 @@ import { decodePacket, packetToJSON, worstSeverity, MAGIC_COOKIE, OPTIONS_START 
 import { datagramFromFrame, isCapture, LINKTYPE, readCapture, type CaptureReadResult, type CapturedDatagram } from './pcap.js';
 import { decodeNameList } from './names.js';
 import type { DhcpPacket, MsUcVendorInfo, Problem, SipServersOption } from './types.js';
+import { BootstrapTestError } from '../errors.js';
 
 export type SingleOption = 43 | 119 | 120;
 
@@ -41,10 +42,9 @@ export interface CaptureInspection {
 export type Inspection = OptionInspection | PacketInspection | CaptureInspection;
 
 /** Input we cannot work with at all; the CLI turns it into a usage error. */
-export class UnusableInputError extends Error {
+export class UnusableInputError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UnusableInputError';
+    super('BT_UNUSABLE_INPUT', message);
   }
 }
 

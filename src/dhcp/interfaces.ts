@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import { LocalEnvironmentError, UsageError } from '../errors.js';
+import { LocalEnvironmentError } from '../errors.js';
 
 /** The interface an INFORM is sent for. */
 export interface ClientInterface {
@@ -136,22 +136,24 @@ export interface InterfaceChoiceInput {
 
 /**
  * Chooses the client interface: the one asked for; for a loopback server the loopback interface;
- * else the default route's; else the only non-loopback IPv4 interface. Throws a CliError naming
+ * else the default route's; else the only non-loopback IPv4 interface. Throws a LocalEnvironmentError naming
  * the candidates when none of that works.
  */
 export function chooseInterface(input: InterfaceChoiceInput, host: HostNetwork): ClientInterface {
   if (input.requested !== undefined) {
     const infos = host.interfaces[input.requested];
     if (!infos) {
-      throw new UsageError(
+      throw new LocalEnvironmentError(
         `--interface: no interface named "${input.requested}" (candidates: ${describeCandidates(host)})`,
+        { code: 'BT_INTERFACE_UNKNOWN' },
       );
     }
     const info = pickAddress(ipv4Entries(infos));
     if (!info) {
-      throw new UsageError(
+      throw new LocalEnvironmentError(
         `--interface: ${input.requested} has no IPv4 address, and a DHCPINFORM must carry one as ciaddr ` +
           `(candidates: ${describeCandidates(host)})`,
+        { code: 'BT_INTERFACE_UNKNOWN' },
       );
     }
     return toClientInterface(input.requested, info, 'requested');
@@ -182,6 +184,7 @@ export function chooseInterface(input: InterfaceChoiceInput, host: HostNetwork):
   throw new LocalEnvironmentError(
     `cannot tell which interface the phone would use (${why}); choose one with --interface NAME ` +
       `(candidates: ${describeCandidates(host)})`,
+    { code: 'BT_INTERFACE_UNDETERMINED' },
   );
 }
 

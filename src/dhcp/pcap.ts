@@ -3,11 +3,11 @@
 // note about where reading stopped, never an out-of-range read.
 
 import { formatHex } from './hex.js';
+import { BootstrapTestError } from '../errors.js';
 
-export class CaptureFormatError extends Error {
+export class CaptureFormatError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CaptureFormatError';
+    super('BT_CAPTURE_FORMAT', message);
   }
 }
 

@@ -5,6 +5,7 @@
 import { toUpperHex } from './hex.js';
 import { MSUC_DEFAULT_PATH, MSUC_DEFAULT_PORT, MSUC_DEFAULT_SCHEME, MSUC_SUBOPTION_INFO, MSUC_VENDOR_CLASS, encodeSubOptions, msUcSubOptions } from './msuc.js';
 import { encodeSipServers } from './option120.js';
+import { BootstrapTestError } from '../errors.js';
 
 export const CONFIG_FORMATS = ['dhcputil', 'netsh', 'powershell', 'kea', 'dhcpd', 'dnsmasq', 'ios', 'json'] as const;
 export type ConfigFormat = (typeof CONFIG_FORMATS)[number];
@@ -16,13 +17,12 @@ export const DEFAULT_SCRIPT_PATH = 'C:\\Program Files\\Common Files\\Skype for B
 export const IOS_HEX_DIGIT_LIMIT = 180;
 
 /** A bad input: one line naming the input (as its CLI flag) and the value. */
-export class DhcpConfigError extends Error {
+export class DhcpConfigError extends BootstrapTestError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message);
-    this.name = 'DhcpConfigError';
+    super('BT_DHCP_CONFIG', message);
   }
 }
 

@@ -324,6 +324,16 @@ const ROOTCHAIN = section('rootchain', {
       "Get-CsCertificate on the pool: compare each certificate's Issuer with the chain's subjects",
     ],
   },
+  'http-response-malformed': {
+    severity: 'fail',
+    diagnosis: 'The web server answered with something a phone cannot read as HTTP (headers too large, broken chunking, not HTTP at all).',
+    check: [
+      'keep the exchange with --trace DIR and look at the raw answer (status line, header sizes, Transfer-Encoding)',
+      'the load balancer or reverse proxy in front of the pool: header and cookie insertion, HTTP profile, response rewriting',
+      'a device on the path answering in place of the pool (proxy, captive portal, IPS block page)',
+      'IIS URL Rewrite / ARR rules and custom headers on the Front Ends',
+    ],
+  },
 });
 
 const WEBTICKET = section('webticket', {

@@ -128,6 +128,12 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['webticket', 'registrar'], observations: ['tls:alert:40'], candidates: ['tls-no-common-cipher', 'tls-legacy-protocol-refused'], row: 'tls:alert:40' },
   { stages: ['webticket', 'registrar'], observations: ['tls:verify:expired', 'tls:verify:not-yet-valid'], candidates: ['webticket-cert-expired', 'time-clock-skew'], row: 'tls:verify:expired/not-yet-valid' },
 
+  // HTTP itself, shared by every web stage
+  {
+    stages: ['rootchain', 'webticket', 'resolveuser', 'certificate'], observations: ['content:http', 'content:http-headers-oversized'],
+    candidates: ['http-response-malformed'], row: 'the answer is not valid HTTP (parser error, headers over the client limit)',
+  },
+
   // webticket
   { stages: ['webticket'], observations: ['tcp:*'], candidates: ['webticket-port443-unreachable'], row: 'tcp:* on the option-43 port' },
   { stages: ['webticket'], observations: ['tls:verify:untrusted'], candidates: ['chain-missing-issuer', 'webticket-cert-untrusted'], row: 'tls:verify:untrusted' },

@@ -1,6 +1,7 @@
 // The diagnosis engine's public surface: catalog, observation vocabulary, lookup and status mapping.
 export { CATALOG, CATALOG_STAGES, STAGE_PREFIX, catalogEntry, requireCatalogEntry, unclassifiedId, type CatalogEntry, type CatalogStage } from './catalog.js';
-export { CONTENT, DNS, observe, parseObservation, type TcpFailure, type TlsVerifyReason } from './observation.js';
+export { CONTENT, DNS, observe, parseObservation, type TcpFailure } from './observation.js';
+export { observationOf } from './transport.js';
 export {
   LOOKUP_TABLE,
   PASSING_BUT_PHONES_FAIL,
@@ -13,4 +14,4 @@ export {
   mergeChecks,
   type DiagnosisContext,
 } from './classify.js';
-export { NAGIOS, NAGIOS_LABEL, exitCodeForRun, nagiosStateForRun, nagiosStateForSeverity, stageStatusForSeverity, type NagiosState } from './status.js';
+export { NAGIOS, NAGIOS_LABEL, nagiosStateForRun, nagiosStateForSeverity, stageStatusForSeverity, type NagiosState } from './status.js';

@@ -3,9 +3,9 @@
 // never hand-assemble strings like 'soap-fault:FailedAuthentication:28020'.
 
 import type { Observation } from '../model.js';
+import type { TlsVerifyReason } from '../net/errors.js';
 
 export type TcpFailure = 'timeout' | 'refused' | 'reset';
-export type TlsVerifyReason = 'untrusted' | 'name' | 'expired' | 'not-yet-valid';
 
 /** Drops an XML namespace prefix: 'wsse:FailedAuthentication' -> 'FailedAuthentication'. */
 function localName(qualified: string): string {
@@ -63,6 +63,14 @@ export const CONTENT = {
   chainNoAnchor: 'chain-no-anchor',
   /** Web Ticket metadata lists no PIN port. */
   noPinPort: 'no-pin-port',
+  /** The server's bytes were not valid HTTP (parser error, bad chunked encoding). */
+  httpMalformed: 'http',
+  /** The response headers were larger than the HTTP client accepts. */
+  httpHeadersOversized: 'http-headers-oversized',
+  /** The response body was larger than the configured cap. */
+  oversized: 'oversized',
+  /** A request carrying the PIN or a ticket was addressed to a URL that is not https; refused unsent. */
+  secretNotHttps: 'secret-not-https',
   /** Token response without assertion, entropy or lifetime. */
   rstrIncomplete: 'rstr-incomplete',
   /** CertProv /mex lists no CertProvisioningServiceWebTicketProof port. */

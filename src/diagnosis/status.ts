@@ -1,6 +1,6 @@
-// How a diagnosis severity turns into a stage status, a process exit code and a Nagios plugin state.
+// How a diagnosis severity turns into a stage status and a Nagios plugin state. (Process exit codes
+// are the CLI's choice: src/cli.)
 
-import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { DiagnosisSeverity, RunReport, StageStatus } from '../model.js';
 
 /** Monitoring Plugins exit states. */
@@ -49,12 +49,4 @@ export function nagiosStateForRun(report: RunReport): NagiosState {
   }
   if (report.result === 'Failure' && state === NAGIOS.ok) state = NAGIOS.critical;
   return state;
-}
-
-/** Exit code of a finished run: 0 success, 4 when this host could not test, 1 when a stage failed. */
-export function exitCodeForRun(report: RunReport): ExitCode {
-  if (report.result === 'Success') return EXIT.ok;
-  const failed = report.stages.find((stage) => stage.status === 'fail');
-  if (failed?.diagnosis?.severity === 'unknown') return EXIT.local;
-  return EXIT.failed;
 }

@@ -2,6 +2,8 @@
 // what a phone typed into a line URI, and the PIN policy. Pure data and pure functions; the file is
 // read by the caller and handed in as text.
 
+import { BootstrapTestError } from '../errors.js';
+
 export interface LabUser {
   sipUri: string;
   /** `tel:+<E.164>` with an optional `;ext=<digits>`. */
@@ -46,10 +48,9 @@ export interface LabDirectory {
 }
 
 /** A users file problem, one line naming the file, the entry and the field. */
-export class DirectoryError extends Error {
+export class DirectoryError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'DirectoryError';
+    super('BT_DIRECTORY', message);
   }
 }
 

@@ -7,6 +7,7 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StageName } from '../model.js';
+import { BootstrapTestError } from '../errors.js';
 
 /** The lab endpoints a stage-scoped fault (blackhole, malformed-xml, ...) can target. */
 export const LAB_ENDPOINTS = [
@@ -448,10 +449,9 @@ export function faultDefinition(name: string): LabFaultDefinition | undefined {
   return LAB_FAULTS.find((fault) => fault.name === name);
 }
 
-export class FaultSpecError extends Error {
+export class FaultSpecError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'FaultSpecError';
+    super('BT_FAULT_SPEC', message);
   }
 }
 

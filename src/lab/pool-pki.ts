@@ -14,6 +14,7 @@ import {
   type IssuedCertificate,
 } from '../pki/ca.js';
 import { startKeyGeneration, type RsaKeys } from '../pki/keys.js';
+import { BootstrapTestError } from '../errors.js';
 
 export const CA_CERT_FILE = 'lab-ca.pem';
 export const CA_KEY_FILE = 'lab-ca.key';
@@ -40,10 +41,9 @@ export interface PoolPkiOptions {
 }
 
 /** A readable problem with --ca-dir: names the directory and the file. */
-export class CaDirError extends Error {
+export class CaDirError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CaDirError';
+    super('BT_CA_DIR', message);
   }
 }
 

@@ -15,6 +15,7 @@ import { LabListener, type LabRequest, type LabResponse, type RequestLogEntry } 
 import { PinLedger, type PinLedgerSnapshot } from './pin-ledger.js';
 import { PoolPki, siblingHost, type TlsIdentity } from './pool-pki.js';
 import { TicketStore } from './tickets.js';
+import { BootstrapTestError } from '../errors.js';
 
 type Services = typeof import('./services.js');
 
@@ -112,10 +113,9 @@ export interface Lab {
 }
 
 /** An unusable lab option; one line naming the option. */
-export class LabOptionError extends Error {
+export class LabOptionError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'LabOptionError';
+    super('BT_LAB_OPTION', message);
   }
 }
 

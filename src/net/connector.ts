@@ -68,7 +68,7 @@ function describeName(value: tls.PeerCertificate['subject'] | undefined): string
     .join(', ');
 }
 
-/** Turns a socket error into the diagnosis vocabulary, given how far the connection got. */
+/** Turns a socket error into a typed TransportError, given how far the connection got (TCP or TLS). */
 export function classifySocketError(
   error: NodeJS.ErrnoException,
   phase: 'tcp' | 'tls',

@@ -1,44 +1,60 @@
-// Typed transport failures. Each class carries a stable `code` and the diagnosis observation
-// (diagnosis.md section 0.3) it stands for, so the diagnosis engine matches on data, never on text.
+// Typed transport failures. Each class carries a stable `code` (as undici's UND_ERR_* do) and the
+// typed facts of the failure (TLS alert number, verification reason). The transport only says what
+// happened on the wire; what that means for the deployment is decided by the layers above.
 
-import type { Observation } from '../model.js';
+import { BootstrapTestError, type ErrorCode } from '../errors.js';
 
+/** Why this tool rejected a server certificate. */
 export type TlsVerifyReason = 'untrusted' | 'name' | 'expired' | 'not-yet-valid' | 'other';
 
-/** Base class: a network exchange failed before a usable HTTP response arrived. */
-export class TransportError extends Error {
-  readonly code: string;
-  readonly observation: Observation;
-  /** Short printable facts about the failure (host, address, port, after ms, node error code). */
-  readonly evidence: Record<string, string | number>;
+/** Short printable facts about a failure (host, address, port, after ms, node or undici error code). */
+export type TransportEvidence = Record<string, string | number>;
 
-  constructor(code: string, observation: Observation, message: string, evidence: Record<string, string | number> = {}) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.observation = observation;
+/** Base class: a network exchange failed before a usable HTTP response arrived. */
+export class TransportError extends BootstrapTestError {
+  declare readonly code: TransportErrorCode;
+  readonly evidence: TransportEvidence;
+
+  constructor(code: TransportErrorCode, message: string, evidence: TransportEvidence = {}) {
+    super(code, message);
     this.evidence = evidence;
   }
 }
 
+export type TransportErrorCode = Extract<
+  ErrorCode,
+  | 'BT_CONNECT_TIMEOUT'
+  | 'BT_CONNECT_REFUSED'
+  | 'BT_CONNECTION_RESET'
+  | 'BT_TLS_ALERT'
+  | 'BT_TLS_CLOSED'
+  | 'BT_TLS_VERIFY'
+  | 'BT_RESPONSE_TIMEOUT'
+  | 'BT_RESPONSE_TOO_LARGE'
+  | 'BT_RESPONSE_HEADERS_TOO_LARGE'
+  | 'BT_NAME_RESOLUTION'
+  | 'BT_PROTOCOL'
+  | 'BT_SECRET_NOT_HTTPS'
+>;
+
 /** TCP connect did not complete in time (a filtered port or a host that is not there). */
 export class ConnectTimeoutError extends TransportError {
-  constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_CONNECT_TIMEOUT', 'tcp:timeout', message, evidence);
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_CONNECT_TIMEOUT', message, evidence);
   }
 }
 
 /** The peer refused the TCP connection (RST to the SYN). */
 export class ConnectRefusedError extends TransportError {
-  constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_CONNECT_REFUSED', 'tcp:refused', message, evidence);
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_CONNECT_REFUSED', message, evidence);
   }
 }
 
 /** The connection was reset or closed by the peer outside a TLS handshake. */
 export class ConnectionResetError extends TransportError {
-  constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_CONNECTION_RESET', 'tcp:reset', message, evidence);
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_CONNECTION_RESET', message, evidence);
   }
 }
 
@@ -47,16 +63,16 @@ export class TlsAlertError extends TransportError {
   constructor(
     readonly alert: number,
     message: string,
-    evidence?: Record<string, string | number>,
+    evidence?: TransportEvidence,
   ) {
-    super('BT_TLS_ALERT', `tls:alert:${alert}`, message, evidence);
+    super('BT_TLS_ALERT', message, evidence);
   }
 }
 
 /** The peer dropped the connection during the TLS handshake without an alert. */
 export class TlsClosedError extends TransportError {
-  constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_TLS_CLOSED', 'tls:closed', message, evidence);
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_TLS_CLOSED', message, evidence);
   }
 }
 
@@ -65,37 +81,44 @@ export class TlsVerifyError extends TransportError {
   constructor(
     readonly reason: TlsVerifyReason,
     message: string,
-    evidence?: Record<string, string | number>,
+    evidence?: TransportEvidence,
   ) {
-    super('BT_TLS_VERIFY', `tls:verify:${reason}`, message, evidence);
+    super('BT_TLS_VERIFY', message, evidence);
   }
 }
 
 /** The request went out on an open connection and no (complete) answer came back in time. */
 export class ResponseTimeoutError extends TransportError {
-  constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_RESPONSE_TIMEOUT', 'timeout', message, evidence);
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_RESPONSE_TIMEOUT', message, evidence);
   }
 }
 
 /** The response body exceeded the configured cap; reading stopped there. */
 export class ResponseTooLargeError extends TransportError {
-  constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_RESPONSE_TOO_LARGE', 'content:oversized', message, evidence);
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_RESPONSE_TOO_LARGE', message, evidence);
+  }
+}
+
+/** The response headers exceeded the HTTP client's limit (undici's 16 KiB by default). */
+export class ResponseHeadersTooLargeError extends TransportError {
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_RESPONSE_HEADERS_TOO_LARGE', message, evidence);
   }
 }
 
 /** The host name could not be resolved on this host (no --resolve entry and no DNS answer). */
 export class NameResolutionError extends TransportError {
-  constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_NAME_RESOLUTION', 'local:ENOTFOUND', message, evidence);
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_NAME_RESOLUTION', message, evidence);
   }
 }
 
-/** The server's bytes were not HTTP (garbage, an HTTP parser error). */
+/** The server's bytes were not HTTP (garbage, bad chunked encoding, an HTTP parser error). */
 export class ProtocolError extends TransportError {
-  constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_PROTOCOL', 'content:http', message, evidence);
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_PROTOCOL', message, evidence);
   }
 }
 
@@ -104,12 +127,12 @@ export class ProtocolError extends TransportError {
  * https; it was refused before any connection, so nothing left this host.
  */
 export class SecretNotOverHttpsError extends TransportError {
-  constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_SECRET_NOT_HTTPS', 'content:secret-not-https', message, evidence);
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_SECRET_NOT_HTTPS', message, evidence);
   }
 }
 
-/** Maps OpenSSL/Node verification codes to the diagnosis vocabulary (diagnosis.md 0.3). */
+/** Sorts OpenSSL/Node certificate verification codes into the reasons worth telling apart. */
 export function tlsVerifyReason(nodeCode: string | undefined): TlsVerifyReason {
   switch (nodeCode) {
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':

@@ -4,6 +4,7 @@
 // is verified exactly as a real one would be.
 
 import { isIP } from 'node:net';
+import { BootstrapTestError } from '../errors.js';
 
 export interface ResolveRule {
   /** Lower-case host name the rule applies to. */
@@ -15,10 +16,9 @@ export interface ResolveRule {
   targetPort?: number;
 }
 
-export class ResolveRuleError extends Error {
+export class ResolveRuleError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ResolveRuleError';
+    super('BT_RESOLVE_RULE', message);
   }
 }
 

@@ -2,12 +2,13 @@
 // role), keep-alive and no pipelining, so a whole bootstrap uses two connections. Every request has a
 // deadline; every failure is a typed TransportError; every exchange can be handed to the trace writer.
 
-import { Client } from 'undici';
+import { Client, errors as undiciErrors } from 'undici';
 import { createConnector, type ConnectionInfo } from './connector.js';
 import {
   ConnectTimeoutError,
   ConnectionResetError,
   ProtocolError,
+  ResponseHeadersTooLargeError,
   ResponseTimeoutError,
   ResponseTooLargeError,
   SecretNotOverHttpsError,
@@ -70,7 +71,7 @@ export interface HttpExchange {
   ms: number;
   request: { method: string; url: string; headers: Record<string, string>; body: string };
   response?: { status: number; headers: Record<string, string>; body: Buffer };
-  error?: { code: string; observation: string; message: string };
+  error?: TransportError;
   connectionId?: number;
 }
 
@@ -178,7 +179,7 @@ export class HttpTransport {
         request: { method: request.method, url: request.url, headers: requestHeaders, body },
       };
       if (response) exchange.response = response;
-      if (error) exchange.error = { code: error.code, observation: error.observation, message: error.message };
+      if (error) exchange.error = error;
       if (origin.lastConnectionId !== undefined) exchange.connectionId = origin.lastConnectionId;
       this.#settings.onExchange(exchange);
     };
@@ -252,15 +253,27 @@ export class HttpTransport {
       }
       return new ResponseTimeoutError(`no answer from ${url.host}${url.pathname} within ${afterMs} ms (limit ${timeoutMs} ms)`, evidence);
     }
-    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') {
-      return new ConnectionResetError(`${url.host} closed the connection before a complete answer`, { ...evidence, error: code });
+    const detail = { ...evidence, error: code };
+    switch (code) {
+      case 'UND_ERR_SOCKET':
+      case 'UND_ERR_INFO':
+      case 'ECONNRESET':
+      case 'EPIPE':
+        return new ConnectionResetError(`${url.host} closed the connection before a complete answer`, detail);
+      case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+        return new ConnectionResetError(`${url.host} ended the answer early (${code})`, detail);
+      case 'UND_ERR_HEADERS_OVERFLOW':
+        return new ResponseHeadersTooLargeError(`${url.host}${url.pathname} answered with headers larger than the client accepts (${code})`, detail);
+      case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
+        return new ResponseTooLargeError(`response from ${url.host}${url.pathname} exceeded the size limit (${code})`, detail);
     }
-    if (code.startsWith('HPE_')) {
-      return new ProtocolError(`${url.host} did not answer in HTTP (${code})`, { ...evidence, error: code });
+    // llhttp's parser errors: not HTTP at all, bad chunked encoding, invalid header bytes, ... (undici 7
+    // often leaves their code unset, so the class decides).
+    if (error instanceof undiciErrors.HTTPParserError || code.startsWith('HPE_')) {
+      const reason = /\(([^)]*)\)\s*$/.exec(error instanceof Error ? error.message : '')?.[1];
+      return new ProtocolError(`${url.host} did not answer in valid HTTP (${reason ?? code})`, { ...detail, error: code || reason || 'HTTPParserError' });
     }
-    if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
-      return new ConnectionResetError(`${url.host} ended the answer early (${code})`, { ...evidence, error: code });
-    }
+    // Anything else (UND_ERR_INVALID_ARG, a request length mismatch, ...) is this tool's own bug.
     throw error;
   }
 
@@ -272,29 +285,3 @@ export class HttpTransport {
   }
 }
 
-/** The headers diagnosis.md keeps as evidence of an HTTP error. */
-const EVIDENCE_HEADERS: Record<string, string> = {
-  'x-ms-diagnostics': 'X-Ms-diagnostics',
-  'x-ms-server-fqdn': 'X-MS-Server-Fqdn',
-  location: 'Location',
-  date: 'Date',
-};
-
-/** An HTTP status that is not what a step expected, in the diagnosis vocabulary (`http:<status>`). */
-export function httpStatusFailure(response: HttpResponse): {
-  observation: string;
-  message: string;
-  server: Record<string, string>;
-} {
-  const server: Record<string, string> = {};
-  for (const [name, label] of Object.entries(EVIDENCE_HEADERS)) {
-    const value = response.headers[name];
-    if (value !== undefined) server[label] = value;
-  }
-  const url = new URL(response.url);
-  return {
-    observation: `http:${response.status}`,
-    message: `HTTP ${response.status} from ${url.host}${url.pathname}`,
-    server,
-  };
-}

@@ -7,11 +7,11 @@
 import { X509Certificate } from 'node:crypto';
 import type { CertificateInfo } from '../model.js';
 import { der } from './der.js';
+import { BootstrapTestError } from '../errors.js';
 
-export class CertificateParseError extends Error {
+export class CertificateParseError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'CertificateParseError';
+    super('BT_CERTIFICATE_PARSE', message);
   }
 }
 

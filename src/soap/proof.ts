@@ -9,6 +9,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { DOMParser, type Document as XmlDomDocument, type Element as XmlDomElement } from '@xmldom/xmldom';
 import { ExclusiveCanonicalization } from 'xml-crypto';
+import { BootstrapTestError } from '../errors.js';
 import {
   ALG_EXC_C14N,
   ALG_HMAC_SHA1,
@@ -26,12 +27,16 @@ export { computeProofKey, pSha1, PROOF_KEY_BYTES } from './psha1.js';
 // ---- canonicalisation --------------------------------------------------------------------------
 
 /** A fragment given to the canonicaliser is not well-formed XML. */
-export class ProofXmlError extends Error {}
+export class ProofXmlError extends BootstrapTestError {
+  constructor(message: string) {
+    super('BT_PROOF_XML', message);
+  }
+}
 
 function parseDom(xml: string): XmlDomDocument {
   return new DOMParser({
     onError: (level, message) => {
-      if (level !== 'warning') throw new ProofXmlError(String(message).split('\n')[0]);
+      if (level !== 'warning') throw new ProofXmlError(String(message).split('\n')[0] ?? '');
     },
   }).parseFromString(xml, 'text/xml');
 }

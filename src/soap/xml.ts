@@ -4,6 +4,7 @@
 // be carried on byte for byte.
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { BootstrapTestError } from '../errors.js';
 import { XML_NS, XMLNS_NS } from './namespaces.js';
 
 export interface XmlAttribute {
@@ -44,13 +45,13 @@ export interface XmlDocument {
 export type XmlErrorCode = 'empty' | 'too-large' | 'malformed' | 'doctype' | 'too-deep' | 'too-many-elements';
 
 /** Malformed or unacceptable XML; the message is one line naming what and where. */
-export class XmlError extends Error {
+export class XmlError extends BootstrapTestError {
   constructor(
-    readonly code: XmlErrorCode,
+    /** What was wrong with the document. */
+    readonly problem: XmlErrorCode,
     message: string,
   ) {
-    super(message);
-    this.name = 'XmlError';
+    super('BT_XML', message);
   }
 }
 

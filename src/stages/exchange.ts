@@ -4,10 +4,10 @@
 
 import { observe } from '../diagnosis/observation.js';
 import { ResponseTooLargeError } from '../net/errors.js';
-import { httpStatusFailure, type HttpResponse } from '../net/transport.js';
+import type { HttpResponse } from '../net/transport.js';
 import type { SoapFault } from '../soap/envelope.js';
 import { parseMsDiagnostics } from '../soap/envelope.js';
-import type { Evidence } from '../model.js';
+import type { Evidence, Observation } from '../model.js';
 import { StageFailure, type StageContext } from './types.js';
 
 export interface SendOptions {
@@ -46,9 +46,32 @@ export async function send(context: StageContext, request: SendOptions): Promise
   }
 }
 
+/** The headers diagnosis.md keeps as evidence of an HTTP error, by lower-case name, with their usual spelling. */
+const EVIDENCE_HEADERS: Readonly<Record<string, string>> = {
+  'x-ms-diagnostics': 'X-Ms-diagnostics',
+  'x-ms-server-fqdn': 'X-MS-Server-Fqdn',
+  location: 'Location',
+  date: 'Date',
+};
+
 /** The server's own words, verbatim: X-Ms-diagnostics, X-MS-Server-Fqdn, Location, Date. */
 export function serverEvidence(response: HttpResponse): Record<string, string> {
-  return httpStatusFailure(response).server;
+  const server: Record<string, string> = {};
+  for (const [name, label] of Object.entries(EVIDENCE_HEADERS)) {
+    const value = response.headers[name];
+    if (value !== undefined) server[label] = value;
+  }
+  return server;
+}
+
+/** An HTTP status that is not what a step expected, in the diagnosis vocabulary (`http:<status>`). */
+export function httpStatusFailure(response: HttpResponse): { observation: Observation; message: string; server: Record<string, string> } {
+  const url = new URL(response.url);
+  return {
+    observation: observe.http(response.status),
+    message: `HTTP ${response.status} from ${url.host}${url.pathname}`,
+    server: serverEvidence(response),
+  };
 }
 
 /** An HTTP status the step did not expect. Uses X-Ms-diagnostics when the server sent one. */

@@ -2,11 +2,11 @@
 // it (diagnosis.md section 10: a rejected PIN counts toward the lockout; only people may retry).
 
 import { inspect } from 'node:util';
+import { BootstrapTestError } from '../errors.js';
 
-export class PinRejectedError extends Error {
+export class PinRejectedError extends BootstrapTestError {
   constructor(readonly rejection: string) {
-    super(`the server already rejected this PIN in this run (${rejection}); it is not sent again`);
-    this.name = 'PinRejectedError';
+    super('BT_PIN_REJECTED', `the server already rejected this PIN in this run (${rejection}); it is not sent again`);
   }
 }
 

@@ -3,8 +3,9 @@
 // Nothing here waits without a limit: every stage races its deadline, and the transport is closed
 // whatever happens.
 
-import { CliError } from '../errors.js';
+import { BootstrapTestError, LocalEnvironmentError } from '../errors.js';
 import { diagnose, type DiagnosisContext } from '../diagnosis/classify.js';
+import { observationOf } from '../diagnosis/transport.js';
 import { stageStatusForSeverity } from '../diagnosis/status.js';
 import type { ConnectionInfo } from '../net/connector.js';
 import { startKeyGeneration, type KeyPair } from '../pki/keys.js';
@@ -63,25 +64,24 @@ function systemClock(): Clock {
 const GRACE_AFTER_DEADLINE_MS = 50;
 
 /** The abort reason for a run stopped from outside (Ctrl-C): the host did not finish the test. */
-export class RunInterruptedError extends Error {
+export class RunInterruptedError extends BootstrapTestError {
   constructor() {
-    super('interrupted before the run finished');
-    this.name = 'RunInterruptedError';
+    super('BT_RUN_INTERRUPTED', 'interrupted before the run finished');
   }
 }
 
-class StageDeadlineError extends Error {
+class StageDeadlineError extends BootstrapTestError {
   constructor(
     readonly stage: StageName,
     readonly limitMs: number,
     readonly runDeadline: boolean,
   ) {
     super(
+      'BT_STAGE_DEADLINE',
       runDeadline
         ? `the run's deadline (--timeout) passed during ${stage} after ${limitMs} ms`
         : `${stage} did not finish within its ${limitMs} ms deadline`,
     );
-    this.name = 'StageDeadlineError';
   }
 }
 
@@ -110,7 +110,7 @@ interface FailureDetails {
 function failureOf(thrown: unknown): FailureDetails {
   if (thrown instanceof StageFailure) return { error: thrown.error, evidence: thrown.evidence, facts: thrown.facts as DiagnosisContext };
   if (thrown instanceof TransportError) {
-    return { error: { observation: thrown.observation, message: thrown.message }, evidence: { ...thrown.evidence }, facts: {} };
+    return { error: { observation: observationOf(thrown), message: thrown.message }, evidence: { ...thrown.evidence }, facts: {} };
   }
   if (thrown instanceof StageDeadlineError) {
     return {
@@ -126,9 +126,8 @@ function failureOf(thrown: unknown): FailureDetails {
     return { error: { observation: 'local:interrupted', message: thrown.message }, evidence: {}, facts: {} };
   }
   // This host could not do the step (no privilege for UDP 68, no usable interface): says nothing about the pool.
-  if (thrown instanceof CliError) {
-    const code = (thrown as { code?: unknown }).code;
-    return { error: { observation: `local:${typeof code === 'string' ? code : 'host'}`, message: thrown.message }, evidence: {}, facts: {} };
+  if (thrown instanceof LocalEnvironmentError) {
+    return { error: { observation: `local:${thrown.systemCode ?? 'host'}`, message: thrown.message }, evidence: {}, facts: {} };
   }
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
   return {

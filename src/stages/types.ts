@@ -13,6 +13,7 @@ import type { Discovered, Evidence, StageError, StageName } from '../model.js';
 import type { PinHolder } from './pin-holder.js';
 import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
 import type { WebTicket } from '../soap/services/webticket.js';
+import { BootstrapTestError } from '../errors.js';
 
 /** DHCP settings of the discover stage: the `dhcp inform` set, plus an interface chosen beforehand. */
 export interface DiscoverOptions extends InformSettings {
@@ -166,15 +167,14 @@ export type Stage = (context: StageContext) => Promise<StageOutcome>;
  * A stage that could not complete. Thrown by stages (TransportErrors are converted by the pipeline);
  * carries the observation for the diagnosis engine and the evidence gathered so far.
  */
-export class StageFailure extends Error {
+export class StageFailure extends BootstrapTestError {
   readonly error: StageError;
   readonly evidence: Evidence;
   /** Facts for the diagnosis lookup beyond the observation (e.g. source port, findings). */
   readonly facts: Record<string, unknown>;
 
   constructor(error: StageError, evidence: Evidence = {}, facts: Record<string, unknown> = {}) {
-    super(error.message);
-    this.name = 'StageFailure';
+    super('BT_STAGE_FAILURE', error.message);
     this.error = error;
     this.evidence = evidence;
     this.facts = facts;

@@ -37,6 +37,8 @@ const CASES: Case[] = [
   { stage: 'dns', observation: 'dns:srv-outside-domain', top: 'dns-srv-target-outside-domain' },
   { stage: 'dns', observation: 'dns:srv-target-unresolvable', top: 'dns-srv-target-unresolvable' },
   { stage: 'dns', observation: 'dns:srv-dhcp-disagree', top: 'dns-srv-dhcp-disagree' },
+  { stage: 'rootchain', observation: observe.content(CONTENT.httpHeadersOversized), top: 'http-response-malformed' },
+  { stage: 'certprov-mex', observation: observe.content(CONTENT.httpMalformed), top: 'http-response-malformed' },
   { stage: 'rootchain', observation: observe.tcp('timeout'), top: 'chain-port80-blocked', also: ['chain-lb-no-port80', 'dhcp-option-43-stale'] },
   { stage: 'rootchain', observation: 'tcp:refused', context: { membersAnswerPort80: true }, top: 'chain-lb-no-port80', also: [] },
   { stage: 'rootchain', observation: observe.http(301), context: { location: 'https://pool.example.test/CertProv/' }, top: 'chain-redirected-to-https' },

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/exit-codes.js';
 import { requireCatalogEntry } from '../../src/diagnosis/catalog.js';
-import { exitCodeForRun } from '../../src/diagnosis/status.js';
+import { exitCodeForRun } from '../../src/cli/bootstrap-run.js';
 import { LAB_FAULTS } from '../../src/lab/faults.js';
 import { STAGE_NAMES } from '../../src/model.js';
 import { runAgainst, startLab, type Lab } from './helpers.js';

@@ -6,7 +6,7 @@
 
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeForRun } from '../../src/diagnosis/status.js';
+import { exitCodeForRun } from '../../src/cli/bootstrap-run.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { runAgainst, withLab } from './helpers.js';
 

@@ -2,7 +2,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeForRun } from '../../src/diagnosis/status.js';
+import { exitCodeForRun } from '../../src/cli/bootstrap-run.js';
 import { STAGE_NAMES } from '../../src/model.js';
 import { runAgainst, startLab, type Lab } from './helpers.js';
 

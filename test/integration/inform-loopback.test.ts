@@ -21,6 +21,7 @@ import { optionData } from '../../src/dhcp/options.js';
 import { decodePacket, encodePacket } from '../../src/dhcp/packet.js';
 import { formatInformReport, informResultToJson } from '../../src/report/dhcputil.js';
 import { PROJECT_ROOT } from '../helpers/netns.js';
+import { exitCodeOfError } from '../../src/cli/main.js';
 
 const CLIENT = { name: 'lo', address: '127.0.0.1', mac: '02:00:00:00:99:02' };
 const URL_A = 'https://pool-a.example.test:443/CertProv/CertProvisioningService.svc';
@@ -349,7 +350,8 @@ describe('runInform on loopback', () => {
       const segment = await fakeSegment([]);
       const error = await runInform(config(segment, { clientPort: port })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InformSocketError);
-      expect(error).toMatchObject({ code: 'EADDRINUSE', phase: 'bind', exitCode: 4 });
+      expect(error).toMatchObject({ code: 'BT_DHCP_SOCKET', systemCode: 'EADDRINUSE', phase: 'bind' });
+      expect(exitCodeOfError(error)).toBe(4);
       expect((error as Error).message).toMatch(new RegExp(`cannot bind UDP port ${port} .*another process holds it, usually a DHCP client daemon`));
     } finally {
       holder.close();
@@ -359,7 +361,7 @@ describe('runInform on loopback', () => {
   it('explains EACCES on port 68 with the three ways out, and ENETUNREACH with the missing route', () => {
     const eacces = Object.assign(new Error('bind EACCES 0.0.0.0:68'), { code: 'EACCES' });
     const mapped = describeSocketError(eacces, 'bind', { port: 68, bindAddress: '0.0.0.0', to: '255.255.255.255:67' });
-    expect(mapped.exitCode).toBe(4);
+    expect(exitCodeOfError(mapped)).toBe(4);
     expect(mapped.message.split('\n')).toHaveLength(1);
     expect(mapped.message).toMatch(/needs root or CAP_NET_BIND_SERVICE/);
     expect(mapped.message).toMatch(/sudo/);

@@ -1,6 +1,16 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { LocalEnvironmentError, UsageError } from '../../src/errors.js';
+import { LocalEnvironmentError } from '../../src/errors.js';
+import { exitCodeOfError } from '../../src/cli/main.js';
+
+function catchError(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
 import {
   chooseInterface,
   defaultRouteInterface,
@@ -79,7 +89,8 @@ describe('chooseInterface', () => {
   });
 
   it('names the candidates when the requested interface does not exist or has no IPv4 address', () => {
-    expect(() => chooseInterface({ requested: 'eth9' }, HOST)).toThrow(UsageError);
+    expect(() => chooseInterface({ requested: 'eth9' }, HOST)).toThrow(expect.objectContaining({ code: 'BT_INTERFACE_UNKNOWN' }));
+    expect(exitCodeOfError(catchError(() => chooseInterface({ requested: 'eth9' }, HOST)))).toBe(2);
     expect(() => chooseInterface({ requested: 'eth9' }, HOST)).toThrow(/no interface named "eth9".*eth0 169\.254\.7\.7\/192\.0\.2\.2.*wlan0 192\.168\.1\.50/);
     expect(() => chooseInterface({ requested: 'tun0' }, HOST)).toThrow(/tun0 has no IPv4 address/);
   });
@@ -100,6 +111,6 @@ describe('chooseInterface', () => {
     expect(thrown).toBeInstanceOf(LocalEnvironmentError);
     expect((thrown as Error).message).toMatch(/there is no default route\); choose one with --interface NAME/);
     expect((thrown as Error).message).toMatch(/wlan0 192\.168\.1\.50/);
-    expect((thrown as LocalEnvironmentError).exitCode).toBe(4);
+    expect(exitCodeOfError(thrown)).toBe(4);
   });
 });

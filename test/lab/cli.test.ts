@@ -6,7 +6,8 @@ import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLabCommand, registerLabCommand, type LabCliOptions } from '../../src/cli/lab.js';
-import { CliError, UsageError } from '../../src/errors.js';
+import { BootstrapTestError, UsageError } from '../../src/errors.js';
+import { exitCodeOfError } from '../../src/cli/main.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { LAB_FAULTS } from '../../src/lab/index.js';
 
@@ -38,12 +39,12 @@ async function run(options: Partial<LabCliOptions>) {
   return { code, out: io.out(), err: io.err() };
 }
 
-async function failure(options: Partial<LabCliOptions>): Promise<CliError> {
+async function failure(options: Partial<LabCliOptions>): Promise<BootstrapTestError> {
   try {
     await run(options);
   } catch (error) {
-    expect(error).toBeInstanceOf(CliError);
-    return error as CliError;
+    expect(error).toBeInstanceOf(BootstrapTestError);
+    return error as BootstrapTestError;
   }
   throw new Error('expected the command to fail');
 }
@@ -140,7 +141,7 @@ describe('bootstrap-test lab', () => {
     const users = join(dir, 'bad-users.json');
     await writeFile(users, JSON.stringify({ users: [{ sipUri: 'sip:a@example.com', lineUri: 'tel:7501' }] }));
     const error = await failure({ users });
-    expect(error.exitCode).toBe(EXIT.usage);
+    expect(exitCodeOfError(error)).toBe(EXIT.usage);
     expect(error.message).toBe(`${users}: users[0].lineUri: "tel:7501" is not tel:+<digits> with an optional ;ext=<digits>`);
   });
 
@@ -150,7 +151,7 @@ describe('bootstrap-test lab', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const error = await failure({ httpPort: String(port) });
-      expect(error.exitCode).toBe(EXIT.local);
+      expect(exitCodeOfError(error)).toBe(EXIT.local);
       expect(error.message).toContain('EADDRINUSE');
     } finally {
       blocker.close();

@@ -7,7 +7,9 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRootCa, issueServerCertificate, privateKeyPem, type CertificateAuthority } from '../../src/pki/ca.js';
 import { startKeyGeneration } from '../../src/pki/keys.js';
-import { HttpTransport, httpStatusFailure } from '../../src/net/transport.js';
+import { HttpTransport } from '../../src/net/transport.js';
+import { httpStatusFailure } from '../../src/stages/exchange.js';
+import { observationOf } from '../../src/diagnosis/transport.js';
 import { parseResolveRule, resolveTarget, ResolveRuleError } from '../../src/net/resolve.js';
 import { tlsAlertNumber, TransportError } from '../../src/net/errors.js';
 
@@ -187,7 +189,7 @@ describe('HttpTransport', () => {
     t.trust([pki.otherCa.certificate.pem]);
     const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${httpsPort}/`, label: 'x', deadline: within(2000) }));
     await t.close();
-    expect(error.observation).toBe('tls:verify:untrusted');
+    expect(observationOf(error)).toBe('tls:verify:untrusted');
   });
 
   it('reports a certificate for another name as tls:verify:name', async () => {
@@ -195,7 +197,7 @@ describe('HttpTransport', () => {
     t.trust([pki.ca.certificate.pem]);
     const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${wrongNamePort}/`, label: 'x', deadline: within(2000) }));
     await t.close();
-    expect(error.observation).toBe('tls:verify:name');
+    expect(observationOf(error)).toBe('tls:verify:name');
   });
 
   it('reports an expired certificate as tls:verify:expired', async () => {
@@ -203,14 +205,14 @@ describe('HttpTransport', () => {
     t.trust([pki.ca.certificate.pem]);
     const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${expiredPort}/`, label: 'x', deadline: within(2000) }));
     await t.close();
-    expect(error.observation).toBe('tls:verify:expired');
+    expect(observationOf(error)).toBe('tls:verify:expired');
   });
 
   it('reports a closed port as tcp:refused', async () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
     const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${closedPort}/`, label: 'x', deadline: within(2000) }));
     await t.close();
-    expect(error.observation).toBe('tcp:refused');
+    expect(observationOf(error)).toBe('tcp:refused');
     expect(error.message).toContain(`${FQDN}:${closedPort}`);
   });
 
@@ -219,7 +221,7 @@ describe('HttpTransport', () => {
     t.trust([pki.ca.certificate.pem]);
     const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${resetPort}/`, label: 'x', deadline: within(2000) }));
     await t.close();
-    expect(error.observation).toBe('tls:closed');
+    expect(observationOf(error)).toBe('tls:closed');
   });
 
   it('ends a handshake that never completes at the connect limit', async () => {
@@ -227,7 +229,7 @@ describe('HttpTransport', () => {
     t.trust([pki.ca.certificate.pem]);
     const error = await failureOf(t.request({ method: 'GET', url: `https://${FQDN}:${silentPort}/`, label: 'x', deadline: within(5000) }));
     await t.close();
-    expect(error.observation).toBe('tls:closed');
+    expect(observationOf(error)).toBe('tls:closed');
     expect(error.evidence.afterMs).toBe(300);
   });
 
@@ -235,7 +237,7 @@ describe('HttpTransport', () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
     const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/hang`, label: 'x', deadline: within(300) }));
     await t.close();
-    expect(error.observation).toBe('timeout');
+    expect(observationOf(error)).toBe('timeout');
   });
 
   it('honours the stage signal as well as its own limit', async () => {
@@ -246,7 +248,7 @@ describe('HttpTransport', () => {
       t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/hang`, label: 'x', deadline: within(10_000), signal: stage.signal }),
     );
     await t.close();
-    expect(error.observation).toBe('timeout');
+    expect(observationOf(error)).toBe('timeout');
     expect(Number(error.evidence.afterMs)).toBeLessThan(10_000);
   });
 
@@ -254,7 +256,7 @@ describe('HttpTransport', () => {
     const t = transport([`${FQDN}=127.0.0.1`]);
     const error = await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/big`, label: 'x', deadline: within(2000) }));
     await t.close();
-    expect(error.observation).toBe('content:oversized');
+    expect(observationOf(error)).toBe('content:oversized');
   });
 
   it('keeps X-Ms-diagnostics and X-MS-Server-Fqdn of an HTTP error as evidence', async () => {
@@ -281,7 +283,7 @@ describe('HttpTransport', () => {
       const secret = { method: 'POST', url: `http://${FQDN}:${port}/pin`, label: 'IssueToken', body: 'PIN 4711', deadline: within(2000) } as const;
       const error = await failureOf(t.request({ ...secret, carriesSecret: true }));
       expect(error.code).toBe('BT_SECRET_NOT_HTTPS');
-      expect(error.observation).toBe('content:secret-not-https');
+      expect(observationOf(error)).toBe('content:secret-not-https');
       expect(error.message).not.toContain('4711');
       expect(t.connectionsOpened).toBe(0);
       expect(served).toBe(0);
@@ -299,7 +301,7 @@ describe('HttpTransport', () => {
       withoutAnchors.request({ method: 'POST', url: `https://${FQDN}:${httpsPort}/pin`, label: 'IssueToken', body: 'x', deadline: within(2000), carriesSecret: true }),
     );
     await withoutAnchors.close();
-    expect(untrusted.observation).toBe('tls:verify:untrusted');
+    expect(observationOf(untrusted)).toBe('tls:verify:untrusted');
 
     const trusting = transport([`${FQDN}=127.0.0.1`]);
     trusting.trust([pki.ca.certificate.pem]);
@@ -314,14 +316,14 @@ describe('HttpTransport', () => {
   it('hands every exchange, failed ones included, to the trace hook', async () => {
     const exchanges: Array<{ label: string; status?: number; error?: string }> = [];
     const t = transport([`${FQDN}=127.0.0.1`], {
-      onExchange: (exchange) => exchanges.push({ label: exchange.label, status: exchange.response?.status, error: exchange.error?.observation }),
+      onExchange: (exchange) => exchanges.push({ label: exchange.label, status: exchange.response?.status, error: exchange.error?.code }),
     });
     await t.request({ method: 'GET', url: `http://${FQDN}:${httpPort}/ok`, label: 'ok', deadline: within(2000) });
     await failureOf(t.request({ method: 'GET', url: `http://${FQDN}:${closedPort}/`, label: 'refused', deadline: within(2000) }));
     await t.close();
     expect(exchanges).toEqual([
       { label: 'ok', status: 200, error: undefined },
-      { label: 'refused', status: undefined, error: 'tcp:refused' },
+      { label: 'refused', status: undefined, error: 'BT_CONNECT_REFUSED' },
     ]);
   });
 });

@@ -46,7 +46,7 @@ describe('parseXml', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(XmlError);
-      expect((error as XmlError).code).toBe(code);
+      expect((error as XmlError).problem).toBe(code);
       expect((error as XmlError).message).not.toContain('\n');
     }
   });
