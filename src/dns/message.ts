@@ -200,7 +200,7 @@ function readRecords(message: Buffer, offset: number, count: number): { records:
   return { records, next: position };
 }
 
-export function decodeDnsResponse(message: Buffer): DnsResponse {
+export function decodeDnsMessage(message: Buffer): DnsResponse {
   need(message, 0, HEADER_LENGTH, 'DNS header');
   const flags = message.readUInt16BE(2);
   const questions: DnsQuestion[] = [];
@@ -267,4 +267,70 @@ export function interpretResponse(response: DnsResponse, name: string, type: Dns
   }
   const records = response.answers.filter((record) => sameName(record.name, owner) && record.data.type === type).map((record) => record.data);
   return { ...base, aliases, records, outcome: records.length > 0 ? 'answer' : 'nodata' };
+}
+
+export type DnsAnswerRecord = { name: string; ttl: number; data: Exclude<DnsRecordData, { type: 'other' }> };
+
+const TYPE_CODES: Readonly<Record<Exclude<DnsRecordData['type'], 'other'>, number>> = DNS_TYPES;
+
+function encodeRecordData(data: DnsAnswerRecord['data']): Buffer {
+  switch (data.type) {
+    case 'A':
+      return Buffer.from(data.address.split('.').map(Number));
+    case 'AAAA': {
+      const [head = '', tail = ''] = data.address.split('::');
+      const groups = (text: string): number[] => (text === '' ? [] : text.split(':').map((group) => parseInt(group, 16)));
+      const left = groups(head);
+      const right = groups(tail);
+      const all = data.address.includes('::') ? [...left, ...new Array(8 - left.length - right.length).fill(0), ...right] : left;
+      const bytes = Buffer.alloc(16);
+      all.forEach((group, index) => bytes.writeUInt16BE(group, index * 2));
+      return bytes;
+    }
+    case 'CNAME':
+    case 'NS':
+      return encodeName(data.target);
+    case 'SRV': {
+      const fixed = Buffer.alloc(6);
+      fixed.writeUInt16BE(data.priority, 0);
+      fixed.writeUInt16BE(data.weight, 2);
+      fixed.writeUInt16BE(data.port, 4);
+      return Buffer.concat([fixed, encodeName(data.target)]);
+    }
+    case 'SOA': {
+      const numbers = Buffer.alloc(20);
+      numbers.writeUInt32BE(data.serial, 0);
+      numbers.writeUInt32BE(data.minimum, 16);
+      return Buffer.concat([encodeName(data.primary), encodeName(data.mailbox), numbers]);
+    }
+  }
+}
+
+/**
+ * A response to `query` (its id, RD and question echoed), uncompressed: servers written for tests
+ * and the lab need no compression, and the decoder reads both forms.
+ */
+export function encodeDnsResponse(query: DnsResponse, rcode: number, answers: readonly DnsAnswerRecord[], authorities: readonly DnsAnswerRecord[] = []): Buffer {
+  const header = Buffer.alloc(HEADER_LENGTH);
+  header.writeUInt16BE(query.id, 0);
+  header.writeUInt16BE(0x8000 | 0x0400 | 0x0100 | 0x0080 | (rcode & 0x0f), 2); // QR AA RD RA
+  header.writeUInt16BE(query.questions.length, 4);
+  header.writeUInt16BE(answers.length, 6);
+  header.writeUInt16BE(authorities.length, 8);
+  const questions = query.questions.map((question) => {
+    const tail = Buffer.alloc(4);
+    tail.writeUInt16BE(question.typeCode, 0);
+    tail.writeUInt16BE(question.classCode, 2);
+    return Buffer.concat([encodeName(question.name), tail]);
+  });
+  const records = [...answers, ...authorities].map((record) => {
+    const rdata = encodeRecordData(record.data);
+    const fixed = Buffer.alloc(10);
+    fixed.writeUInt16BE(TYPE_CODES[record.data.type], 0);
+    fixed.writeUInt16BE(CLASS_IN, 2);
+    fixed.writeUInt32BE(record.ttl, 4);
+    fixed.writeUInt16BE(rdata.length, 8);
+    return Buffer.concat([encodeName(record.name), fixed, rdata]);
+  });
+  return Buffer.concat([header, ...questions, ...records]);
 }

@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
 import { udpExchange, type UdpEndpoint } from '../net/udp-exchange.js';
-import { decodeDnsResponse, encodeDnsQuery, interpretResponse, sameName, DNS_TYPES, type DnsAnswer, type DnsTypeName } from './message.js';
+import { decodeDnsMessage, encodeDnsQuery, interpretResponse, sameName, DNS_TYPES, type DnsAnswer, type DnsTypeName } from './message.js';
 
 export const DNS_PORT = 53;
 
@@ -50,13 +50,13 @@ export async function queryDns(server: UdpEndpoint, name: string, type: DnsTypeN
   const matches = (reply: Buffer): boolean => {
     if (reply.length < 12 || reply.readUInt16BE(0) !== id || (reply[2]! & 0x80) === 0) return false;
     try {
-      const question = decodeDnsResponse(reply).questions[0];
+      const question = decodeDnsMessage(reply).questions[0];
       return question !== undefined && sameName(question.name, name) && question.typeCode === DNS_TYPES[type];
     } catch {
       return true; // ours by id, but damaged: decode again below to report where
     }
   };
   const { reply, sentAtMs, receivedAtMs } = await udpExchange(server, query, { timeoutMs: options.timeoutMs, accept: matches, ...(options.signal ? { signal: options.signal } : {}) });
-  const answer = interpretResponse(decodeDnsResponse(reply), name, type);
+  const answer = interpretResponse(decodeDnsMessage(reply), name, type);
   return { ...answer, server, name, type, elapsedMs: receivedAtMs - sentAtMs };
 }

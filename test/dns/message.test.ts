@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeDnsResponse, DnsFormatError, encodeDnsQuery, encodeName, interpretResponse, readName } from '../../src/dns/message.js';
+import { decodeDnsMessage, DnsFormatError, encodeDnsQuery, encodeName, interpretResponse, readName } from '../../src/dns/message.js';
 
 // Replies captured from dnsmasq 2.90 on loopback (--srv-host, --host-record, --cname, --local=/lab.test/).
 const DNSMASQ = {
@@ -30,7 +30,7 @@ describe('DNS query encoding', () => {
 
 describe('DNS response decoding (dnsmasq captures)', () => {
   it('reads an SRV answer with its A/AAAA additionals through a pointer into record data', () => {
-    const response = decodeDnsResponse(bytes(DNSMASQ.srv));
+    const response = decodeDnsMessage(bytes(DNSMASQ.srv));
     expect(response).toMatchObject({ id: 0x1234, isResponse: true, authoritative: true, rcode: 0, truncated: false });
     expect(response.answers[0]).toMatchObject({ name: '_sipinternaltls._tcp.lab.test', data: { type: 'SRV', priority: 0, weight: 100, port: 5061, target: 'pool01.lab.test' } });
     expect(response.additionals.map((record) => record.data)).toEqual([
@@ -41,20 +41,20 @@ describe('DNS response decoding (dnsmasq captures)', () => {
   });
 
   it('tells NXDOMAIN from NODATA', () => {
-    expect(interpretResponse(decodeDnsResponse(bytes(DNSMASQ.nxdomain)), '_sip._tls.lab.test', 'SRV')).toMatchObject({ outcome: 'nxdomain', rcode: 'NXDOMAIN', records: [] });
-    expect(interpretResponse(decodeDnsResponse(bytes(DNSMASQ.nodata)), 'pool01.lab.test', 'SRV')).toMatchObject({ outcome: 'nodata', rcode: 'NOERROR', records: [] });
+    expect(interpretResponse(decodeDnsMessage(bytes(DNSMASQ.nxdomain)), '_sip._tls.lab.test', 'SRV')).toMatchObject({ outcome: 'nxdomain', rcode: 'NXDOMAIN', records: [] });
+    expect(interpretResponse(decodeDnsMessage(bytes(DNSMASQ.nodata)), 'pool01.lab.test', 'SRV')).toMatchObject({ outcome: 'nodata', rcode: 'NOERROR', records: [] });
   });
 
   it('follows a CNAME to the A record and reports the alias', () => {
-    const answer = interpretResponse(decodeDnsResponse(bytes(DNSMASQ.cname)), 'sip.lab.test', 'A');
+    const answer = interpretResponse(decodeDnsMessage(bytes(DNSMASQ.cname)), 'sip.lab.test', 'A');
     expect(answer).toMatchObject({ outcome: 'answer', aliases: ['pool01.lab.test'], records: [{ type: 'A', address: '127.0.0.5' }] });
     // Asked for the CNAME itself: no chasing.
-    expect(interpretResponse(decodeDnsResponse(bytes(DNSMASQ.cname)), 'sip.lab.test', 'CNAME').records).toEqual([{ type: 'CNAME', target: 'pool01.lab.test' }]);
+    expect(interpretResponse(decodeDnsMessage(bytes(DNSMASQ.cname)), 'sip.lab.test', 'CNAME').records).toEqual([{ type: 'CNAME', target: 'pool01.lab.test' }]);
   });
 
   it('reads an AAAA answer and an SRV target in another domain verbatim', () => {
-    expect(interpretResponse(decodeDnsResponse(bytes(DNSMASQ.aaaa)), 'POOL01.lab.test.', 'AAAA').records).toEqual([{ type: 'AAAA', address: '::1' }]);
-    expect(interpretResponse(decodeDnsResponse(bytes(DNSMASQ.outside)), '_sip._tls.bad.test', 'SRV').records).toEqual([
+    expect(interpretResponse(decodeDnsMessage(bytes(DNSMASQ.aaaa)), 'POOL01.lab.test.', 'AAAA').records).toEqual([{ type: 'AAAA', address: '::1' }]);
+    expect(interpretResponse(decodeDnsMessage(bytes(DNSMASQ.outside)), '_sip._tls.bad.test', 'SRV').records).toEqual([
       { type: 'SRV', priority: 0, weight: 0, port: 5061, target: 'pool01.other.test' },
     ]);
   });
@@ -62,7 +62,7 @@ describe('DNS response decoding (dnsmasq captures)', () => {
   it('refuses every truncation of a captured reply with a DnsFormatError, never another exception', () => {
     const whole = bytes(DNSMASQ.srv);
     for (let length = 0; length < whole.length; length++) {
-      expect(() => decodeDnsResponse(whole.subarray(0, length))).toThrow(DnsFormatError);
+      expect(() => decodeDnsMessage(whole.subarray(0, length))).toThrow(DnsFormatError);
     }
   });
 });
