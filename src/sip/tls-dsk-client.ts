@@ -128,7 +128,10 @@ export class TlsDskClient {
         minVersion: profile.minVersion,
         maxVersion: profile.maxVersion,
         ciphers: profile.ciphers,
-        secureOptions: constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_ENCRYPT_THEN_MAC | SSL_OP_NO_EXTENDED_MASTER_SECRET,
+        // Phones and pidgin-sipe send no extensions, so they accept registrars without RFC 5746
+        // renegotiation_info; TLS-DSK never renegotiates, so accepting them costs no protection.
+        secureOptions:
+          constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_ENCRYPT_THEN_MAC | SSL_OP_NO_EXTENDED_MASTER_SECRET | constants.SSL_OP_LEGACY_SERVER_CONNECT,
       });
     } catch (caught) {
       throw new TlsDskError('BT_TLS_DSK_LOCAL', `cannot set up the TLS-DSK engine: ${(caught as Error).message}`, undefined, (caught as NodeJS.ErrnoException).code);
