@@ -13,7 +13,7 @@ import { GssapiDataError } from '../../src/sip/gssapi.js';
 import { parseSipMessage } from '../../src/sip/message.js';
 import { computeSignature, signatureFields, signatureMatches, signatureString } from '../../src/sip/signature.js';
 import { MODERN_TLS_DSK_PROFILE, TlsDskClient, TlsDskError, type TlsDskEstablished, type TlsDskProfile } from '../../src/sip/tls-dsk-client.js';
-import { tls10TlsDskKeys } from '../../src/sip/tls-dsk-keys.js';
+import { tls10TlsDskKeys, tls12Prf } from '../../src/sip/tls-dsk-keys.js';
 
 const TARGETNAME = 'fe01.lab.test';
 const validity = { notBefore: new Date(Date.now() - 3600_000), notAfter: new Date(Date.now() + 86_400_000) };
@@ -233,6 +233,9 @@ describe('TLS-DSK client handshake against an independent registrar engine', () 
     expect(established.cipherSuite).toBe('TLS_RSA_WITH_AES_256_CBC_SHA256');
     expect(established.mac).toBe('sha256');
     expect(established.keys.clientKey).toEqual(registrar.serverKeys().subarray(64, 96));
+    // With TLS 1.2 the exporter is the suite's P_SHA256 PRF over the same label and randoms.
+    const seed = Buffer.concat([registrar.clientRandom!, registrar.serverRandom!]);
+    expect(tls12Prf('sha256', registrar.masterSecret!, 'client EAP encryption', seed, 128)).toEqual(registrar.serverKeys());
   });
 
   it('refuses a registrar token that is not base64 TLS records', async () => {
