@@ -38,6 +38,9 @@ export const ERROR_CODES = {
   BT_RESPONSE_HEADERS_TOO_LARGE: 'the response headers exceeded what the HTTP client accepts',
   BT_NAME_RESOLUTION: 'the host name could not be resolved on this host',
   BT_PROTOCOL: 'the server answered with bytes that are not valid HTTP',
+  BT_UDP_NO_REPLY: 'no matching UDP datagram came back before the deadline',
+  BT_UDP_LOCAL: 'this host could not send the UDP request (bind, route, permission)',
+  BT_SIP_PROTOCOL: 'the registrar closed the connection or sent bytes that are not SIP',
   BT_SECRET_NOT_HTTPS: 'a request carrying the PIN or a ticket was refused because its URL is not https',
 
   // Parsing what servers send

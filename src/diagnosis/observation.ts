@@ -71,6 +71,8 @@ export const CONTENT = {
   oversized: 'oversized',
   /** A request carrying the PIN or a ticket was addressed to a URL that is not https; refused unsent. */
   secretNotHttps: 'secret-not-https',
+  /** The registrar closed the connection or sent bytes that are not SIP. */
+  sip: 'sip',
   /** Token response without assertion, entropy or lifetime. */
   rstrIncomplete: 'rstr-incomplete',
   /** CertProv /mex lists no CertProvisioningServiceWebTicketProof port. */

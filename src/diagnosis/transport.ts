@@ -3,6 +3,7 @@
 // The transport itself only names what happened; this is the one place that interprets it.
 
 import type { Observation } from '../model.js';
+import { UdpLocalError } from '../net/udp-exchange.js';
 import { TlsAlertError, TlsVerifyError, type TransportError, type TransportErrorCode } from '../net/errors.js';
 import { CONTENT, observe } from './observation.js';
 
@@ -20,6 +21,9 @@ const OBSERVATION_OF_CODE: Readonly<Record<TransportErrorCode, (error: Transport
   BT_NAME_RESOLUTION: () => observe.local('ENOTFOUND'),
   BT_PROTOCOL: () => observe.content(CONTENT.httpMalformed),
   BT_SECRET_NOT_HTTPS: () => observe.content(CONTENT.secretNotHttps),
+  BT_UDP_NO_REPLY: () => observe.noReply(),
+  BT_UDP_LOCAL: (error) => observe.local(error instanceof UdpLocalError ? error.nodeCode : 'host'),
+  BT_SIP_PROTOCOL: () => observe.content(CONTENT.sip),
 };
 
 /** The observation a transport failure stands for. */

@@ -35,6 +35,9 @@ export type TransportErrorCode = Extract<
   | 'BT_NAME_RESOLUTION'
   | 'BT_PROTOCOL'
   | 'BT_SECRET_NOT_HTTPS'
+  | 'BT_UDP_NO_REPLY'
+  | 'BT_UDP_LOCAL'
+  | 'BT_SIP_PROTOCOL'
 >;
 
 /** TCP connect did not complete in time (a filtered port or a host that is not there). */

@@ -31,14 +31,18 @@ export interface UdpReply {
 /** No matching datagram came back before the deadline. */
 export class UdpNoReplyError extends TransportError {
   constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_UDP_NO_REPLY', 'no-reply', message, evidence);
+    super('BT_UDP_NO_REPLY', message, evidence);
   }
 }
 
 /** The local host could not send (bind, route, permission); says nothing about the server. */
 export class UdpLocalError extends TransportError {
-  constructor(nodeCode: string, message: string, evidence?: Record<string, string | number>) {
-    super('BT_UDP_LOCAL', `local:${nodeCode}`, message, evidence);
+  constructor(
+    readonly nodeCode: string,
+    message: string,
+    evidence?: Record<string, string | number>,
+  ) {
+    super('BT_UDP_LOCAL', message, evidence);
   }
 }
 

@@ -45,7 +45,7 @@ export interface SipTlsInfo {
 /** The registrar closed the connection or sent bytes that are not SIP. */
 export class SipProtocolError extends TransportError {
   constructor(message: string, evidence?: Record<string, string | number>) {
-    super('BT_SIP_PROTOCOL', 'content:sip', message, evidence);
+    super('BT_SIP_PROTOCOL', message, evidence);
   }
 }
 

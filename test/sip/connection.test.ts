@@ -2,6 +2,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { observationOf } from '../../src/diagnosis/transport.js';
 import { ResponseTimeoutError, TlsAlertError, TlsVerifyError } from '../../src/net/errors.js';
 import { createRootCa, issueServerCertificate, type CertificateAuthority, type IssuedCertificate } from '../../src/pki/ca.js';
 import { takeSipMessage } from '../../src/sip/message.js';
@@ -73,7 +74,7 @@ describe('SIP over TLS to the registrar', () => {
     const port = await startServer({ minVersion: 'TLSv1.2' });
     const error = await connect(port).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TlsAlertError);
-    expect((error as TlsAlertError).observation).toBe('tls:alert:70');
+    expect(observationOf(error as TlsAlertError)).toBe('tls:alert:70');
     const modern = await connect(port, { profile: MODERN_SIP_TLS_PROFILE });
     expect(modern.info.protocol).toBe('TLSv1.3');
     modern.close();
@@ -83,7 +84,7 @@ describe('SIP over TLS to the registrar', () => {
     const port = await startServer({ minVersion: 'TLSv1' });
     const error = await connect(port, { servername: 'pool02.lab.test' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TlsVerifyError);
-    expect((error as TlsVerifyError).observation).toBe('tls:verify:name');
+    expect(observationOf(error as TlsVerifyError)).toBe('tls:verify:name');
   });
 
   it('times out a transaction the registrar never answers', async () => {

@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { observationOf } from '../../src/diagnosis/transport.js';
 import { UdpNoReplyError } from '../../src/net/udp-exchange.js';
 import {
   answersRequest,
@@ -154,7 +155,7 @@ describe('querySntp over loopback', () => {
     const port = await startResponder(() => []);
     const error = await querySntp({ host: '127.0.0.1', port }, { timeoutMs: 150 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UdpNoReplyError);
-    expect((error as UdpNoReplyError).observation).toBe('no-reply');
+    expect(observationOf(error as UdpNoReplyError)).toBe('no-reply');
   });
 
   it('ends at once when the stage signal is aborted', async () => {
