@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { OCS_DIAGNOSTICS_FAULT, SOAP11_ENVELOPE, SOAP12_ENVELOPE, WSA, WSA_ANONYMOUS, WSSE, WSU } from './namespaces.js';
 import { attr, child, descendant, escapeText, parseXml, textOf, XmlError, type XmlElement, type XmlLimits } from './xml.js';
+import { quoteText } from '../text.js';
 
 // ---- writing -----------------------------------------------------------------------------------
 
@@ -102,7 +103,7 @@ export function parseEnvelope(text: string, limits?: XmlLimits): SoapMessage {
 
 /** Interpret an already parsed element tree as a SOAP envelope. */
 export function readEnvelope(root: XmlElement): SoapMessage {
-  if (root.name !== 'Envelope') return { kind: 'invalid', reason: `root element is <${root.qname}>, not a SOAP Envelope` };
+  if (root.name !== 'Envelope') return { kind: 'invalid', reason: `root element is <${quoteText(root.qname)}>, not a SOAP Envelope` };
   const version: SoapVersion = root.ns === SOAP12_ENVELOPE ? '1.2' : '1.1';
   const header = child(root, 'Header');
   const body = child(root, 'Body');
@@ -145,9 +146,10 @@ function readFault(fault: XmlElement, envelopeVersion: SoapVersion): SoapFault {
   const errorId = textOf(descendant(diagnostics, 'ErrorId')) ?? attributeLike(diagnostics, 'ErrorId');
   const diagnosticReason = textOf(descendant(diagnostics, 'Reason')) ?? attributeLike(diagnostics, 'Reason');
   const mostSpecific = subcodes[subcodes.length - 1] ?? code;
-  const result: SoapFault = { version, code, codeName: localPart(mostSpecific), subcodes, reason, element: fault };
+  // The reasons are the server's prose, shown in messages and reports: cut to a quotable length here.
+  const result: SoapFault = { version, code, codeName: localPart(mostSpecific), subcodes, reason: quoteText(reason), element: fault };
   if (errorId !== undefined) result.errorId = errorId;
-  if (diagnosticReason !== undefined) result.diagnosticReason = diagnosticReason;
+  if (diagnosticReason !== undefined) result.diagnosticReason = quoteText(diagnosticReason);
   return result;
 }
 

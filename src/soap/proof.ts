@@ -19,7 +19,8 @@ import {
   WSSE,
   WSU,
 } from './namespaces.js';
-import { escapeText } from './xml.js';
+import { escapeText, parseXml } from './xml.js';
+import { quoteText } from '../text.js';
 
 export { computeProofKey, pSha1, PROOF_KEY_BYTES } from './psha1.js';
 
@@ -187,9 +188,11 @@ function decodeBase64(value: string): Buffer | undefined {
 export function verifyProofSecurity(envelopeXml: string, options: VerifyProofOptions): ProofVerdict {
   let document: XmlDomDocument;
   try {
+    // The linear well-formedness pass and its bounds come first: xmldom is not built for hostile input.
+    parseXml(envelopeXml);
     document = parseDom(envelopeXml);
   } catch (error) {
-    return fail('malformed', `request is not well-formed XML: ${(error as Error).message}`);
+    return fail('malformed', `request is not well-formed XML: ${quoteText((error as Error).message)}`);
   }
   const envelope = document.documentElement;
   if (!envelope) return fail('malformed', 'request has no root element');
@@ -204,7 +207,7 @@ export function verifyProofSecurity(envelopeXml: string, options: VerifyProofOpt
   const createdMs = Date.parse(created);
   const expiresMs = Date.parse(expires);
   if (Number.isNaN(createdMs) || Number.isNaN(expiresMs)) {
-    return fail('malformed', `Timestamp Created/Expires are not dates: "${created}" / "${expires}"`);
+    return fail('malformed', `Timestamp Created/Expires are not dates: "${quoteText(created)}" / "${quoteText(expires)}"`);
   }
 
   const assertion = childByLocalName(security, 'Assertion');
@@ -217,11 +220,11 @@ export function verifyProofSecurity(envelopeXml: string, options: VerifyProofOpt
   if (!assertion && !keyIdentifier) return fail('missing-assertion', 'no SAML Assertion in the Security header');
   if (assertionId === undefined) return fail('missing-assertion', 'the SAML Assertion has no AssertionID');
   if (keyIdentifier && assertionIdInToken && keyIdentifier !== assertionIdInToken) {
-    return fail('bad-reference', `KeyIdentifier "${keyIdentifier}" does not name the Assertion "${assertionIdInToken}"`, assertionId);
+    return fail('bad-reference', `KeyIdentifier "${quoteText(keyIdentifier)}" does not name the Assertion "${quoteText(assertionIdInToken)}"`, assertionId);
   }
 
   const key = options.keyFor(assertionId);
-  if (!key) return fail('unknown-assertion', `no ticket with AssertionID "${assertionId}" was issued`, assertionId);
+  if (!key) return fail('unknown-assertion', `no ticket with AssertionID "${quoteText(assertionId)}" was issued`, assertionId);
 
   let signed = false;
   if (signature) {
@@ -249,10 +252,10 @@ function checkSignature(
   const c14nMethod = attributeByLocalName(childByLocalName(signedInfo, 'CanonicalizationMethod'), 'Algorithm');
   const signatureMethod = attributeByLocalName(childByLocalName(signedInfo, 'SignatureMethod'), 'Algorithm');
   if (c14nMethod !== ALG_EXC_C14N) {
-    return { ok: false, reason: 'unsupported-algorithm', detail: `canonicalization ${c14nMethod ?? '(none)'}` };
+    return { ok: false, reason: 'unsupported-algorithm', detail: `canonicalization ${quoteText(c14nMethod ?? '(none)')}` };
   }
   if (signatureMethod !== ALG_HMAC_SHA1) {
-    return { ok: false, reason: 'unsupported-algorithm', detail: `signature method ${signatureMethod ?? '(none)'}` };
+    return { ok: false, reason: 'unsupported-algorithm', detail: `signature method ${quoteText(signatureMethod ?? '(none)')}` };
   }
   const references = elementsByLocalName(signedInfo, 'Reference');
   const reference = references[0];
@@ -262,16 +265,16 @@ function checkSignature(
   const uri = attributeByLocalName(reference, 'URI') ?? '';
   const timestampId = attributeByLocalName(timestamp, 'Id');
   if (!uri.startsWith('#') || uri.slice(1) !== timestampId) {
-    return { ok: false, reason: 'bad-reference', detail: `Reference URI "${uri}" does not point at the Timestamp` };
+    return { ok: false, reason: 'bad-reference', detail: `Reference URI "${quoteText(uri)}" does not point at the Timestamp` };
   }
   const digestMethod = attributeByLocalName(childByLocalName(reference, 'DigestMethod'), 'Algorithm');
   if (digestMethod !== ALG_SHA1) {
-    return { ok: false, reason: 'unsupported-algorithm', detail: `digest method ${digestMethod ?? '(none)'}` };
+    return { ok: false, reason: 'unsupported-algorithm', detail: `digest method ${quoteText(digestMethod ?? '(none)')}` };
   }
   for (const transform of elementsByLocalName(reference, 'Transform')) {
     const algorithm = attributeByLocalName(transform, 'Algorithm');
     if (algorithm !== ALG_EXC_C14N) {
-      return { ok: false, reason: 'unsupported-algorithm', detail: `transform ${algorithm ?? '(none)'}` };
+      return { ok: false, reason: 'unsupported-algorithm', detail: `transform ${quoteText(algorithm ?? '(none)')}` };
     }
   }
   const claimedDigest = decodeBase64(trimmed(childByLocalName(reference, 'DigestValue')));

@@ -18,6 +18,7 @@ import {
 } from '../namespaces.js';
 import { CertificateParseError, certificatesFromPkcs7 } from '../../pki/certs.js';
 import { allElements, attr, child, descendant, descendants, escapeAttribute, escapeText, textOf, type XmlElement } from '../xml.js';
+import { quoteText } from '../../text.js';
 
 /** A fresh endpoint id, a GUID in braces as the cmdlet prints it. */
 export function newDeviceId(): string {
@@ -137,11 +138,11 @@ export function parseGetAndPublishCertResponse(xml: string): GetAndPublishCertRe
   const chainElement = tokens.find((t) => t !== certificateElement && /pkcs7/i.test(valueType(t)));
   if (!certificateElement) return { kind: 'no-certificate', detail: 'no BinarySecurityToken in the answer' };
   const certificateData = base64Of(certificateElement);
-  if (!certificateData) return { kind: 'no-certificate', detail: `<${certificateElement.qname}> does not hold base64 data` };
+  if (!certificateData) return { kind: 'no-certificate', detail: `<${quoteText(certificateElement.qname)}> does not hold base64 data` };
   if (/pkcs7/i.test(valueType(certificateElement))) {
     const bundled = chainCertificates(certificateData);
     const leaf = bundled ? issuedCertificate(bundled) : undefined;
-    if (!bundled || !leaf) return { kind: 'no-certificate', detail: `<${certificateElement.qname}> holds a PKCS#7 without a certificate issued to an end entity` };
+    if (!bundled || !leaf) return { kind: 'no-certificate', detail: `<${quoteText(certificateElement.qname)}> holds a PKCS#7 without a certificate issued to an end entity` };
     return { kind: 'certificate', certificateDer: leaf, chain: bundled };
   }
   const chainPkcs7 = base64Of(chainElement);
@@ -193,7 +194,7 @@ export function readGetAndPublishCertRequest(
   if (message.kind !== 'body') return { ok: false, reason: message.kind === 'invalid' ? message.reason : 'request is a fault' };
   const operation = message.payload;
   if (!operation || operation.name !== 'GetAndPublishCert') {
-    return { ok: false, reason: `Body holds <${operation?.qname ?? 'nothing'}>, not GetAndPublishCert` };
+    return { ok: false, reason: `Body holds <${quoteText(operation?.qname ?? 'nothing')}>, not GetAndPublishCert` };
   }
   const rst = descendant(operation, 'RequestSecurityToken');
   const csrDer = base64Of(descendant(rst ?? operation, 'BinarySecurityToken'));

@@ -4,6 +4,7 @@
 
 import { MEX, SP, WSA, WSDL, WSDL_SOAP11, WSP, WSU, XML_NS } from '../namespaces.js';
 import { allElements, attr, child, childrenNamed, deep, escapeAttribute, escapeText, parseXml, textOf, XmlError, type XmlElement } from '../xml.js';
+import { quoteText } from '../../text.js';
 
 export interface MexPort {
   name: string;
@@ -85,7 +86,7 @@ export function parseMex(xml: string): MexResult {
   }
   const everything = allElements(root);
   const definitions = everything.filter((e) => e.name === 'definitions');
-  if (definitions.length === 0) return { ok: false, reason: `no WSDL definitions in the metadata (root is <${root.qname}>)` };
+  if (definitions.length === 0) return { ok: false, reason: `no WSDL definitions in the metadata (root is <${quoteText(root.qname)}>)` };
 
   const mex: MexDocument = { ports: [], bindings: new Map(), policies: new Map(), portTypeActions: new Map() };
   for (const element of everything) {

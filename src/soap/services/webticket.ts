@@ -22,6 +22,7 @@ import {
 } from '../namespaces.js';
 import { computeProofKey } from '../psha1.js';
 import { attr, child, deep, descendant, descendants, escapeAttribute, escapeText, rawSlice, textOf, type XmlElement } from '../xml.js';
+import { quoteText } from '../../text.js';
 
 /** Bytes of client entropy, as real clients send (256 bits). */
 export const CLIENT_ENTROPY_BYTES = 32;
@@ -142,7 +143,7 @@ export function parseIssueTokenResponse(xml: string): IssueTokenResult {
     // Both trust namespaces (2005/12 and 2005/02) name P_SHA1 .../CK/PSHA1; the proof key would be
     // wrong under any other algorithm, so say so instead of signing with it.
     if (!/\/CK\/PSHA1$/i.test(computedKey)) {
-      return { kind: 'invalid', reason: `the token response asks for computed-key algorithm ${computedKey}; only CK/PSHA1 is supported` };
+      return { kind: 'invalid', reason: `the token response asks for computed-key algorithm ${quoteText(computedKey)}; only CK/PSHA1 is supported` };
     }
     ticket.computedKeyAlgorithm = computedKey;
   }

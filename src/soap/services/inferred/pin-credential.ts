@@ -12,6 +12,7 @@ import { parseEnvelope } from '../../envelope.js';
 import { SP, WSP, WSS_BASE64_BINARY, WSS_PASSWORD_TEXT, WSSE } from '../../namespaces.js';
 import { attr, child, escapeAttribute, escapeText, textOf } from '../../xml.js';
 import type { MexPolicy } from '../mex.js';
+import { quoteText } from '../../../text.js';
 
 export const PIN_ENCODINGS = ['plain', 'base64'] as const;
 export type PinEncoding = (typeof PIN_ENCODINGS)[number];
@@ -61,9 +62,9 @@ export function pinWireForms({ pin, encoding }: Pick<PinCredential, 'pin' | 'enc
 export function encodingFromPolicy(policy: MexPolicy | undefined): { encoding?: PinEncoding; reason: string } {
   const assertion = policy?.usernameToken;
   if (!policy) return { reason: 'no policy for the PIN port' };
-  if (!assertion) return { reason: `policy ${policy.id} has no UsernameToken assertion` };
-  if (assertion.base64Hint) return { encoding: 'base64', reason: `policy ${policy.id}: UsernameToken names Base64Binary` };
-  return { encoding: 'plain', reason: `policy ${policy.id}: plain UsernameToken` };
+  if (!assertion) return { reason: `policy ${quoteText(policy.id)} has no UsernameToken assertion` };
+  if (assertion.base64Hint) return { encoding: 'base64', reason: `policy ${quoteText(policy.id)}: UsernameToken names Base64Binary` };
+  return { encoding: 'plain', reason: `policy ${quoteText(policy.id)}: plain UsernameToken` };
 }
 
 // ---- server side (lab) -------------------------------------------------------------------------
@@ -108,7 +109,7 @@ export function readPinCredential(xml: string, encoding: PinEncoding): PinCreden
   }
   const type = attr(passwordElement, 'Type');
   if (type !== undefined && !type.endsWith('#PasswordText')) {
-    return { ok: false, reason: 'password-type', detail: `Password Type ${type} is not PasswordText` };
+    return { ok: false, reason: 'password-type', detail: `Password Type ${quoteText(type)} is not PasswordText` };
   }
   const phoneOrExt = decode(username, encoding);
   const pin = decode(password, encoding);

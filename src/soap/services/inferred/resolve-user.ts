@@ -12,6 +12,7 @@
 import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault } from '../../envelope.js';
 import { ACTION_RESOLVE_USER, OCS_AUTH } from '../../namespaces.js';
 import { allElements, attr, escapeAttribute, escapeText, type XmlElement } from '../../xml.js';
+import { quoteText } from '../../../text.js';
 
 export const RESOLVE_USER_SHAPES = ['empty', 'entity'] as const;
 export type ResolveUserShape = (typeof RESOLVE_USER_SHAPES)[number];
@@ -77,12 +78,12 @@ export function parseResolveUserResponse(xml: string): ResolveUserResult {
     for (const element of elements) {
       if (element.children.length === 0 && (!named || URI_NAMES.test(element.name))) {
         const found = candidate(element.text, named);
-        if (found) return { kind: 'user', sipUri: found, foundIn: `element ${element.name}` };
+        if (found) return { kind: 'user', sipUri: found, foundIn: `element ${quoteText(element.name)}` };
       }
       for (const a of element.attributes) {
         if (named && !URI_NAMES.test(a.name)) continue;
         const found = candidate(a.value, named);
-        if (found) return { kind: 'user', sipUri: found, foundIn: `attribute ${a.name} of ${element.name}` };
+        if (found) return { kind: 'user', sipUri: found, foundIn: `attribute ${quoteText(a.name)} of ${quoteText(element.name)}` };
       }
     }
     return undefined;
@@ -100,7 +101,7 @@ export function readResolveUserRequest(xml: string): ResolveUserRequestRead {
   if (message.kind !== 'body') return { ok: false, reason: message.kind === 'invalid' ? message.reason : 'request is a fault' };
   const operation: XmlElement | undefined = message.payload;
   if (!operation || operation.name !== 'ResolveUser') {
-    return { ok: false, reason: `Body holds <${operation?.qname ?? 'nothing'}>, not ResolveUser` };
+    return { ok: false, reason: `Body holds <${quoteText(operation?.qname ?? 'nothing')}>, not ResolveUser` };
   }
   const entity = attr(operation, 'Entity');
   return entity === undefined ? { ok: true, shape: 'empty' } : { ok: true, shape: 'entity', phoneOrExt: entity };
