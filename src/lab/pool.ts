@@ -15,6 +15,7 @@ import { LabListener, type LabRequest, type LabResponse, type RequestLogEntry } 
 import { PinLedger, type PinLedgerSnapshot } from './pin-ledger.js';
 import { PoolPki, siblingHost, type TlsIdentity } from './pool-pki.js';
 import { TicketStore } from './tickets.js';
+import { quoteText } from '../text.js';
 
 type Services = typeof import('./services.js');
 
@@ -160,7 +161,9 @@ function formatSpecs(faults: readonly ActiveFault[]): string[] {
 
 function formatRequestLine(entry: RequestLogEntry): string {
   const status = typeof entry.status === 'number' ? String(entry.status) : entry.status;
-  return `lab ${entry.role.padEnd(5)} ${entry.method} ${entry.path}${entry.action ? ` ${entry.action}` : ''} -> ${status} ${entry.result} ${Math.round(entry.ms)} ms`;
+  // Path, action and result may carry request text: each is cut to a quotable length.
+  const action = entry.action ? ` ${quoteText(entry.action)}` : '';
+  return `lab ${entry.role.padEnd(5)} ${entry.method} ${quoteText(entry.path)}${action} -> ${status} ${quoteText(entry.result)} ${Math.round(entry.ms)} ms`;
 }
 
 function formatDhcpLine(entry: DhcpLogEntry): string {

@@ -13,6 +13,7 @@ import { buildEnvelope, parseEnvelope, soapActionHeader, SOAP11_CONTENT_TYPE, ty
 import { ACTION_GET_ROOT_CERT_CHAIN, OCS_AUTH } from '../../namespaces.js';
 import { allElements, textContent, type XmlElement } from '../../xml.js';
 import { buildPkcs7CertsOnly, CertificateParseError, parseCertificates, toPem, type CertificateBundle } from '../../../pki/certs.js';
+import { quoteText } from '../../../text.js';
 
 export const ROOT_CHAIN_VARIANTS = ['soap', 'get'] as const;
 export type RootChainVariant = (typeof ROOT_CHAIN_VARIANTS)[number];
@@ -97,7 +98,8 @@ function tryParse(text: string, foundIn: string): RootChainResult | undefined {
 
 // ---- server side (lab) -------------------------------------------------------------------------
 
-export type RootChainRequestRead = { ok: true; variant: RootChainVariant } | { ok: false; reason: string };
+/** `malformed`: a POST whose body is not a well-formed SOAP envelope, which a server refuses outright (400). */
+export type RootChainRequestRead = { ok: true; variant: RootChainVariant } | { ok: false; reason: string; malformed?: true };
 
 /** Which variant a received request is (method, path, SOAPAction, body); the lab answers only the one it serves. */
 export function readRootChainRequest(request: {
@@ -114,9 +116,10 @@ export function readRootChainRequest(request: {
   const header = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'soapaction')?.[1];
   const action = (Array.isArray(header) ? header[0] : header)?.trim().replace(/^"|"$/g, '');
   const message = parseEnvelope(request.body ?? '');
+  if (message.kind === 'invalid') return { ok: false, reason: message.reason, malformed: true };
   const operation = message.kind === 'body' ? message.payload?.name : undefined;
   if (action !== ACTION_GET_ROOT_CERT_CHAIN && operation !== 'GetRootCertChain') {
-    return { ok: false, reason: `action "${action ?? ''}" / body <${operation ?? ''}> is not GetRootCertChain` };
+    return { ok: false, reason: `action "${quoteText(action ?? '')}" / body <${quoteText(operation ?? '')}> is not GetRootCertChain` };
   }
   return { ok: true, variant: 'soap' };
 }
