@@ -1,6 +1,6 @@
 // `bootstrap-test lab`: the embedded emulated pool as a long-running command. Prints where it listens,
 // the sample user and the exact client command, logs each request on one line, and stops cleanly on
-// any terminating signal. The lab itself (node-forge, xml-crypto) is loaded inside the action.
+// any terminating signal. The lab itself (node-forge, the XML-signature library) is loaded inside the action.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -4,13 +4,14 @@
 
 import { buildEnvelope, parseEnvelope } from '../soap/envelope.js';
 import { ACTION_GET_AND_PUBLISH_CERT, OCS_AUTH } from '../soap/namespaces.js';
-import type { ProofVerdict } from '../soap/proof.js';
-import { buildErrorInfoResponse, buildGetAndPublishCertResponse, entityOf, readGetAndPublishCertRequest } from '../soap/services/certprov.js';
-import { buildMexDocument, issuedTokenPolicy, type MexPortSpec } from '../soap/services/mex.js';
-import { buildResolveUserResponse, readResolveUserRequest } from '../soap/services/inferred/resolve-user.js';
-import { buildRootChainResponse, readRootChainRequest } from '../soap/services/inferred/root-chain.js';
-import { buildPkcs7CertsOnly } from '../pki/certs.js';
-import { issueUserCertificate, publicKeyPemOf, readCertificateRequest } from '../pki/ca.js';
+import type { ProofVerdict } from './wire/proof.js';
+import { entityOf } from '../soap/services/certprov.js';
+import { buildErrorInfoResponse, buildGetAndPublishCertResponse, readGetAndPublishCertRequest } from './wire/certprov.js';
+import { buildMexDocument, issuedTokenPolicy, type MexPortSpec } from './wire/mex.js';
+import { buildResolveUserResponse, readResolveUserRequest } from './wire/resolve-user.js';
+import { buildRootChainResponse, readRootChainRequest } from './wire/root-chain.js';
+import { buildPkcs7CertsOnly } from './wire/pkcs7.js';
+import { issueUserCertificate, publicKeyPemOf, readCertificateRequest } from './ca.js';
 import { serverNow, type PoolContext } from './context.js';
 import { child, textOf } from '../soap/xml.js';
 import type { LabEndpoint } from './faults.js';
@@ -140,7 +141,7 @@ async function checkProof(context: PoolContext, request: LabRequest, reply: Repl
   if (faults.has('proof-rejected')) return reject('proof-rejected fault');
   const now = serverNow(context, faults);
   // xml-crypto and xmldom load on the first proof, not at start-up.
-  const { verifyProofSecurity } = await import('../soap/proof.js');
+  const { verifyProofSecurity } = await import('./wire/proof.js');
   const verdict = verifyProofSecurity(request.body, {
     keyFor: (assertionId) => context.tickets.get(assertionId)?.proofKey,
     now,

@@ -5,8 +5,10 @@
 import { isIP } from 'node:net';
 import type { RsaKeys } from '../pki/keys.js';
 import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
-import type { ResolveUserResponseLayout, ResolveUserShape } from '../soap/services/inferred/resolve-user.js';
-import type { RootChainAnswerFormat, RootChainVariant } from '../soap/services/inferred/root-chain.js';
+import type { ResolveUserShape } from '../soap/services/inferred/resolve-user.js';
+import type { ResolveUserResponseLayout } from './wire/resolve-user.js';
+import type { RootChainVariant } from '../soap/services/inferred/root-chain.js';
+import type { RootChainAnswerFormat } from './wire/root-chain.js';
 import { labUrls, type LabCounters, type LabUrls, type PoolContext, type RequestedVariants } from './context.js';
 import { DhcpResponder, type DhcpAdvertisement, type DhcpLogEntry, type DhcpStats } from './dhcp-responder.js';
 import { DEFAULT_LAB_DOMAIN, sampleDirectory, typedNumberFor, type LabDirectory } from './directory.js';

@@ -1,7 +1,8 @@
 // How the lab says no: SOAP faults with an OCSDiagnosticsFault and an X-Ms-diagnostics header, as the
 // Lync web services do ([MS-OCAUTHWS] 2.2.4.1), plus the plain HTTP errors IIS would give.
 
-import { buildFaultEnvelope, formatMsDiagnostics, SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
+import { SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
+import { buildFaultEnvelope, formatMsDiagnostics } from './wire/fault.js';
 import type { LabEndpoint } from './faults.js';
 import type { LabResponse } from './http-server.js';
 import { quoteText } from '../text.js';
