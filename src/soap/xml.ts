@@ -416,6 +416,13 @@ export function textOf(element: XmlElement | undefined): string | undefined {
   return text === '' ? undefined : text;
 }
 
+/** The element's direct text as strict base64 (whitespace ignored), undefined when missing or not base64. */
+export function base64Of(element: XmlElement | undefined): Buffer | undefined {
+  const text = element?.text.replace(/\s+/g, '');
+  if (!text || !/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
 /**
  * All character data in the subtree (like DOM textContent). Direct text comes first, then the
  * children's, so mixed content loses its interleaving; callers use it for values such as base64.

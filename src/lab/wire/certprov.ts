@@ -11,9 +11,8 @@ import {
   WST_CERTPROV,
   WSTEP,
 } from '../../soap/namespaces.js';
-import { attr, child, descendant, escapeText, textOf } from '../../soap/xml.js';
+import { attr, base64Of, child, descendant, escapeText, textOf } from '../../soap/xml.js';
 import { quoteText } from '../../text.js';
-import { base64Of } from '../../soap/services/certprov.js';
 
 export interface GetAndPublishCertRequestRead {
   deviceId?: string;

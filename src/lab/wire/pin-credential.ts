@@ -6,7 +6,7 @@ import { parseEnvelope } from '../../soap/envelope.js';
 import { SP, WSP, WSS_BASE64_BINARY } from '../../soap/namespaces.js';
 import { attr, child, escapeAttribute, textOf } from '../../soap/xml.js';
 import { quoteText } from '../../text.js';
-import { encodingFromPolicy, type PinEncoding } from '../../soap/services/inferred/pin-credential.js';
+import type { PinEncoding } from '../../soap/services/inferred/pin-credential.js';
 
 /** The UsernameToken assertion a PIN port's policy carries, so that encodingFromPolicy() reads `encoding` back. */
 export function pinPolicyAssertion(encoding: PinEncoding): string {

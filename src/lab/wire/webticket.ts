@@ -11,8 +11,7 @@ import {
   WST,
   WSU,
 } from '../../soap/namespaces.js';
-import { attr, child, deep, descendant, escapeAttribute, escapeText, textOf } from '../../soap/xml.js';
-import { base64Value } from '../../soap/services/webticket.js';
+import { attr, base64Of, child, deep, descendant, escapeAttribute, escapeText, textOf } from '../../soap/xml.js';
 
 export interface IssueTokenRequestRead {
   context?: string;
@@ -41,7 +40,7 @@ export function readIssueTokenRequest(xml: string): { ok: true; request: IssueTo
   set('appliesTo', textOf(deep(child(rst, 'AppliesTo'), 'Address')));
   const claimValue = child(rst, 'Claims')?.children.find((c) => c.name === 'ClaimType');
   set('claimedSipUri', textOf(child(claimValue, 'Value')) ?? attr(claimValue, 'Value'));
-  set('clientEntropy', base64Value(deep(child(rst, 'Entropy'), 'BinarySecret')));
+  set('clientEntropy', base64Of(deep(child(rst, 'Entropy'), 'BinarySecret')));
   set('keyType', textOf(child(rst, 'KeyType')));
   return { ok: true, request };
 }

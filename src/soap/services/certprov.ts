@@ -16,7 +16,7 @@ import {
   WSTEP,
 } from '../namespaces.js';
 import { CertificateParseError, certificatesFromPkcs7 } from '../../pki/certs.js';
-import { allElements, attr, descendant, descendants, escapeAttribute, escapeText, textOf, type XmlElement } from '../xml.js';
+import { allElements, attr, base64Of, descendant, descendants, escapeAttribute, escapeText, textOf, type XmlElement } from '../xml.js';
 import { quoteText } from '../../text.js';
 
 /** A fresh endpoint id, a GUID in braces as the cmdlet prints it. */
@@ -84,12 +84,6 @@ export type GetAndPublishCertResult =
   | { kind: 'fault'; fault: SoapFault }
   | { kind: 'no-certificate'; detail: string }
   | { kind: 'invalid'; reason: string };
-
-export function base64Of(element: XmlElement | undefined): Buffer | undefined {
-  const text = element?.text.replace(/\s+/g, '');
-  if (!text || !/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
-  return Buffer.from(text, 'base64');
-}
 
 const CODE_NAMES = /^(code|errorcode|errorid|id|hresult|status)$/i;
 const TEXT_NAMES = /^(text|message|errormessage|reason|description|errortext|detail)$/i;

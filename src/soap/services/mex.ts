@@ -2,7 +2,7 @@
 // and of CertProvisioningService (protocol.md section 4). Metadata first: port addresses, policies
 // and SOAP actions come from here; defaults only when the server publishes nothing.
 
-import { MEX, WSDL, XML_NS } from '../namespaces.js';
+import { XML_NS } from '../namespaces.js';
 import { allElements, attr, child, childrenNamed, deep, parseXml, textOf, XmlError, type XmlElement } from '../xml.js';
 import { quoteText } from '../../text.js';
 

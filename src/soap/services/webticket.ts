@@ -16,7 +16,7 @@ import {
   WST,
 } from '../namespaces.js';
 import { computeProofKey } from '../psha1.js';
-import { attr, child, deep, descendant, descendants, escapeAttribute, escapeText, rawSlice, textOf, type XmlElement } from '../xml.js';
+import { attr, base64Of, child, deep, descendant, descendants, escapeAttribute, escapeText, rawSlice, textOf, type XmlElement } from '../xml.js';
 import { quoteText } from '../../text.js';
 
 /** Bytes of client entropy, as real clients send (256 bits). */
@@ -149,28 +149,22 @@ export function parseIssueTokenResponse(xml: string): IssueTokenResult {
   return { kind: 'ticket', ticket };
 }
 
-export function base64Value(element: XmlElement | undefined): Buffer | undefined {
-  const text = textOf(element)?.replace(/\s+/g, '');
-  if (!text || !/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
-  return Buffer.from(text, 'base64');
-}
-
 /**
  * Server entropy: the RSTR's own Entropy/BinarySecret (WS-Trust combined entropy), else
  * RequestedProofToken/BinarySecret (protocol.md section 3), else the first BinarySecret anywhere
  * outside the assertion (what pidgin-sipe takes).
  */
 function findServerEntropy(response: XmlElement): { value: Buffer; source: EntropySource } | undefined {
-  const fromEntropy = base64Value(deep(child(response, 'Entropy'), 'BinarySecret'));
+  const fromEntropy = base64Of(deep(child(response, 'Entropy'), 'BinarySecret'));
   if (fromEntropy) return { value: fromEntropy, source: 'entropy' };
-  const fromProof = base64Value(deep(response, 'RequestedProofToken', 'BinarySecret'));
+  const fromProof = base64Of(deep(response, 'RequestedProofToken', 'BinarySecret'));
   if (fromProof) return { value: fromProof, source: 'requested-proof-token' };
   const stack = [...response.children];
   while (stack.length > 0) {
     const next = stack.shift() as XmlElement;
     if (next.name === 'Assertion') continue;
     if (next.name === 'BinarySecret') {
-      const value = base64Value(next);
+      const value = base64Of(next);
       if (value) return { value, source: 'elsewhere' };
     }
     stack.push(...next.children);
