@@ -34,8 +34,9 @@ export interface FaultParam {
   values?: readonly string[];
 }
 
-export interface LabFaultDefinition {
-  name: string;
+/** One catalogue entry; `Name` is the literal name, so that the catalogue yields the LabFaultName union. */
+interface FaultEntry<Name extends string> {
+  name: Name;
   /** The pipeline stage that should report the problem. */
   stage: StageName;
   /** 'warn' for conditions diagnosis.md grades as warnings; 'pass' when the run should still succeed. */
@@ -62,7 +63,12 @@ const endpointParam = (fallback: LabEndpoint, allowed: readonly LabEndpoint[]): 
 
 const HTTP_ENDPOINTS = LAB_ENDPOINTS.filter((endpoint) => endpoint !== 'dhcp');
 
-export const LAB_FAULTS: readonly LabFaultDefinition[] = [
+/** Keeps each entry's name as a literal type (the `const` type parameter) while checking the rest. */
+function faultCatalogue<const Name extends string>(entries: readonly FaultEntry<Name>[]): readonly FaultEntry<Name>[] {
+  return entries;
+}
+
+export const LAB_FAULTS = faultCatalogue([
   // discover
   {
     name: 'dhcp-no-option-43',
@@ -484,7 +490,11 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     example: 'cert-wrong-key',
     perRequest: true,
   },
-];
+]);
+
+/** Every fault name: `faults.has('…')` with a name not in the catalogue does not compile. */
+export type LabFaultName = (typeof LAB_FAULTS)[number]['name'];
+export type LabFaultDefinition = FaultEntry<LabFaultName>;
 
 export function faultDefinition(name: string): LabFaultDefinition | undefined {
   return LAB_FAULTS.find((fault) => fault.name === name);
@@ -499,7 +509,7 @@ export class FaultSpecError extends Error {
 
 /** One fault switched on, with its parameter resolved. */
 export interface ActiveFault {
-  name: string;
+  name: LabFaultName;
   /** The parameter value (milliseconds, seconds, bytes or an endpoint name), defaulted. */
   value?: string;
 }
@@ -525,8 +535,8 @@ export function parseFaultSpec(spec: string): ActiveFault {
   if (!definition) {
     throw new FaultSpecError(`unknown fault "${quoteText(name)}" (see --list-faults)`);
   }
-  if (colon === -1) return definition.params ? { name, value: definition.params.default } : { name };
-  return { name, value: checkParam(definition, trimmed.slice(colon + 1), trimmed) };
+  if (colon === -1) return definition.params ? { name: definition.name, value: definition.params.default } : { name: definition.name };
+  return { name: definition.name, value: checkParam(definition, trimmed.slice(colon + 1), trimmed) };
 }
 
 export function parseFaultSpecs(specs: readonly string[]): ActiveFault[] {
@@ -537,11 +547,11 @@ export function parseFaultSpecs(specs: readonly string[]): ActiveFault[] {
 export class FaultSet {
   constructor(readonly faults: readonly ActiveFault[]) {}
 
-  has(name: string, endpoint?: LabEndpoint): boolean {
+  has(name: LabFaultName, endpoint?: LabEndpoint): boolean {
     return this.faults.some((fault) => fault.name === name && (endpoint === undefined || fault.value === endpoint));
   }
 
-  numeric(name: string): number | undefined {
+  numeric(name: LabFaultName): number | undefined {
     const fault = this.faults.find((candidate) => candidate.name === name);
     return fault?.value === undefined ? undefined : Number(fault.value);
   }

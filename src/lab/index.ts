@@ -19,6 +19,7 @@ export {
   parseFaultSpec,
   parseFaultSpecs,
   type LabFaultDefinition,
+  type LabFaultName,
   type LabEndpoint,
 } from './faults.js';
 export {

@@ -3,7 +3,8 @@
 
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAB_FAULTS, startLab, type Lab } from '../../src/lab/index.js';
+import { LAB_FAULTS, startLab, type Lab, type LabFaultName } from '../../src/lab/index.js';
+import { FaultSet, parseFaultSpec } from '../../src/lab/faults.js';
 import { parseMsDiagnostics, parseEnvelope } from '../../src/soap/envelope.js';
 import { ACTION_GET_AND_PUBLISH_CERT, ACTION_RESOLVE_USER, OCS_AUTH } from '../../src/soap/namespaces.js';
 import { chooseCertProvPort, choosePinPort, parseMex } from '../../src/soap/services/mex.js';
@@ -73,8 +74,8 @@ async function connectError(role: 'http' | 'https'): Promise<string> {
   }
 }
 
-/** One observable check per fault name; the catalogue test below makes sure none is missing. */
-const checks: Record<string, () => Promise<void>> = {
+/** One observable check per fault name: the compiler (and the catalogue test below) make sure none is missing. */
+const checks: Record<LabFaultName, () => Promise<void>> = {
   'dhcp-no-option-43': () =>
     withFaults(['dhcp-no-option-43'], async () => {
       const [answer] = await inform(lab);
@@ -324,8 +325,14 @@ describe('lab fault catalogue', () => {
     }
   });
 
-  it('gives every parameterised fault a default and a working example', async () => {
-    const { parseFaultSpec } = await import('../../src/lab/faults.js');
+  it('checks fault names at compile time: an unknown name is a type error', () => {
+    const faults = new FaultSet([parseFaultSpec('slow:5')]);
+    expect(faults.has('slow')).toBe(true);
+    // @ts-expect-error 'no-such-fault' is not a LabFaultName (the type-check of the tests fails if it becomes one)
+    expect(faults.has('no-such-fault')).toBe(false);
+  });
+
+  it('gives every parameterised fault a default and a working example', () => {
     for (const fault of LAB_FAULTS) {
       expect(parseFaultSpec(fault.example).name).toBe(fault.name);
       if (fault.params) expect(parseFaultSpec(fault.name).value).toBe(fault.params.default);
