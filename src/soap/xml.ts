@@ -455,19 +455,23 @@ export function rawSlice(element: XmlElement): string {
 
 function inheritedDeclarationsUsed(root: XmlElement): Map<string, string> {
   const needed = new Map<string, string>();
-  const visit = (element: XmlElement, declaredInside: Set<string>): void => {
-    const scope = new Set(declaredInside);
-    for (const prefix of element.declarations.keys()) scope.add(prefix);
-    const uses: string[] = [element.prefix];
-    for (const a of element.attributes) if (a.prefix !== '') uses.push(a.prefix);
+  // Walking up from the user to the slice's root costs at most the depth limit per use, so the whole
+  // pass stays linear in the slice (copying a scope per element did not, with many declarations).
+  const declaredInside = (prefix: string, element: XmlElement): boolean => {
+    for (let at: XmlElement | undefined = element; at; at = at.parent) {
+      if (at.declarations.has(prefix)) return true;
+      if (at === root) return false;
+    }
+    return false;
+  };
+  for (const element of allElements(root)) {
+    const uses = [element.prefix, ...element.attributes.filter((a) => a.prefix !== '').map((a) => a.prefix)];
     for (const prefix of uses) {
-      if (prefix === 'xml' || scope.has(prefix) || needed.has(prefix)) continue;
+      if (prefix === 'xml' || needed.has(prefix) || declaredInside(prefix, element)) continue;
       const uri = lookupNamespace(prefix, root.parent);
       if (uri !== undefined && uri !== '') needed.set(prefix, uri);
     }
-    for (const c of element.children) visit(c, scope);
-  };
-  visit(root, new Set());
+  }
   return needed;
 }
 
