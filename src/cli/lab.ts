@@ -1,6 +1,6 @@
 // `bootstrap-test lab`: the embedded emulated pool as a long-running command. Prints where it listens,
 // the sample user and the exact client command, logs each request on one line, and stops cleanly on
-// SIGINT/SIGTERM. The lab itself (node-forge, xml-crypto) is loaded inside the action.
+// any terminating signal. The lab itself (node-forge, the XML-signature library) is loaded inside the action.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,11 +38,17 @@ export interface LabCliOptions {
 export interface LabIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
-  /** Resolves when the lab should stop (SIGINT/SIGTERM for the real command). */
+  /** Resolves when the lab should stop (a terminating signal for the real command). */
   untilStopped: () => Promise<string>;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * Every signal whose default action ends the process: each one stops the lab through the same path,
+ * so the private PIN file is removed however the lab is ended (a closed terminal sends SIGHUP).
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'];
 
 const FREE_PORT_NOTE = '0 = any free port';
 
@@ -97,12 +103,10 @@ export function registerLabCommand(program: Command): void {
         untilStopped: () =>
           new Promise((resolve) => {
             const stop = (signal: NodeJS.Signals): void => {
-              process.off('SIGINT', stop);
-              process.off('SIGTERM', stop);
+              for (const name of STOP_SIGNALS) process.off(name, stop);
               resolve(signal);
             };
-            process.on('SIGINT', stop);
-            process.on('SIGTERM', stop);
+            for (const name of STOP_SIGNALS) process.on(name, stop);
           }),
       });
     });
@@ -116,11 +120,12 @@ export async function formatFaultList(json: boolean): Promise<string> {
     const expected = fault.expectedDiagnosisId ?? '(run passes)';
     const also = fault.alsoAcceptable.length > 0 ? ` (or ${fault.alsoAcceptable.join(', ')})` : '';
     const status = fault.expectedStatus === 'fail' ? '' : ` [${fault.expectedStatus}]`;
-    return { name: fault.params ? `${fault.name}[:${fault.params.name}]` : fault.name, stage: fault.stage, expected: `${expected}${status}${also}`, description: fault.description };
+    const expectedText = `${expected}${status}${also}, exit ${fault.expectedExit}`;
+    return { name: fault.params ? `${fault.name}[:${fault.params.name}]` : fault.name, stage: fault.stage, expected: expectedText, description: fault.description };
   });
   const nameWidth = Math.max(...rows.map((row) => row.name.length), 5);
   const stageWidth = Math.max(...rows.map((row) => row.stage.length), 5);
-  const lines = [`${'FAULT'.padEnd(nameWidth)}  ${'STAGE'.padEnd(stageWidth)}  EXPECTED DIAGNOSIS`];
+  const lines = [`${'FAULT'.padEnd(nameWidth)}  ${'STAGE'.padEnd(stageWidth)}  EXPECTED DIAGNOSIS, EXIT CODE`];
   for (const row of rows) {
     lines.push(`${row.name.padEnd(nameWidth)}  ${row.stage.padEnd(stageWidth)}  ${row.expected}`);
     lines.push(`${''.padEnd(nameWidth)}  ${''.padEnd(stageWidth)}  ${row.description}`);

@@ -4,19 +4,21 @@
 
 import { buildEnvelope, parseEnvelope } from '../soap/envelope.js';
 import { ACTION_GET_AND_PUBLISH_CERT, OCS_AUTH } from '../soap/namespaces.js';
-import type { ProofVerdict } from '../soap/proof.js';
-import { buildErrorInfoResponse, buildGetAndPublishCertResponse, entityOf, readGetAndPublishCertRequest } from '../soap/services/certprov.js';
-import { buildMexDocument, issuedTokenPolicy, type MexPortSpec } from '../soap/services/mex.js';
-import { buildResolveUserResponse, readResolveUserRequest } from '../soap/services/inferred/resolve-user.js';
-import { buildRootChainResponse, readRootChainRequest } from '../soap/services/inferred/root-chain.js';
-import { buildPkcs7CertsOnly } from '../pki/certs.js';
-import { issueUserCertificate, publicKeyPemOf, readCertificateRequest } from '../pki/ca.js';
+import type { ProofVerdict } from './wire/proof.js';
+import { entityOf } from '../soap/services/certprov.js';
+import { buildErrorInfoResponse, buildGetAndPublishCertResponse, readGetAndPublishCertRequest } from './wire/certprov.js';
+import { buildMexDocument, issuedTokenPolicy, type MexPortSpec } from './wire/mex.js';
+import { buildResolveUserResponse, readResolveUserRequest } from './wire/resolve-user.js';
+import { buildRootChainResponse, readRootChainRequest } from './wire/root-chain.js';
+import { buildPkcs7CertsOnly } from './wire/pkcs7.js';
+import { issueUserCertificate, publicKeyPemOf, readCertificateRequest } from './ca.js';
 import { serverNow, type PoolContext } from './context.js';
 import { child, textOf } from '../soap/xml.js';
 import type { LabEndpoint } from './faults.js';
 import type { LabRequest, LabResponse } from './http-server.js';
 import type { IssuedTicket } from './tickets.js';
 import { AUTH_ERRORS, authFault, clientFault, soapReply, type ReplyContext } from './replies.js';
+import { quoteText } from '../text.js';
 
 /** [MS-OCAUTHWS] leaves the CSR key limits to the server configuration (MinCSRKeySize/MaxCSRKeySize). */
 const CSR_KEY_BITS = { min: 1024, max: 16384 } as const;
@@ -51,6 +53,9 @@ export function rootChain(context: PoolContext, request: LabRequest): LabRespons
     return { kind: 'reply', status: 503, headers: { 'content-type': 'text/html' }, body: '<h1>Service Unavailable</h1>', action: 'GetRootCertChain', endpoint: 'rootchain', result: 'chain-http-503' };
   }
   const read = readRootChainRequest({ method: request.method, url: request.path, headers: request.headers, body: request.body });
+  if (!read.ok && read.malformed) {
+    return clientFault(reply, 's:Client', `The request is not a well-formed SOAP message: ${read.reason}`, 400, 'malformed request');
+  }
   const served = context.variants.rootChainVariant;
   if (!read.ok || (served !== 'any' && read.variant !== served)) {
     const why = read.ok ? `variant "${read.variant}" is not served (serving "${served}")` : read.reason;
@@ -136,7 +141,7 @@ async function checkProof(context: PoolContext, request: LabRequest, reply: Repl
   if (faults.has('proof-rejected')) return reject('proof-rejected fault');
   const now = serverNow(context, faults);
   // xml-crypto and xmldom load on the first proof, not at start-up.
-  const { verifyProofSecurity } = await import('../soap/proof.js');
+  const { verifyProofSecurity } = await import('./wire/proof.js');
   const verdict = verifyProofSecurity(request.body, {
     keyFor: (assertionId) => context.tickets.get(assertionId)?.proofKey,
     now,
@@ -151,7 +156,7 @@ async function checkProof(context: PoolContext, request: LabRequest, reply: Repl
   if (ticket.notBefore > now + skew) return reject('the web ticket is not valid yet');
   // Ticket 1 is asked for the option 43 CertProv URL, ticket 2 for the proof port (h5-client-wiring).
   if (ticket.appliesTo !== undefined && ![context.urls.webTicketProof, context.urls.certProv].some((url) => sameService(url, ticket.appliesTo ?? ''))) {
-    return reject(`the ticket was issued for ${ticket.appliesTo}`);
+    return reject(`the ticket was issued for ${quoteText(ticket.appliesTo)}`);
   }
   return { ticket, verdict };
 }
@@ -169,7 +174,7 @@ export async function proofOperation(context: PoolContext, request: LabRequest):
     return clientFault(
       reply,
       'wsa:ActionNotSupported',
-      `The action "${action}" is not supported at this endpoint (see the SOAP actions in the metadata).`,
+      `The action "${quoteText(action)}" is not supported at this endpoint (see the SOAP actions in the metadata).`,
       500,
       'unknown action',
     );
@@ -206,7 +211,7 @@ async function getAndPublishCert(context: PoolContext, request: LabRequest, repl
   if (!read.ok) return errorInfo(reply, ERROR_INFO.invalidRequest, read.reason);
   const entity = entityOf(ticket.sipUri);
   if (read.request.entity !== undefined && read.request.entity.toLowerCase() !== entity.toLowerCase()) {
-    return errorInfo(reply, ERROR_INFO.entityMismatch, `Entity ${read.request.entity}, ticket ${entity}`);
+    return errorInfo(reply, ERROR_INFO.entityMismatch, `Entity ${quoteText(read.request.entity)}, ticket ${entity}`);
   }
   let csr;
   try {
@@ -248,6 +253,6 @@ async function issueFor(
     chainPkcs7: buildPkcs7CertsOnly(context.pki.chain.map((ca) => ca.der)),
     ...(requestId !== undefined ? { requestId } : {}),
   });
-  const note = csrCommonName !== undefined && csrCommonName.toLowerCase() !== entity.toLowerCase() ? ` (CSR asked for CN=${csrCommonName})` : '';
+  const note = csrCommonName !== undefined && csrCommonName.toLowerCase() !== entity.toLowerCase() ? ` (CSR asked for CN=${quoteText(csrCommonName)})` : '';
   return soapReply(reply, body, `certificate CN=${entity}, ${context.settings.certValidityHours} h${wrongKey ? ', WRONG KEY (cert-wrong-key)' : ''}${note}`);
 }

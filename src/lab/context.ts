@@ -2,8 +2,10 @@
 // variants of the inferred messages, and the server clock (which the clock faults move).
 
 import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
-import type { ResolveUserResponseLayout, ResolveUserShape } from '../soap/services/inferred/resolve-user.js';
-import type { RootChainAnswerFormat, RootChainVariant } from '../soap/services/inferred/root-chain.js';
+import type { ResolveUserShape } from '../soap/services/inferred/resolve-user.js';
+import type { ResolveUserResponseLayout } from './wire/resolve-user.js';
+import type { RootChainVariant } from '../soap/services/inferred/root-chain.js';
+import type { RootChainAnswerFormat } from './wire/root-chain.js';
 import type { LabDirectory } from './directory.js';
 import type { FaultSet } from './faults.js';
 import type { PinLedger } from './pin-ledger.js';

@@ -6,8 +6,10 @@
 // (the wire cannot tell them apart), the injected condition's own id is in `alsoAcceptable`.
 
 import { setTimeout as delay } from 'node:timers/promises';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { StageName } from '../model.js';
 import { BootstrapTestError } from '../errors.js';
+import { quoteText } from '../text.js';
 
 /** The lab endpoints a stage-scoped fault (blackhole, malformed-xml, ...) can target. */
 export const LAB_ENDPOINTS = [
@@ -33,12 +35,15 @@ export interface FaultParam {
   values?: readonly string[];
 }
 
-export interface LabFaultDefinition {
-  name: string;
+/** One catalogue entry; `Name` is the literal name, so that the catalogue yields the LabFaultName union. */
+interface FaultEntry<Name extends string> {
+  name: Name;
   /** The pipeline stage that should report the problem. */
   stage: StageName;
   /** 'warn' for conditions diagnosis.md grades as warnings; 'pass' when the run should still succeed. */
   expectedStatus: 'fail' | 'warn' | 'pass';
+  /** The exit code of a bootstrap run against the lab with this fault, as `--list-faults` promises it. */
+  expectedExit: ExitCode;
   expectedDiagnosisId: string | null;
   alsoAcceptable: string[];
   description: string;
@@ -59,12 +64,18 @@ const endpointParam = (fallback: LabEndpoint, allowed: readonly LabEndpoint[]): 
 
 const HTTP_ENDPOINTS = LAB_ENDPOINTS.filter((endpoint) => endpoint !== 'dhcp');
 
-export const LAB_FAULTS: readonly LabFaultDefinition[] = [
+/** Keeps each entry's name as a literal type (the `const` type parameter) while checking the rest. */
+function faultCatalogue<const Name extends string>(entries: readonly FaultEntry<Name>[]): readonly FaultEntry<Name>[] {
+  return entries;
+}
+
+export const LAB_FAULTS = faultCatalogue([
   // discover
   {
     name: 'dhcp-no-option-43',
     stage: 'discover',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'dhcp-no-option-43',
     alsoAcceptable: [],
     description: 'The DHCP responder answers with option 120 but no option 43.',
@@ -75,6 +86,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'dhcp-vendor-class-case',
     stage: 'discover',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'dhcp-no-option-43',
     alsoAcceptable: [],
     description: 'Option 43 is configured for vendor class "ms-uc-client" only, so MS-UC-Client gets no option 43.',
@@ -85,6 +97,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'dhcp-option-43-bad-port',
     stage: 'discover',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'dhcp-option-43-bad-values',
     alsoAcceptable: [],
     description: 'Sub-option 4 carries the port as a two-byte binary number instead of ASCII text (an unquoted dnsmasq value).',
@@ -95,6 +108,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'dhcp-no-option-120',
     stage: 'discover',
     expectedStatus: 'warn',
+    expectedExit: EXIT.ok,
     expectedDiagnosisId: 'dhcp-no-option-120',
     alsoAcceptable: [],
     description: 'The DHCP responder answers with option 43 but no option 120.',
@@ -105,9 +119,11 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'dhcp-silent',
     stage: 'discover',
     expectedStatus: 'fail',
+    expectedExit: EXIT.local,
     expectedDiagnosisId: 'dhcp-unprivileged-port-silence',
     alsoAcceptable: ['dhcp-voice-vlan-not-served', 'dhcp-inform-ignored', 'dhcp-registrar-dhcp-disabled'],
-    description: 'The DHCP responder receives the INFORM and never answers (counted in the lab stats).',
+    description:
+      'The DHCP responder receives the INFORM and never answers (counted in the lab stats). Silence heard on an unprivileged client port proves nothing about the network, so the run exits 4, not 1.',
     example: 'dhcp-silent',
     perRequest: false,
   },
@@ -115,6 +131,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'dhcp-two-servers',
     stage: 'discover',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'dhcp-multiple-responders',
     alsoAcceptable: ['dhcp-fqdn-inconsistent'],
     description:
@@ -127,6 +144,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'port80-closed',
     stage: 'rootchain',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'chain-port80-blocked',
     alsoAcceptable: ['chain-lb-no-port80', 'dhcp-option-43-stale'],
     description: 'Nothing listens on the HTTP (port 80 role) port: connections are refused.',
@@ -137,6 +155,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'chain-download-disabled',
     stage: 'rootchain',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'chain-empty-or-unparsable',
     alsoAcceptable: ['chain-download-disabled'],
     description: 'EnableCertChainDownload is False: GetRootCertChain answers 200 without any certificate.',
@@ -147,6 +166,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'chain-http-503',
     stage: 'rootchain',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'chain-http-error',
     alsoAcceptable: ['chain-download-disabled'],
     description: 'The anonymous CertProv endpoint answers HTTP 503 (application pool stopped).',
@@ -157,6 +177,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'chain-redirect-https',
     stage: 'rootchain',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'chain-redirected-to-https',
     alsoAcceptable: [],
     description: 'Port 80 redirects the CertProv path to https:// (302 with Location).',
@@ -168,6 +189,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'port443-closed',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-port443-unreachable',
     alsoAcceptable: [],
     description: 'Nothing listens on the HTTPS (port 443 role) port: connections are refused.',
@@ -178,6 +200,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'tls-name-mismatch',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-cert-name-mismatch',
     alsoAcceptable: ['dhcp-option-43-stale'],
     description: 'The HTTPS certificate (from the lab CA) names another host than the option 43 FQDN.',
@@ -188,6 +211,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'tls-other-ca',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'chain-missing-issuer',
     alsoAcceptable: ['webticket-cert-untrusted'],
     description: 'The HTTPS certificate comes from another CA than the chain served on port 80.',
@@ -198,6 +222,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'tls-cert-expired',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-cert-expired',
     alsoAcceptable: ['time-clock-skew'],
     description: 'The HTTPS certificate expired yesterday.',
@@ -208,6 +233,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'webticket-http-503',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-http-error',
     alsoAcceptable: [],
     description: 'The Web Ticket service answers HTTP 503 to IssueToken.',
@@ -218,6 +244,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'webticket-server-error',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-server-error',
     alsoAcceptable: [],
     description: 'IssueToken answers HTTP 500 with an OCSDiagnosticsFault, ErrorId 28001 (internal error).',
@@ -228,6 +255,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'webticket-x-ms-diagnostics',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-auth-rejected',
     alsoAcceptable: ['webticket-pin-wrong'],
     description: 'IssueToken answers HTTP 401 with only an X-Ms-diagnostics header refusing the credentials.',
@@ -238,6 +266,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'pin-auth-disabled',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-pin-auth-disabled',
     alsoAcceptable: ['webticket-request-not-understood'],
     description: 'UsePinAuth is False: the Web Ticket MEX lists no PIN port and PIN requests get ErrorId 28020.',
@@ -248,6 +277,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'pin-wrong',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-auth-rejected',
     alsoAcceptable: ['webticket-pin-wrong'],
     description: 'Every PIN is refused as wrong (FailedAuthentication fault); the attempt counts toward lockout.',
@@ -258,6 +288,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'pin-locked',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-auth-rejected',
     alsoAcceptable: ['webticket-pin-locked'],
     description: "Every user's PIN is locked (as after MaximumLogonAttempts failures).",
@@ -268,6 +299,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'user-not-sip-enabled',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-user-not-enabled',
     alsoAcceptable: ['webticket-auth-rejected'],
     description: 'The account behind the number is not SIP enabled: ErrorId 28000, HTTP 403.',
@@ -278,6 +310,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'extension-not-normalised',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-auth-rejected',
     alsoAcceptable: ['webticket-number-not-on-lineuri'],
     description: 'The dial plan has no rule for what the phone typed, so no line URI matches.',
@@ -288,6 +321,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'rstr-incomplete',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-rstr-incomplete',
     alsoAcceptable: [],
     description: 'The token response has the SAML assertion but no server entropy and no Lifetime.',
@@ -298,6 +332,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'clock-ahead',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'time-clock-skew',
     alsoAcceptable: ['resolve-proof-rejected', 'cert-issued-invalid'],
     description: 'The server clock runs ahead: tickets are not yet valid and certificates start in the future.',
@@ -309,6 +344,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'clock-behind',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'time-clock-skew',
     alsoAcceptable: ['resolve-proof-rejected', 'cert-issued-invalid'],
     description: 'The server clock runs behind by more than a ticket lifetime: tickets arrive already expired.',
@@ -320,6 +356,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'blackhole',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-no-response',
     alsoAcceptable: [],
     description: 'The endpoint accepts the connection and the request and never answers (default: IssueToken).',
@@ -331,6 +368,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'malformed-xml',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-rstr-incomplete',
     alsoAcceptable: ['webticket-unclassified'],
     description: 'The endpoint answers 200 with XML cut off mid-element (default: IssueToken).',
@@ -342,6 +380,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'oversized-response',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-rstr-incomplete',
     alsoAcceptable: ['webticket-unclassified', 'webticket-http-error'],
     description: 'IssueToken streams a response far larger than any token (default 8 MiB of padding).',
@@ -353,6 +392,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'slow',
     stage: 'webticket',
     expectedStatus: 'pass',
+    expectedExit: EXIT.ok,
     expectedDiagnosisId: null,
     alsoAcceptable: [],
     description: 'Every answer (DHCP and HTTP) is delayed; the run passes unless the delay exceeds its deadlines.',
@@ -364,6 +404,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'webticket-mex-missing',
     stage: 'webticket',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'webticket-http-error',
     alsoAcceptable: ['webticket-pin-auth-disabled'],
     description: 'The Web Ticket service metadata (/mex) answers HTTP 404.',
@@ -375,6 +416,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'certprov-mex-missing',
     stage: 'certprov-mex',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'resolve-mex-unavailable',
     alsoAcceptable: [],
     description: 'The CertProv metadata (/mex) answers HTTP 404.',
@@ -385,6 +427,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'certprov-mex-no-proof-port',
     stage: 'certprov-mex',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'resolve-proof-endpoint-missing',
     alsoAcceptable: ['cert-auth-disabled'],
     description: 'The CertProv metadata lists no CertProvisioningServiceWebTicketProof port (certificate auth off).',
@@ -396,6 +439,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'proof-rejected',
     stage: 'resolveuser',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'resolve-proof-rejected',
     alsoAcceptable: ['time-clock-skew'],
     description: 'Every web-ticket proof is refused: FailedAuthentication fault, ErrorId 28020.',
@@ -406,6 +450,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'resolve-no-user',
     stage: 'resolveuser',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'resolve-no-user',
     alsoAcceptable: [],
     description: 'ResolveUser accepts the proof and answers without a SIP URI.',
@@ -417,6 +462,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'cert-data-store-unavailable',
     stage: 'certificate',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'cert-errorinfo',
     alsoAcceptable: ['cert-publish-failed'],
     description: 'GetAndPublishCert answers with an ErrorInfo: the user\'s home-pool data store is unavailable.',
@@ -427,6 +473,7 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'cert-http-500',
     stage: 'certificate',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'cert-publish-failed',
     alsoAcceptable: [],
     description: 'GetAndPublishCert answers HTTP 500 without a body.',
@@ -437,13 +484,18 @@ export const LAB_FAULTS: readonly LabFaultDefinition[] = [
     name: 'cert-wrong-key',
     stage: 'certificate',
     expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
     expectedDiagnosisId: 'cert-issued-invalid',
     alsoAcceptable: [],
     description: 'GetAndPublishCert returns a certificate for another public key than the CSR\'s.',
     example: 'cert-wrong-key',
     perRequest: true,
   },
-];
+]);
+
+/** Every fault name: `faults.has('…')` with a name not in the catalogue does not compile. */
+export type LabFaultName = (typeof LAB_FAULTS)[number]['name'];
+export type LabFaultDefinition = FaultEntry<LabFaultName>;
 
 export function faultDefinition(name: string): LabFaultDefinition | undefined {
   return LAB_FAULTS.find((fault) => fault.name === name);
@@ -457,20 +509,20 @@ export class FaultSpecError extends BootstrapTestError {
 
 /** One fault switched on, with its parameter resolved. */
 export interface ActiveFault {
-  name: string;
+  name: LabFaultName;
   /** The parameter value (milliseconds, seconds, bytes or an endpoint name), defaulted. */
   value?: string;
 }
 
 function checkParam(definition: LabFaultDefinition, raw: string, spec: string): string {
   const param = definition.params;
-  if (!param) throw new FaultSpecError(`fault "${spec}": ${definition.name} takes no parameter`);
+  if (!param) throw new FaultSpecError(`fault "${quoteText(spec)}": ${definition.name} takes no parameter`);
   if (param.kind === 'endpoint') {
     const allowed = param.values ?? [];
-    if (!allowed.includes(raw)) throw new FaultSpecError(`fault "${spec}": endpoint must be one of ${allowed.join(', ')}`);
+    if (!allowed.includes(raw)) throw new FaultSpecError(`fault "${quoteText(spec)}": endpoint must be one of ${allowed.join(', ')}`);
     return raw;
   }
-  if (!/^\d{1,10}$/.test(raw)) throw new FaultSpecError(`fault "${spec}": ${param.name} must be a whole number`);
+  if (!/^\d{1,10}$/.test(raw)) throw new FaultSpecError(`fault "${quoteText(spec)}": ${param.name} must be a whole number`);
   return String(Number(raw));
 }
 
@@ -481,10 +533,10 @@ export function parseFaultSpec(spec: string): ActiveFault {
   const name = colon === -1 ? trimmed : trimmed.slice(0, colon);
   const definition = faultDefinition(name);
   if (!definition) {
-    throw new FaultSpecError(`unknown fault "${name}" (see --list-faults)`);
+    throw new FaultSpecError(`unknown fault "${quoteText(name)}" (see --list-faults)`);
   }
-  if (colon === -1) return definition.params ? { name, value: definition.params.default } : { name };
-  return { name, value: checkParam(definition, trimmed.slice(colon + 1), trimmed) };
+  if (colon === -1) return definition.params ? { name: definition.name, value: definition.params.default } : { name: definition.name };
+  return { name: definition.name, value: checkParam(definition, trimmed.slice(colon + 1), trimmed) };
 }
 
 export function parseFaultSpecs(specs: readonly string[]): ActiveFault[] {
@@ -495,11 +547,11 @@ export function parseFaultSpecs(specs: readonly string[]): ActiveFault[] {
 export class FaultSet {
   constructor(readonly faults: readonly ActiveFault[]) {}
 
-  has(name: string, endpoint?: LabEndpoint): boolean {
+  has(name: LabFaultName, endpoint?: LabEndpoint): boolean {
     return this.faults.some((fault) => fault.name === name && (endpoint === undefined || fault.value === endpoint));
   }
 
-  numeric(name: string): number | undefined {
+  numeric(name: LabFaultName): number | undefined {
     const fault = this.faults.find((candidate) => candidate.name === name);
     return fault?.value === undefined ? undefined : Number(fault.value);
   }

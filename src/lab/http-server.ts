@@ -7,6 +7,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import { FaultSet, FaultSpecError, faultDefinition, parseFaultSpecs, type LabEndpoint } from './faults.js';
+import { quoteText } from '../text.js';
 
 export type ListenerRole = 'http' | 'https';
 
@@ -179,7 +180,7 @@ export class LabListener {
       response = await this.options.handler({ ...base, query: url.searchParams, headers: req.headers, body, faults });
     } catch (error) {
       this.plain(res, 500, 'internal error in the lab pool\n');
-      log(500, `handler error: ${(error as Error).message.split('\n')[0]}`);
+      log(500, `handler error: ${quoteText((error as Error).message.split('\n')[0] ?? '')}`);
       return;
     }
 
@@ -240,8 +241,9 @@ export class LabListener {
 
   private plain(res: ServerResponse, status: number, text: string): void {
     if (res.headersSent) return;
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
+    const quoted = quoteText(text);
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(quoted) });
+    res.end(quoted);
   }
 
   private async stream(res: ServerResponse, response: Extract<LabResponse, { kind: 'stream' }>): Promise<void> {

@@ -12,7 +12,7 @@ import {
   privateKeyPem,
   type CertificateAuthority,
   type IssuedCertificate,
-} from '../pki/ca.js';
+} from './ca.js';
 import { startKeyGeneration, type RsaKeys } from '../pki/keys.js';
 import { BootstrapTestError } from '../errors.js';
 

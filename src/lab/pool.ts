@@ -5,8 +5,10 @@
 import { isIP } from 'node:net';
 import type { RsaKeys } from '../pki/keys.js';
 import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
-import type { ResolveUserResponseLayout, ResolveUserShape } from '../soap/services/inferred/resolve-user.js';
-import type { RootChainAnswerFormat, RootChainVariant } from '../soap/services/inferred/root-chain.js';
+import type { ResolveUserShape } from '../soap/services/inferred/resolve-user.js';
+import type { ResolveUserResponseLayout } from './wire/resolve-user.js';
+import type { RootChainVariant } from '../soap/services/inferred/root-chain.js';
+import type { RootChainAnswerFormat } from './wire/root-chain.js';
 import { labUrls, type LabCounters, type LabUrls, type PoolContext, type RequestedVariants } from './context.js';
 import { DhcpResponder, type DhcpAdvertisement, type DhcpLogEntry, type DhcpStats } from './dhcp-responder.js';
 import { DEFAULT_LAB_DOMAIN, sampleDirectory, typedNumberFor, type LabDirectory } from './directory.js';
@@ -16,6 +18,7 @@ import { PinLedger, type PinLedgerSnapshot } from './pin-ledger.js';
 import { PoolPki, siblingHost, type TlsIdentity } from './pool-pki.js';
 import { TicketStore } from './tickets.js';
 import { BootstrapTestError } from '../errors.js';
+import { quoteText } from '../text.js';
 
 type Services = typeof import('./services.js');
 
@@ -165,7 +168,9 @@ function formatSpecs(faults: readonly ActiveFault[]): string[] {
 
 function formatRequestLine(entry: RequestLogEntry): string {
   const status = typeof entry.status === 'number' ? String(entry.status) : entry.status;
-  return `lab ${entry.role.padEnd(5)} ${entry.method} ${entry.path}${entry.action ? ` ${entry.action}` : ''} -> ${status} ${entry.result} ${Math.round(entry.ms)} ms`;
+  // Path, action and result may carry request text: each is cut to a quotable length.
+  const action = entry.action ? ` ${quoteText(entry.action)}` : '';
+  return `lab ${entry.role.padEnd(5)} ${entry.method} ${quoteText(entry.path)}${action} -> ${status} ${quoteText(entry.result)} ${Math.round(entry.ms)} ms`;
 }
 
 function formatDhcpLine(entry: DhcpLogEntry): string {

@@ -1,9 +1,11 @@
 // How the lab says no: SOAP faults with an OCSDiagnosticsFault and an X-Ms-diagnostics header, as the
 // Lync web services do ([MS-OCAUTHWS] 2.2.4.1), plus the plain HTTP errors IIS would give.
 
-import { buildFaultEnvelope, formatMsDiagnostics, SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
+import { SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
+import { buildFaultEnvelope, formatMsDiagnostics } from './wire/fault.js';
 import type { LabEndpoint } from './faults.js';
 import type { LabResponse } from './http-server.js';
+import { quoteText } from '../text.js';
 
 export interface AuthError {
   errorId: string;
@@ -122,13 +124,16 @@ export function diagnosticsHeaderOnly(context: ReplyContext, error: AuthError, s
   };
 }
 
-/** A fault about the request itself (malformed XML, unknown action): no diagnostics detail. */
+/**
+ * A fault about the request itself (malformed XML, unknown action): no diagnostics detail. The reason
+ * usually quotes the request, so it is cut to a quotable length: a reply never echoes a large body.
+ */
 export function clientFault(context: ReplyContext, code: string, reason: string, status: number, result: string): LabResponse {
   return {
     kind: 'reply',
     status,
     headers: { 'content-type': SOAP11_CONTENT_TYPE, ...standardHeaders(context) },
-    body: buildFaultEnvelope({ code, reason }),
+    body: buildFaultEnvelope({ code, reason: quoteText(reason) }),
     action: context.action,
     endpoint: context.endpoint,
     result,
@@ -136,5 +141,5 @@ export function clientFault(context: ReplyContext, code: string, reason: string,
 }
 
 export function plainReply(status: number, text: string, result: string): LabResponse {
-  return { kind: 'reply', status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text, result };
+  return { kind: 'reply', status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: quoteText(text), result };
 }

@@ -6,14 +6,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parseEnvelope } from '../soap/envelope.js';
 import { ACTION_RST_ISSUE, SP } from '../soap/namespaces.js';
 import { computeProofKey } from '../soap/psha1.js';
-import { buildMexDocument, type MexPortSpec } from '../soap/services/mex.js';
-import { pinPolicyAssertion, readPinCredential } from '../soap/services/inferred/pin-credential.js';
-import { buildIssueTokenResponse, buildSamlAssertion, readIssueTokenRequest } from '../soap/services/webticket.js';
+import { buildMexDocument, type MexPortSpec } from './wire/mex.js';
+import { pinPolicyAssertion, readPinCredential } from './wire/pin-credential.js';
+import { buildIssueTokenResponse, buildSamlAssertion, readIssueTokenRequest } from './wire/webticket.js';
 import { LAB_PATHS, serverNow, wcfTime, type PoolContext } from './context.js';
 import { findUsersByNumber, type LabUser } from './directory.js';
 import type { FaultSet } from './faults.js';
 import type { LabRequest, LabResponse } from './http-server.js';
 import { AUTH_ERRORS, authFault, clientFault, diagnosticsHeaderOnly, soapReply, type ReplyContext } from './replies.js';
+import { quoteText } from '../text.js';
 
 const WEBTICKET_NAMESPACE = 'urn:component:Microsoft.Rtc.WebAuthentication.2010';
 const NEGOTIATE_POLICY =
@@ -62,22 +63,22 @@ type UserChoice = { user: LabUser; how: string } | { error: LabResponse };
 function authenticate(context: PoolContext, faults: FaultSet, phoneOrExt: string, pin: string, reply: ReplyContext): UserChoice {
   const lookup = findUsersByNumber(context.directory, phoneOrExt, !faults.has('extension-not-normalised'));
   if (!lookup.normalised) {
-    return { error: authFault(reply, AUTH_ERRORS.noUser, `"${phoneOrExt}" matches no dial-plan rule`) };
+    return { error: authFault(reply, AUTH_ERRORS.noUser, `"${quoteText(phoneOrExt)}" matches no dial-plan rule`) };
   }
   const number = lookup.normalised.number + (lookup.normalised.extension ? `;ext=${lookup.normalised.extension}` : '');
   if (lookup.matches.length === 0) {
-    return { error: authFault(reply, AUTH_ERRORS.noUser, `"${phoneOrExt}" -> ${number}: no user with that line URI`) };
+    return { error: authFault(reply, AUTH_ERRORS.noUser, `"${quoteText(phoneOrExt)}" -> ${number}: no user with that line URI`) };
   }
   // Real pools narrow duplicates by PIN first, then by number + extension (diagnosis.md).
   const candidates = lookup.matches.length > 1 ? lookup.matches.filter((user) => user.pin === pin) : lookup.matches;
   if (candidates.length > 1) {
-    return { error: authFault(reply, AUTH_ERRORS.ambiguous, `"${phoneOrExt}" -> ${candidates.length} users`) };
+    return { error: authFault(reply, AUTH_ERRORS.ambiguous, `"${quoteText(phoneOrExt)}" -> ${candidates.length} users`) };
   }
   const user = candidates[0];
   if (!user) {
-    return { error: authFault(reply, AUTH_ERRORS.pinWrong, `"${phoneOrExt}" -> ${lookup.matches.length} users, none with this PIN`) };
+    return { error: authFault(reply, AUTH_ERRORS.pinWrong, `"${quoteText(phoneOrExt)}" -> ${lookup.matches.length} users, none with this PIN`) };
   }
-  const how = `"${phoneOrExt}" -> ${number}${lookup.normalised.rule ? ` (rule "${lookup.normalised.rule}")` : ''}`;
+  const how = `"${quoteText(phoneOrExt)}" -> ${number}${lookup.normalised.rule ? ` (rule "${lookup.normalised.rule}")` : ''}`;
   if (faults.has('pin-locked') || context.ledger.isLocked(user)) {
     context.ledger.check(user, pin);
     return { error: authFault(reply, AUTH_ERRORS.pinLocked, `${user.sipUri}: PIN locked`) };
@@ -138,7 +139,7 @@ export function issueToken(context: PoolContext, request: LabRequest): LabRespon
   const { user } = found;
   const claimed = rst.request.claimedSipUri;
   if (claimed !== undefined && claimed.toLowerCase() !== user.sipUri.toLowerCase()) {
-    return authFault(reply, AUTH_ERRORS.claimMismatch, `${found.how}: claim ${claimed} is not ${user.sipUri}`);
+    return authFault(reply, AUTH_ERRORS.claimMismatch, `${found.how}: claim ${quoteText(claimed)} is not ${user.sipUri}`);
   }
 
   const now = serverNow(context, faults);

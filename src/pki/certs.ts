@@ -6,7 +6,6 @@
 
 import { X509Certificate } from 'node:crypto';
 import type { CertificateInfo } from '../model.js';
-import { der } from './der.js';
 import { BootstrapTestError } from '../errors.js';
 
 export class CertificateParseError extends BootstrapTestError {
@@ -91,7 +90,8 @@ function childrenOf(der: Uint8Array, parent: Tlv): Tlv[] {
   return out;
 }
 
-const OID_SIGNED_DATA = Buffer.from([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02]);
+/** PKCS#7 signedData (1.2.840.113549.1.7.2), the content type a chain bundle carries. */
+export const OID_SIGNED_DATA = Buffer.from([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02]);
 
 function isPkcs7(der: Uint8Array): boolean {
   try {
@@ -120,22 +120,6 @@ export function certificatesFromPkcs7(der: Uint8Array): Buffer[] {
   return childrenOf(der, certificateSet)
     .filter((t) => t.tag === 0x30)
     .map((t) => Buffer.from(der.subarray(t.start, t.end)));
-}
-
-// ---- building (for the lab's chain answer) -----------------------------------------------------
-
-/** A degenerate (certs-only) PKCS#7 SignedData holding these certificates. */
-export function buildPkcs7CertsOnly(certificates: Uint8Array[]): Buffer {
-  const dataOid = der(0x06, Buffer.from([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]));
-  const signedData = der(
-    0x30,
-    der(0x02, Buffer.from([1])),
-    der(0x31),
-    der(0x30, dataOid),
-    der(0xa0, ...certificates),
-    der(0x31),
-  );
-  return der(0x30, der(0x06, OID_SIGNED_DATA), der(0xa0, signedData));
 }
 
 // ---- parsing any of the accepted encodings -----------------------------------------------------

@@ -2,8 +2,9 @@
 // the pipeline turns it into an observation (`soap-fault:<code>:<ErrorId>`) and a diagnosis.
 
 import { randomUUID } from 'node:crypto';
-import { OCS_DIAGNOSTICS_FAULT, SOAP11_ENVELOPE, SOAP12_ENVELOPE, WSA, WSA_ANONYMOUS, WSSE, WSU } from './namespaces.js';
+import { SOAP11_ENVELOPE, SOAP12_ENVELOPE, WSA, WSA_ANONYMOUS, WSSE, WSU } from './namespaces.js';
 import { attr, child, descendant, escapeText, parseXml, textOf, XmlError, type XmlElement, type XmlLimits } from './xml.js';
+import { quoteText } from '../text.js';
 
 // ---- writing -----------------------------------------------------------------------------------
 
@@ -102,7 +103,7 @@ export function parseEnvelope(text: string, limits?: XmlLimits): SoapMessage {
 
 /** Interpret an already parsed element tree as a SOAP envelope. */
 export function readEnvelope(root: XmlElement): SoapMessage {
-  if (root.name !== 'Envelope') return { kind: 'invalid', reason: `root element is <${root.qname}>, not a SOAP Envelope` };
+  if (root.name !== 'Envelope') return { kind: 'invalid', reason: `root element is <${quoteText(root.qname)}>, not a SOAP Envelope` };
   const version: SoapVersion = root.ns === SOAP12_ENVELOPE ? '1.2' : '1.1';
   const header = child(root, 'Header');
   const body = child(root, 'Body');
@@ -145,9 +146,10 @@ function readFault(fault: XmlElement, envelopeVersion: SoapVersion): SoapFault {
   const errorId = textOf(descendant(diagnostics, 'ErrorId')) ?? attributeLike(diagnostics, 'ErrorId');
   const diagnosticReason = textOf(descendant(diagnostics, 'Reason')) ?? attributeLike(diagnostics, 'Reason');
   const mostSpecific = subcodes[subcodes.length - 1] ?? code;
-  const result: SoapFault = { version, code, codeName: localPart(mostSpecific), subcodes, reason, element: fault };
+  // The reasons are the server's prose, shown in messages and reports: cut to a quotable length here.
+  const result: SoapFault = { version, code, codeName: localPart(mostSpecific), subcodes, reason: quoteText(reason), element: fault };
   if (errorId !== undefined) result.errorId = errorId;
-  if (diagnosticReason !== undefined) result.diagnosticReason = diagnosticReason;
+  if (diagnosticReason !== undefined) result.diagnosticReason = quoteText(diagnosticReason);
   return result;
 }
 
@@ -229,32 +231,4 @@ function unquote(value: string): string {
     return value.slice(1, -1).replace(/\\(.)/g, '$1');
   }
   return value.startsWith('"') ? value.slice(1) : value;
-}
-
-// ---- faults for the lab ------------------------------------------------------------------------
-
-export interface FaultSpec {
-  /** Qualified fault code; a `wsse:` or `s:` prefix is declared by the envelope. */
-  code: string;
-  reason: string;
-  /** Adds detail/OCSDiagnosticsFault/Ms-Diagnostics-Fault with ErrorId and Reason. */
-  diagnostics?: { errorId: string; reason: string };
-}
-
-/** A SOAP 1.1 fault envelope as a Lync web service sends it ([MS-OCAUTHWS] §2.2.4.1). */
-export function buildFaultEnvelope({ code, reason, diagnostics }: FaultSpec): string {
-  const detail = diagnostics
-    ? `<detail><OCSDiagnosticsFault xmlns="${OCS_DIAGNOSTICS_FAULT}">` +
-      `<Ms-Diagnostics-Fault><ErrorId>${escapeText(diagnostics.errorId)}</ErrorId>` +
-      `<Reason>${escapeText(diagnostics.reason)}</Reason></Ms-Diagnostics-Fault></OCSDiagnosticsFault></detail>`
-    : '';
-  return buildEnvelope({
-    body: `<s:Fault><faultcode>${escapeText(code)}</faultcode><faultstring xml:lang="en-US">${escapeText(reason)}</faultstring>${detail}</s:Fault>`,
-  });
-}
-
-/** The X-Ms-diagnostics header value for a fault, in the server's format. */
-export function formatMsDiagnostics(d: { errorId: string; source: string; reason: string; fault?: string }): string {
-  const quote = (v: string): string => `"${v.replace(/["\\]/g, '\\$&')}"`;
-  return `${d.errorId};source=${quote(d.source)};reason=${quote(d.reason)}` + (d.fault ? `;fault=${quote(d.fault)}` : '');
 }

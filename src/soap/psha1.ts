@@ -1,5 +1,4 @@
-// The proof key of a web ticket (WS-Trust CK/PSHA1). Kept apart from proof.ts so that readers of
-// token responses do not pull in the XML-signature dependencies.
+// The proof key of a web ticket (WS-Trust CK/PSHA1): the client derives it to sign, the lab to verify.
 
 import { createHmac } from 'node:crypto';
 

@@ -3,7 +3,8 @@
 // The tree also remembers where each element sits in the source text, so that a SAML assertion can
 // be carried on byte for byte.
 
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
+import { quoteText } from '../text.js';
 import { BootstrapTestError } from '../errors.js';
 import { XML_NS, XMLNS_NS } from './namespaces.js';
 
@@ -42,7 +43,14 @@ export interface XmlDocument {
   source: string;
 }
 
-export type XmlErrorCode = 'empty' | 'too-large' | 'malformed' | 'doctype' | 'too-deep' | 'too-many-elements';
+export type XmlErrorCode =
+  | 'empty'
+  | 'too-large'
+  | 'malformed'
+  | 'doctype'
+  | 'too-deep'
+  | 'too-many-elements'
+  | 'too-many-attributes';
 
 /** Malformed or unacceptable XML; the message is one line naming what and where. */
 export class XmlError extends BootstrapTestError {
@@ -60,9 +68,16 @@ export interface XmlLimits {
   maxChars?: number;
   maxDepth?: number;
   maxElements?: number;
+  /** Per element; WSDL roots declare a few dozen namespaces, nothing legitimate comes near this. */
+  maxAttributes?: number;
 }
 
-const DEFAULT_LIMITS: Required<XmlLimits> = { maxChars: 4 * 1024 * 1024, maxDepth: 128, maxElements: 50_000 };
+// The largest legitimate document, a metadata exchange, is tens of KB; the bounds keep the parse of
+// anything a hostile server sends well under a second.
+const DEFAULT_LIMITS: Required<XmlLimits> = { maxChars: 1024 * 1024, maxDepth: 128, maxElements: 20_000, maxAttributes: 256 };
+
+/** Element and attribute names in messages are cut shorter than other quoted text. */
+const NAME_QUOTE_CHARS = 80;
 
 type OrderedNode = Record<string, unknown>;
 
@@ -85,55 +100,170 @@ function getParser(): XMLParser {
   return parser;
 }
 
-/** Parse XML text into an element tree, or throw XmlError. */
+/** Parse XML text into an element tree, or throw XmlError. Time and memory are linear in the input. */
 export function parseXml(source: string, limits: XmlLimits = {}): XmlDocument {
-  const { maxChars, maxDepth, maxElements } = { ...DEFAULT_LIMITS, ...limits };
-  if (source.length > maxChars) {
-    throw new XmlError('too-large', `XML is ${source.length} characters, over the ${maxChars} limit`);
+  const bounds = { ...DEFAULT_LIMITS, ...limits };
+  if (source.length > bounds.maxChars) {
+    throw new XmlError('too-large', `XML is ${source.length} characters, over the ${bounds.maxChars} limit`);
   }
   if (source.trim() === '') throw new XmlError('empty', 'XML document is empty');
-  // SOAP forbids DTDs, and refusing them closes the door on entity expansion.
-  if (/<!DOCTYPE/i.test(source)) throw new XmlError('doctype', 'XML with a DOCTYPE is not accepted');
-  checkDepth(source, maxDepth);
+  // fast-xml-parser is not linear on every malformed input (a run of unclosed tags costs it quadratic
+  // time), so it only ever sees text this single pass has found well-formed and within bounds.
+  scanMarkup(source, bounds);
 
-  const valid = XMLValidator.validate(source);
-  if (valid !== true) {
-    const { msg, line, col } = valid.err;
-    throw new XmlError('malformed', `malformed XML at line ${line}, column ${col}: ${msg}`);
-  }
   let ordered: OrderedNode[];
   try {
     ordered = getParser().parse(source) as OrderedNode[];
   } catch (error) {
-    throw new XmlError('malformed', `malformed XML: ${(error as Error).message.split('\n')[0]}`);
+    throw new XmlError('malformed', `malformed XML: ${quoteText((error as Error).message.split('\n')[0] ?? '')}`);
   }
   const documentShell = { source } as XmlDocument;
-  const counter = { elements: 0, maxElements };
-  const roots = ordered.filter((node) => elementKey(node) !== undefined);
-  const first = roots[0];
+  const first = ordered.find((node) => elementKey(node) !== undefined);
   if (first === undefined) throw new XmlError('malformed', 'XML has no root element');
-  if (roots.length > 1) throw new XmlError('malformed', 'XML has more than one root element');
-  documentShell.root = buildElement(first, undefined, documentShell, counter);
+  documentShell.root = buildElement(first, undefined, documentShell);
   return documentShell;
 }
 
-/** Cheap pre-pass so that pathological nesting is refused before any recursive code sees it. */
-function checkDepth(source: string, maxDepth: number): void {
-  let depth = 0;
-  let deepest = 0;
-  for (let i = source.indexOf('<'); i !== -1; i = source.indexOf('<', i + 1)) {
-    const next = source.charCodeAt(i + 1);
-    if (next === 0x2f /* / */) depth--;
-    else if (next !== 0x21 /* ! */ && next !== 0x3f /* ? */) {
-      const close = source.indexOf('>', i);
-      if (close === -1) break;
-      if (source.charCodeAt(close - 1) !== 0x2f) depth++;
-      if (depth > deepest) deepest = depth;
-      if (deepest > maxDepth) {
-        throw new XmlError('too-deep', `XML nests deeper than ${maxDepth} elements`);
+// ---- the well-formedness pass --------------------------------------------------------------------
+
+const LT = 0x3c;
+const GT = 0x3e;
+const SLASH = 0x2f;
+const EQUALS = 0x3d;
+const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+
+const isWhitespace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xfeff;
+
+function isNameChar(c: number, first: boolean): boolean {
+  if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x3a || c >= 0x80) return true;
+  return !first && ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e);
+}
+
+/** Line and column (1-based) of an offset, for messages. */
+function position(source: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = source.indexOf('\n'); i !== -1 && i < offset; i = source.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${offset - lineStart + 1}`;
+}
+
+/**
+ * One pass over the text, each character looked at a bounded number of times, refusing what the tree
+ * builder should never see: a DTD (so no entity is ever declared, expanded or fetched), unterminated
+ * markup, a '<' inside a tag, mismatched or unclosed tags, text or a second element outside the root,
+ * duplicate attributes, and anything deeper or larger than the limits.
+ */
+function scanMarkup(source: string, limits: Required<XmlLimits>): void {
+  const end = source.length;
+  const fail = (what: string, offset: number): never => {
+    throw new XmlError('malformed', `malformed XML at ${position(source, offset)}: ${what}`);
+  };
+  const name = (from: number): string => {
+    let at = from;
+    if (at < end && isNameChar(source.charCodeAt(at), true)) {
+      do at++;
+      while (at < end && isNameChar(source.charCodeAt(at), false));
+    }
+    return source.slice(from, at);
+  };
+  const skipWhitespace = (from: number): number => {
+    let at = from;
+    while (at < end && isWhitespace(source.charCodeAt(at))) at++;
+    return at;
+  };
+  const past = (terminator: string, from: number, what: string): number => {
+    const found = source.indexOf(terminator, from);
+    return found === -1 ? fail(`unterminated ${what}`, from) : found + terminator.length;
+  };
+  const shown = (value: string): string => quoteText(value, NAME_QUOTE_CHARS);
+
+  /** Attributes of the start tag at `tagStart` whose name ends at `from`; returns the offset after '>' or '/>'. */
+  const scanAttributes = (tagStart: number, from: number): number => {
+    const seen = new Set<string>();
+    let cursor = from;
+    for (;;) {
+      const next = skipWhitespace(cursor);
+      const c = source.charCodeAt(next);
+      if (c === GT) return next + 1;
+      if (c === SLASH && source.charCodeAt(next + 1) === GT) return next + 2;
+      if (next >= end) fail('unterminated start tag', tagStart);
+      if (next === cursor) fail(`unexpected character in a start tag`, next);
+      const attribute = name(next);
+      if (attribute === '') fail('unexpected character in a start tag', next);
+      if (seen.has(attribute)) fail(`duplicate attribute ${shown(attribute)}`, next);
+      seen.add(attribute);
+      if (seen.size > limits.maxAttributes) {
+        throw new XmlError('too-many-attributes', `an element has more than ${limits.maxAttributes} attributes`);
+      }
+      const equals = skipWhitespace(next + attribute.length);
+      if (source.charCodeAt(equals) !== EQUALS) fail(`attribute ${shown(attribute)} has no value`, next);
+      const valueStart = skipWhitespace(equals + 1);
+      const quote = source.charCodeAt(valueStart);
+      if (quote !== QUOTE && quote !== APOSTROPHE) fail(`value of attribute ${shown(attribute)} is not quoted`, valueStart);
+      let close = valueStart + 1;
+      for (; close < end; close++) {
+        const v = source.charCodeAt(close);
+        if (v === quote) break;
+        if (v === LT) fail(`'<' in the value of attribute ${shown(attribute)}`, close);
+      }
+      if (close >= end) fail(`unterminated value of attribute ${shown(attribute)}`, valueStart);
+      cursor = close + 1;
+    }
+  };
+
+  const open: string[] = [];
+  let elements = 0;
+  let rootDone = false;
+  let at = 0;
+  while (at < end) {
+    const lt = source.indexOf('<', at);
+    const textEnd = lt === -1 ? end : lt;
+    if (open.length === 0) {
+      const nonBlank = skipWhitespace(at);
+      if (nonBlank < textEnd) fail('text outside the root element', nonBlank);
+    }
+    if (lt === -1) break;
+    if (source.startsWith('<!--', lt)) {
+      at = past('-->', lt + 4, 'comment');
+    } else if (source.startsWith('<![CDATA[', lt)) {
+      if (open.length === 0) fail('CDATA outside the root element', lt);
+      at = past(']]>', lt + 9, 'CDATA section');
+    } else if (source.startsWith('<?', lt)) {
+      at = past('?>', lt + 2, 'processing instruction');
+    } else if (source.startsWith('<!', lt)) {
+      // SOAP forbids DTDs, and refusing them closes the door on entity expansion and external entities.
+      if (source.slice(lt + 2, lt + 9).toUpperCase() === 'DOCTYPE') throw new XmlError('doctype', 'XML with a DOCTYPE is not accepted');
+      fail('markup declaration', lt);
+    } else if (source.charCodeAt(lt + 1) === SLASH) {
+      const closing = name(lt + 2);
+      const close = skipWhitespace(lt + 2 + closing.length);
+      if (closing === '' || source.charCodeAt(close) !== GT) fail('malformed closing tag', lt);
+      const expected = open.pop();
+      if (expected !== closing) {
+        fail(expected === undefined ? `closing tag </${shown(closing)}> without an open element` : `closing tag </${shown(closing)}> does not match <${shown(expected)}>`, lt);
+      }
+      if (open.length === 0) rootDone = true;
+      at = close + 1;
+    } else {
+      const element = name(lt + 1);
+      if (element === '') fail(`'<' not followed by an element name`, lt);
+      if (rootDone) throw new XmlError('malformed', 'XML has more than one root element');
+      if (++elements > limits.maxElements) throw new XmlError('too-many-elements', `XML has more than ${limits.maxElements} elements`);
+      at = scanAttributes(lt, lt + 1 + element.length);
+      if (source.charCodeAt(at - 2) === SLASH) {
+        if (open.length === 0) rootDone = true;
+      } else if (open.push(element) > limits.maxDepth) {
+        throw new XmlError('too-deep', `XML nests deeper than ${limits.maxDepth} elements`);
       }
     }
+
   }
+  if (open.length > 0) fail(`<${shown(open[open.length - 1] as string)}> is never closed`, end);
+  if (elements === 0) throw new XmlError('malformed', 'XML has no root element');
 }
 
 function elementKey(node: OrderedNode): string | undefined {
@@ -158,15 +288,7 @@ function lookupNamespace(prefix: string, element: XmlElement | undefined): strin
 
 const metaSymbol = XMLParser.getMetaDataSymbol() as unknown as string;
 
-function buildElement(
-  node: OrderedNode,
-  parent: XmlElement | undefined,
-  document: XmlDocument,
-  counter: { elements: number; maxElements: number },
-): XmlElement {
-  if (++counter.elements > counter.maxElements) {
-    throw new XmlError('too-many-elements', `XML has more than ${counter.maxElements} elements`);
-  }
+function buildElement(node: OrderedNode, parent: XmlElement | undefined, document: XmlDocument): XmlElement {
   const qname = elementKey(node) as string;
   const { prefix, local } = splitQName(qname);
   const rawAttributes = (node[':@'] ?? {}) as Record<string, string>;
@@ -190,14 +312,14 @@ function buildElement(
     else if (name.startsWith('xmlns:')) element.declarations.set(name.slice(6), String(value));
   }
   const ns = lookupNamespace(prefix, element);
-  if (ns === undefined) throw new XmlError('malformed', `element <${qname}> uses undeclared prefix "${prefix}"`);
+  if (ns === undefined) throw new XmlError('malformed', `element <${quoteText(qname, NAME_QUOTE_CHARS)}> uses undeclared prefix "${quoteText(prefix, NAME_QUOTE_CHARS)}"`);
   element.ns = ns;
   for (const [name, value] of Object.entries(rawAttributes)) {
     if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
     const split = splitQName(name);
     const attributeNs = split.prefix === '' ? '' : lookupNamespace(split.prefix, element);
     if (attributeNs === undefined) {
-      throw new XmlError('malformed', `attribute ${name} on <${qname}> uses undeclared prefix "${split.prefix}"`);
+      throw new XmlError('malformed', `attribute ${quoteText(name, NAME_QUOTE_CHARS)} on <${quoteText(qname, NAME_QUOTE_CHARS)}> uses undeclared prefix "${quoteText(split.prefix, NAME_QUOTE_CHARS)}"`);
     }
     element.attributes.push({ name: split.local, prefix: split.prefix, ns: attributeNs, value: String(value) });
   }
@@ -205,7 +327,7 @@ function buildElement(
   const texts: string[] = [];
   for (const child of content) {
     if ('#text' in child) texts.push(String(child['#text']));
-    else if (elementKey(child) !== undefined) element.children.push(buildElement(child, element, document, counter));
+    else if (elementKey(child) !== undefined) element.children.push(buildElement(child, element, document));
   }
   element.text = texts.join('');
   return element;
@@ -295,6 +417,13 @@ export function textOf(element: XmlElement | undefined): string | undefined {
   return text === '' ? undefined : text;
 }
 
+/** The element's direct text as strict base64 (whitespace ignored), undefined when missing or not base64. */
+export function base64Of(element: XmlElement | undefined): Buffer | undefined {
+  const text = element?.text.replace(/\s+/g, '');
+  if (!text || !/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
 /**
  * All character data in the subtree (like DOM textContent). Direct text comes first, then the
  * children's, so mixed content loses its interleaving; callers use it for values such as base64.
@@ -327,19 +456,23 @@ export function rawSlice(element: XmlElement): string {
 
 function inheritedDeclarationsUsed(root: XmlElement): Map<string, string> {
   const needed = new Map<string, string>();
-  const visit = (element: XmlElement, declaredInside: Set<string>): void => {
-    const scope = new Set(declaredInside);
-    for (const prefix of element.declarations.keys()) scope.add(prefix);
-    const uses: string[] = [element.prefix];
-    for (const a of element.attributes) if (a.prefix !== '') uses.push(a.prefix);
+  // Walking up from the user to the slice's root costs at most the depth limit per use, so the whole
+  // pass stays linear in the slice (copying a scope per element did not, with many declarations).
+  const declaredInside = (prefix: string, element: XmlElement): boolean => {
+    for (let at: XmlElement | undefined = element; at; at = at.parent) {
+      if (at.declarations.has(prefix)) return true;
+      if (at === root) return false;
+    }
+    return false;
+  };
+  for (const element of allElements(root)) {
+    const uses = [element.prefix, ...element.attributes.filter((a) => a.prefix !== '').map((a) => a.prefix)];
     for (const prefix of uses) {
-      if (prefix === 'xml' || scope.has(prefix) || needed.has(prefix)) continue;
+      if (prefix === 'xml' || needed.has(prefix) || declaredInside(prefix, element)) continue;
       const uri = lookupNamespace(prefix, root.parent);
       if (uri !== undefined && uri !== '') needed.set(prefix, uri);
     }
-    for (const c of element.children) visit(c, scope);
-  };
-  visit(root, new Set());
+  }
   return needed;
 }
 

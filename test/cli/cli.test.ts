@@ -2,7 +2,7 @@
 // PIN absent from stdout, stderr, --json and every --trace file. Needs `npm run build` (npm test does it).
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,7 @@ describe('against the lab pool', () => {
   });
   afterAll(async () => {
     await lab?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   // A short listen window after the lab's answer: the default waits the whole --dhcp-timeout for more servers.

@@ -1,11 +1,11 @@
 // Where the PIN comes from, and that it never comes back out: not in errors, not in the process table.
 
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hidePinFromProcessTable, obtainPin, promptHidden, validatePin } from '../../src/cli/pin.js';
 import { UsageError } from '../../src/errors.js';
 import { PinHolder, PinRejectedError } from '../../src/stages/pin-holder.js';
@@ -27,6 +27,7 @@ function sink(): { stream: NodeJS.WritableStream; text: () => string } {
 }
 
 const tempDir = mkdtempSync(join(tmpdir(), 'bt-pin-'));
+afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
 
 describe('obtainPin', () => {
   it('takes --pin and warns that argv is visible, without echoing the PIN', async () => {

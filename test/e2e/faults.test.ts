@@ -42,6 +42,8 @@ describe('every lab fault is found at its stage with its diagnosis', () => {
           expect(ran.ms).toBeLessThanOrEqual((ran.deadlineMs ?? 0) + GRACE_MS);
         }
 
+        // The exit code `lab --list-faults` promises is the one the run ends with.
+        expect(exitCodeForRun(report)).toBe(fault.expectedExit);
         const stage = report.stages.find((candidate) => candidate.name === fault.stage);
         if (fault.expectedStatus === 'pass') {
           expect(report.result).toBe('Success');

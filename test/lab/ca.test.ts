@@ -8,7 +8,7 @@ import {
   loadCertificateAuthority,
   privateKeyPem,
   readCertificateRequest,
-} from '../../src/pki/ca.js';
+} from '../../src/lab/ca.js';
 import { startKeyGeneration } from '../../src/pki/keys.js';
 
 const now = new Date('2030-01-01T00:00:00Z');

@@ -65,6 +65,8 @@ describe('bootstrap-test lab', () => {
       expect(text.out).toContain(fault.name);
       if (fault.expectedDiagnosisId) expect(text.out).toContain(fault.expectedDiagnosisId);
     }
+    expect(text.out).toMatch(/^dhcp-silent +discover +dhcp-unprivileged-port-silence .*, exit 4$/m);
+    expect(text.out).toMatch(/^pin-wrong +webticket +\S+.*, exit 1$/m);
     const json = await run({ listFaults: true, json: true });
     expect(JSON.parse(json.out)).toEqual(JSON.parse(JSON.stringify(LAB_FAULTS)));
   });

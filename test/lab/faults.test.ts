@@ -3,7 +3,8 @@
 
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAB_FAULTS, startLab, type Lab } from '../../src/lab/index.js';
+import { LAB_FAULTS, startLab, type Lab, type LabFaultName } from '../../src/lab/index.js';
+import { FaultSet, parseFaultSpec } from '../../src/lab/faults.js';
 import { parseMsDiagnostics, parseEnvelope } from '../../src/soap/envelope.js';
 import { ACTION_GET_AND_PUBLISH_CERT, ACTION_RESOLVE_USER, OCS_AUTH } from '../../src/soap/namespaces.js';
 import { chooseCertProvPort, choosePinPort, parseMex } from '../../src/soap/services/mex.js';
@@ -73,8 +74,8 @@ async function connectError(role: 'http' | 'https'): Promise<string> {
   }
 }
 
-/** One observable check per fault name; the catalogue test below makes sure none is missing. */
-const checks: Record<string, () => Promise<void>> = {
+/** One observable check per fault name: the compiler (and the catalogue test below) make sure none is missing. */
+const checks: Record<LabFaultName, () => Promise<void>> = {
   'dhcp-no-option-43': () =>
     withFaults(['dhcp-no-option-43'], async () => {
       const [answer] = await inform(lab);
@@ -311,21 +312,27 @@ describe('lab faults: each one observed at the wire', () => {
 });
 
 describe('lab fault catalogue', () => {
-  it('names only diagnosis ids that exist in diagnosis.md', async () => {
-    const { readFile } = await import('node:fs/promises');
-    const catalog = await readFile(new URL('../../../shared/diagnosis.md', import.meta.url), 'utf8').catch(() => '');
-    if (catalog === '') return;
-    const ids = new Set([...catalog.matchAll(/^### `([a-z0-9-]+)`/gm)].map((match) => match[1]));
+  it('names only diagnosis ids that exist in the catalogue, and an exit code that fits the expected status', async () => {
+    const { requireCatalogEntry } = await import('../../src/diagnosis/catalog.js');
     for (const fault of LAB_FAULTS) {
       for (const id of [fault.expectedDiagnosisId, ...fault.alsoAcceptable]) {
+        // `<stage>-unclassified` ids are made up per stage, not listed in the catalogue.
         if (id === null || id.endsWith('-unclassified')) continue;
-        expect(ids, `${fault.name} -> ${id}`).toContain(id);
+        expect(() => requireCatalogEntry(id), `${fault.name} -> ${id}`).not.toThrow();
       }
+      expect([0, 1, 4], fault.name).toContain(fault.expectedExit);
+      expect(fault.expectedExit === 0, fault.name).toBe(fault.expectedStatus !== 'fail');
     }
   });
 
-  it('gives every parameterised fault a default and a working example', async () => {
-    const { parseFaultSpec } = await import('../../src/lab/faults.js');
+  it('checks fault names at compile time: an unknown name is a type error', () => {
+    const faults = new FaultSet([parseFaultSpec('slow:5')]);
+    expect(faults.has('slow')).toBe(true);
+    // @ts-expect-error 'no-such-fault' is not a LabFaultName (the type-check of the tests fails if it becomes one)
+    expect(faults.has('no-such-fault')).toBe(false);
+  });
+
+  it('gives every parameterised fault a default and a working example', () => {
     for (const fault of LAB_FAULTS) {
       expect(parseFaultSpec(fault.example).name).toBe(fault.name);
       if (fault.params) expect(parseFaultSpec(fault.name).value).toBe(fault.params.default);

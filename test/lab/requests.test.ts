@@ -228,6 +228,43 @@ describe('bad input never breaks the lab', () => {
     expect(status).toBe(413);
   });
 
+  it('answers a malformed or hostile body at the anonymous root-chain endpoint with a 400 client fault', async () => {
+    const hostile = [
+      '',
+      '<<<not xml',
+      '<a'.repeat(1500),
+      '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>' + '<a>'.repeat(500),
+      '<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;</l>',
+      '<!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/passwd">]><l>&x;</l>',
+      `<a x="${'y'.repeat(3000)}`,
+    ];
+    const request = buildRootChainRequest('soap', lab.urls.certProvAnonymous);
+    for (const body of hostile) {
+      const reply = await call(lab, { role: 'http', method: 'POST', path: pathOf(request.url), headers: request.headers, body });
+      expect(reply.status, body.slice(0, 40)).toBe(400);
+      const fault = faultOf(reply);
+      expect(fault.codeName).toBe('Client');
+      expect(fault.reason).toMatch(/^The request is not a well-formed SOAP message: /);
+      expect(reply.text).not.toContain('root:');
+    }
+  });
+
+  it('never echoes more than a few hundred characters of a request in an error reply', async () => {
+    const longAction = `urn:${'a'.repeat(10_000)}`;
+    const other = '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Other/></s:Body></s:Envelope>';
+    const replies = [
+      await call(lab, { role: 'http', method: 'POST', path: pathOf(lab.urls.certProvAnonymous), headers: { soapaction: `"${longAction}"` }, body: other }),
+      await soapPost(lab, pathOf(lab.urls.webTicketProof), other, `"${longAction}"`),
+      await soapPost(lab, pathOf(lab.urls.webTicketPin), `<${'n'.repeat(3000)}>`, '"x"'),
+      await call(lab, { path: pathOf(lab.urls.webTicketMex), headers: { 'x-lab-fault': `slow:${'9'.repeat(10_000)}` } }),
+    ];
+    for (const reply of replies) {
+      expect(reply.status).toBeGreaterThanOrEqual(400);
+      expect(reply.text).not.toMatch(/a{400}|n{400}|9{400}/);
+      expect(reply.text).toMatch(/… \(\d+ bytes in all\)/);
+    }
+  });
+
   it('answers malformed SOAP, unknown paths, wrong methods and bad fault headers properly', async () => {
     const malformed = await soapPost(lab, pathOf(lab.urls.webTicketPin), '<<<not xml', '"x"');
     expect(malformed.status).toBe(400);

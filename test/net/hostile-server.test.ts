@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpTransport, type HttpExchange } from '../../src/net/transport.js';
 import { parseResolveRule } from '../../src/net/resolve.js';
 import { TransportError, type TransportErrorCode } from '../../src/net/errors.js';
-import { createRootCa, issueServerCertificate, privateKeyPem } from '../../src/pki/ca.js';
+import { createRootCa, issueServerCertificate, privateKeyPem } from '../../src/lab/ca.js';
 import { startKeyGeneration } from '../../src/pki/keys.js';
 
 const FQDN = 'hostile.transport.test';

@@ -5,7 +5,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRootCa, issueServerCertificate, privateKeyPem, type CertificateAuthority } from '../../src/pki/ca.js';
+import { createRootCa, issueServerCertificate, privateKeyPem, type CertificateAuthority } from '../../src/lab/ca.js';
 import { startKeyGeneration } from '../../src/pki/keys.js';
 import { HttpTransport } from '../../src/net/transport.js';
 import { httpStatusFailure } from '../../src/stages/exchange.js';

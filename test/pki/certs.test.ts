@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildPkcs7CertsOnly,
   CertificateParseError,
   certificateInfo,
   certificatesFromPkcs7,
@@ -9,6 +8,7 @@ import {
   pemBundle,
   toPem,
 } from '../../src/pki/certs.js';
+import { buildPkcs7CertsOnly } from '../../src/lab/wire/pkcs7.js';
 import { makeCa, type TestCa } from './fixtures.js';
 
 let root: TestCa;

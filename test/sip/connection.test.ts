@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { observationOf } from '../../src/diagnosis/transport.js';
 import { ResponseTimeoutError, TlsAlertError, TlsVerifyError } from '../../src/net/errors.js';
-import { createRootCa, issueServerCertificate, type CertificateAuthority, type IssuedCertificate } from '../../src/pki/ca.js';
+import { createRootCa, issueServerCertificate, type CertificateAuthority, type IssuedCertificate } from '../../src/lab/ca.js';
 import { takeSipMessage } from '../../src/sip/message.js';
 import { buildRegister, newRegisterDialog } from '../../src/sip/register.js';
 import { MODERN_SIP_TLS_PROFILE, PHONE_SIP_TLS_PROFILE, SipTlsConnection } from '../../src/sip/connection.js';

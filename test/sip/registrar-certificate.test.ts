@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRootCa, issueServerCertificate, type CertificateAuthority } from '../../src/pki/ca.js';
+import { createRootCa, issueServerCertificate, type CertificateAuthority } from '../../src/lab/ca.js';
 import { inspectRegistrarCertificate, signatureAlgorithmOid } from '../../src/sip/registrar-certificate.js';
 
 const NOW = Date.UTC(2026, 10, 30);

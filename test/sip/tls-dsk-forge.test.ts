@@ -2,7 +2,7 @@
 // must agree on the TLS-DSK keys (forge's PRF over its master secret vs OpenSSL's exporter).
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRootCa, issueServerCertificate, issueUserCertificate, type CertificateAuthority, type IssuedCertificate } from '../../src/pki/ca.js';
+import { createRootCa, issueServerCertificate, issueUserCertificate, type CertificateAuthority, type IssuedCertificate } from '../../src/lab/ca.js';
 import { TlsDskServerEngine, type TlsDskServerEstablished } from '../../src/lab/tls-dsk-server.js';
 import { TlsDskClient, TlsDskError, type TlsDskEstablished } from '../../src/sip/tls-dsk-client.js';
 

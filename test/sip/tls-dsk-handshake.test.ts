@@ -8,7 +8,7 @@ import { Duplex } from 'node:stream';
 import { constants } from 'node:crypto';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRootCa, issueServerCertificate, issueUserCertificate, type CertificateAuthority, type IssuedCertificate } from '../../src/pki/ca.js';
+import { createRootCa, issueServerCertificate, issueUserCertificate, type CertificateAuthority, type IssuedCertificate } from '../../src/lab/ca.js';
 import { GssapiDataError } from '../../src/sip/gssapi.js';
 import { parseSipMessage } from '../../src/sip/message.js';
 import { computeSignature, signatureFields, signatureMatches, signatureString } from '../../src/sip/signature.js';

@@ -3,7 +3,7 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TlsDskServerEngine, type TlsDskServerEstablished } from '../../src/lab/tls-dsk-server.js';
-import { createRootCa, issueServerCertificate, issueUserCertificate, type CertificateAuthority, type IssuedCertificate } from '../../src/pki/ca.js';
+import { createRootCa, issueServerCertificate, issueUserCertificate, type CertificateAuthority, type IssuedCertificate } from '../../src/lab/ca.js';
 import { buildTlsDskServerHeader, parseAuthHeader } from '../../src/sip/auth-params.js';
 import { headerValue, parseSipMessage, serializeSipMessage, withHeader, type SipRequest, type SipResponse } from '../../src/sip/message.js';
 import { newRegisterDialog } from '../../src/sip/register.js';

@@ -1,16 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPkcs7CertsOnly } from '../../src/pki/certs.js';
-import { buildFaultEnvelope, parseEnvelope } from '../../src/soap/envelope.js';
+import { buildPkcs7CertsOnly } from '../../src/lab/wire/pkcs7.js';
+import { parseEnvelope } from '../../src/soap/envelope.js';
+import { buildFaultEnvelope } from '../../src/lab/wire/fault.js';
 import { ACTION_GET_AND_PUBLISH_CERT, OCS_AUTH, REQUEST_TYPE_ISSUE, TOKEN_TYPE_X509V3, VALUE_TYPE_PKCS10 } from '../../src/soap/namespaces.js';
 import {
-  buildErrorInfoResponse,
   buildGetAndPublishCertRequest,
-  buildGetAndPublishCertResponse,
   newDeviceId,
   parseGetAndPublishCertResponse,
-  readGetAndPublishCertRequest,
   wrapBase64,
 } from '../../src/soap/services/certprov.js';
+import {
+  buildErrorInfoResponse,
+  buildGetAndPublishCertResponse,
+  readGetAndPublishCertRequest,
+} from '../../src/lab/wire/certprov.js';
 import { attr, descendant } from '../../src/soap/xml.js';
 import { makeCa, type TestCa } from '../pki/fixtures.js';
 

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addressingHeaders,
-  buildEnvelope,
-  buildFaultEnvelope,
-  formatMsDiagnostics,
-  parseEnvelope,
-  parseMsDiagnostics,
-} from '../../src/soap/envelope.js';
+import { addressingHeaders, buildEnvelope, parseEnvelope, parseMsDiagnostics } from '../../src/soap/envelope.js';
+import { buildFaultEnvelope, formatMsDiagnostics } from '../../src/lab/wire/fault.js';
 import { SOAP11_ENVELOPE, WSA, WSA_ANONYMOUS } from '../../src/soap/namespaces.js';
 import { child, textOf } from '../../src/soap/xml.js';
 

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ACTION_GET_AND_PUBLISH_CERT, ACTION_RESOLVE_USER } from '../../src/soap/namespaces.js';
 import {
-  buildMexDocument,
   chooseCertProvPort,
   choosePinPort,
-  issuedTokenPolicy,
   parseMex,
   policyForPort,
   soapActionFor,
   type MexDocument,
 } from '../../src/soap/services/mex.js';
+import { buildMexDocument, issuedTokenPolicy } from '../../src/lab/wire/mex.js';
 
 const WEBTICKET = 'https://pool01.lab.test/WebTicket/WebTicketService.svc';
 const PROOF = 'https://pool01.lab.test/CertProv/CertProvisioningService.svc/WebTicket_Proof';

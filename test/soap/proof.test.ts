@@ -2,7 +2,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { DOMParser, type Element as XmlDomElement } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
 import { addressingHeaders, buildEnvelope } from '../../src/soap/envelope.js';
-import { buildProofSecurity, computeProofKey, exclusiveC14n, exclusiveC14nOf, pSha1, verifyProofSecurity, type ProofTicket } from '../../src/soap/proof.js';
+import { buildProofSecurity, computeProofKey, pSha1, type ProofTicket } from '../../src/soap/proof.js';
+import { exclusiveC14n, exclusiveC14nOf, verifyProofSecurity } from '../../src/lab/wire/proof.js';
 
 // Published WS-Trust CK/PSHA1 reference values (Microsoft.IdentityModel's WsTrust tests, class PSHA1):
 // issuer (server) entropy, requestor (client) entropy, expected key.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildFaultEnvelope, parseEnvelope } from '../../src/soap/envelope.js';
+import { parseEnvelope } from '../../src/soap/envelope.js';
+import { buildFaultEnvelope } from '../../src/lab/wire/fault.js';
 import {
   ACTION_RST_ISSUE,
   AUTH_CLAIMS_DIALECT,
@@ -11,13 +12,11 @@ import {
 import { computeProofKey } from '../../src/soap/proof.js';
 import {
   buildIssueTokenRequest,
-  buildIssueTokenResponse,
-  buildSamlAssertion,
   newClientEntropy,
   parseIssueTokenResponse,
-  readIssueTokenRequest,
   ticketProofKey,
 } from '../../src/soap/services/webticket.js';
+import { buildIssueTokenResponse, buildSamlAssertion, readIssueTokenRequest } from '../../src/lab/wire/webticket.js';
 import { attr, child, descendant, textOf } from '../../src/soap/xml.js';
 
 const APPLIES_TO = 'https://pool01.lab.test/CertProv/CertProvisioningService.svc/WebTicket_Proof';

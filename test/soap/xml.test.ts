@@ -57,6 +57,64 @@ describe('parseXml', () => {
   });
 });
 
+describe('parseXml on hostile input', () => {
+  const MiB = 1024 * 1024;
+  const LIMIT = { maxChars: 8 * MiB };
+  // Each shape at 4 MiB, read with the size bound lifted so that the well-formedness pass itself is tried.
+  const hostile: [string, () => string, string, RegExp][] = [
+    ['a run of unclosed tags', () => '<a'.repeat(2 * MiB), 'malformed', /line 1, column 3: unexpected character in a start tag/],
+    ['unclosed tags ending in a self-closing mark', () => '<a'.repeat(2 * MiB - 1) + '/>', 'malformed', /unexpected character in a start tag/],
+    ['a root followed by unclosed tags', () => '<r>' + '<a'.repeat(2 * MiB - 2), 'malformed', /column 6: unexpected character/],
+    ['10k-deep nesting', () => '<a>'.repeat(10_000) + '</a>'.repeat(10_000), 'too-deep', /deeper than 128/],
+    ['4 MiB of nesting', () => '<a>'.repeat(MiB) + '</a>'.repeat(MiB / 4), 'too-deep', /deeper than 128/],
+    ['an unterminated 4 MiB attribute', () => '<a x="' + 'y'.repeat(4 * MiB), 'malformed', /unterminated value of attribute x/],
+    ['a 4 MiB attribute holding a tag', () => '<a x="' + 'y'.repeat(4 * MiB) + '<b/>"/>', 'malformed', /'<' in the value of attribute x/],
+    ['a 4 MiB element name', () => '<' + 'a'.repeat(4 * MiB) + '>', 'malformed', /<a{80}… \(4194304 bytes in all\)> is never closed/],
+    ['a mismatched 4 MiB closing tag', () => '<a></' + 'b'.repeat(4 * MiB) + '>', 'malformed', /closing tag <\/b{80}… \(4194304 bytes in all\)> does not match <a>/],
+    ['200k attributes', () => '<a ' + Array.from({ length: 200_000 }, (_, i) => `a${i}="1"`).join(' ') + '/>', 'too-many-attributes', /more than 256 attributes/],
+    ['a million siblings', () => '<r>' + '<b/>'.repeat(MiB) + '</r>', 'too-many-elements', /more than 20000 elements/],
+    ['4 MiB of "<"', () => '<'.repeat(4 * MiB), 'malformed', /'<' not followed by an element name/],
+    ['an unterminated comment', () => '<r><!--' + 'x'.repeat(4 * MiB), 'malformed', /unterminated comment/],
+    ['an unterminated CDATA section', () => '<r><![CDATA[' + 'x'.repeat(4 * MiB), 'malformed', /unterminated CDATA section/],
+    ['an unterminated processing instruction', () => '<r><?' + 'x'.repeat(4 * MiB), 'malformed', /unterminated processing instruction/],
+    ['an entity expansion bomb', () => '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><l>&c;</l>', 'doctype', /DOCTYPE is not accepted/],
+    ['an external entity', () => '<!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/passwd">]><l>&x;</l>', 'doctype', /DOCTYPE is not accepted/],
+    ['a parameter entity after the root', () => '<l/><!DOCTYPE l [<!ENTITY % p SYSTEM "http://127.0.0.1/x">%p;]>', 'doctype', /DOCTYPE is not accepted/],
+    ['text after the root', () => '<l/>' + 'x'.repeat(4 * MiB), 'malformed', /text outside the root element/],
+  ];
+
+  it.each(hostile)('refuses %s with a short, typed error', (_label, make, code, message) => {
+    const input = make();
+    let caught: unknown;
+    try {
+      parseXml(input, LIMIT);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(XmlError);
+    expect((caught as XmlError).code).toBe(code);
+    expect((caught as XmlError).message).toMatch(message);
+    expect((caught as XmlError).message.length).toBeLessThan(400);
+  });
+
+  it.each(hostile)('refuses %s under the default bound, by size when it is over 1 MiB', (_label, make, code) => {
+    const input = make();
+    const expected = input.length > MiB ? 'too-large' : code;
+    expect(() => parseXml(input)).toThrow(expect.objectContaining({ code: expected }));
+  });
+
+  it('reads large but well-formed text, attributes and undeclared entity references without expanding anything', () => {
+    const doc = parseXml(`<r a="${'y'.repeat(MiB / 2)}">${'&x;'.repeat(1000)}&#65;&lt;</r>`);
+    expect(attr(doc.root, 'a')).toHaveLength(MiB / 2);
+    expect(doc.root.text).toBe('&x;'.repeat(1000) + 'A<');
+  });
+
+  it('keeps a comment, CDATA or processing instruction that mentions a DOCTYPE as data', () => {
+    const doc = parseXml('<?pi <!DOCTYPE x>?><r><!-- <!DOCTYPE x> --><![CDATA[<!DOCTYPE x>]]></r>');
+    expect(doc.root.text).toBe('<!DOCTYPE x>');
+  });
+});
+
 describe('rawSlice', () => {
   it('returns the exact source bytes of an element, whitespace and attribute order kept', () => {
     const assertion = `<saml:Assertion  MajorVersion="1" xmlns:saml="urn:oasis:names:tc:SAML:1.0:assertion" AssertionID='_a1'>\n  <saml:X a="&amp;"/>\n</saml:Assertion>`;

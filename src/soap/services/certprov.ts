@@ -1,6 +1,6 @@
 // GetAndPublishCert (protocol.md section 7): the certificate request a phone makes with its second
-// web ticket, the reading of the answer (certificate, optional PKCS#7 chain, or ErrorInfo), and the
-// server side of both for the lab pool.
+// web ticket and the reading of the answer (certificate, optional PKCS#7 chain, or ErrorInfo). The
+// server's side is src/lab/wire/certprov.ts.
 
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault } from '../envelope.js';
@@ -10,14 +10,14 @@ import {
   REQUEST_TYPE_ISSUE,
   TOKEN_TYPE_X509V3,
   VALUE_TYPE_PKCS10,
-  VALUE_TYPE_PKCS7,
   WSSE,
   WSSE_BASE64_BINARY,
   WST_CERTPROV,
   WSTEP,
 } from '../namespaces.js';
 import { CertificateParseError, certificatesFromPkcs7 } from '../../pki/certs.js';
-import { allElements, attr, child, descendant, descendants, escapeAttribute, escapeText, textOf, type XmlElement } from '../xml.js';
+import { allElements, attr, base64Of, descendant, descendants, escapeAttribute, escapeText, textOf, type XmlElement } from '../xml.js';
+import { quoteText } from '../../text.js';
 
 /** A fresh endpoint id, a GUID in braces as the cmdlet prints it. */
 export function newDeviceId(): string {
@@ -85,12 +85,6 @@ export type GetAndPublishCertResult =
   | { kind: 'no-certificate'; detail: string }
   | { kind: 'invalid'; reason: string };
 
-function base64Of(element: XmlElement | undefined): Buffer | undefined {
-  const text = element?.text.replace(/\s+/g, '');
-  if (!text || !/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
-  return Buffer.from(text, 'base64');
-}
-
 const CODE_NAMES = /^(code|errorcode|errorid|id|hresult|status)$/i;
 const TEXT_NAMES = /^(text|message|errormessage|reason|description|errortext|detail)$/i;
 
@@ -137,11 +131,11 @@ export function parseGetAndPublishCertResponse(xml: string): GetAndPublishCertRe
   const chainElement = tokens.find((t) => t !== certificateElement && /pkcs7/i.test(valueType(t)));
   if (!certificateElement) return { kind: 'no-certificate', detail: 'no BinarySecurityToken in the answer' };
   const certificateData = base64Of(certificateElement);
-  if (!certificateData) return { kind: 'no-certificate', detail: `<${certificateElement.qname}> does not hold base64 data` };
+  if (!certificateData) return { kind: 'no-certificate', detail: `<${quoteText(certificateElement.qname)}> does not hold base64 data` };
   if (/pkcs7/i.test(valueType(certificateElement))) {
     const bundled = chainCertificates(certificateData);
     const leaf = bundled ? issuedCertificate(bundled) : undefined;
-    if (!bundled || !leaf) return { kind: 'no-certificate', detail: `<${certificateElement.qname}> holds a PKCS#7 without a certificate issued to an end entity` };
+    if (!bundled || !leaf) return { kind: 'no-certificate', detail: `<${quoteText(certificateElement.qname)}> holds a PKCS#7 without a certificate issued to an end entity` };
     return { kind: 'certificate', certificateDer: leaf, chain: bundled };
   }
   const chainPkcs7 = base64Of(chainElement);
@@ -173,65 +167,4 @@ function chainCertificates(pkcs7: Buffer): Buffer[] | undefined {
     if (error instanceof CertificateParseError) return undefined;
     throw error;
   }
-}
-
-// ---- server side (lab) -------------------------------------------------------------------------
-
-export interface GetAndPublishCertRequestRead {
-  deviceId?: string;
-  entity?: string;
-  csrDer: Buffer;
-  requestId?: string;
-  tokenType?: string;
-  requestType?: string;
-}
-
-export function readGetAndPublishCertRequest(
-  xml: string,
-): { ok: true; request: GetAndPublishCertRequestRead } | { ok: false; reason: string } {
-  const message = parseEnvelope(xml);
-  if (message.kind !== 'body') return { ok: false, reason: message.kind === 'invalid' ? message.reason : 'request is a fault' };
-  const operation = message.payload;
-  if (!operation || operation.name !== 'GetAndPublishCert') {
-    return { ok: false, reason: `Body holds <${operation?.qname ?? 'nothing'}>, not GetAndPublishCert` };
-  }
-  const rst = descendant(operation, 'RequestSecurityToken');
-  const csrDer = base64Of(descendant(rst ?? operation, 'BinarySecurityToken'));
-  if (!csrDer) return { ok: false, reason: 'no base64 PKCS#10 in BinarySecurityToken' };
-  const request: GetAndPublishCertRequestRead = { csrDer };
-  const set = <K extends keyof GetAndPublishCertRequestRead>(key: K, value: GetAndPublishCertRequestRead[K] | undefined): void => {
-    if (value !== undefined) request[key] = value;
-  };
-  set('deviceId', attr(operation, 'DeviceId'));
-  set('entity', attr(operation, 'Entity'));
-  set('requestId', textOf(descendant(rst, 'RequestID')));
-  set('tokenType', textOf(child(rst, 'TokenType')));
-  set('requestType', textOf(child(rst, 'RequestType')));
-  return { ok: true, request };
-}
-
-const responseWrapper = (inner: string): string =>
-  buildEnvelope({
-    body: `<GetAndPublishCertResponse xmlns="${OCS_AUTH}">${inner}</GetAndPublishCertResponse>`,
-  });
-
-/** The issued certificate (and optionally the chain as PKCS#7) in the [MS-OCAUTHWS] answer shape. */
-export function buildGetAndPublishCertResponse(o: { certificateDer: Uint8Array; chainPkcs7?: Uint8Array; requestId?: string }): string {
-  const bst = (valueType: string, data: Uint8Array): string =>
-    `<wsse:BinarySecurityToken xmlns:wsse="${WSSE}" ValueType="${valueType}" EncodingType="${WSSE_BASE64_BINARY}">` +
-    `${Buffer.from(data).toString('base64')}</wsse:BinarySecurityToken>`;
-  return responseWrapper(
-    `<wst:RequestSecurityTokenResponse xmlns:wst="${WST_CERTPROV}">` +
-      `<wst:TokenType>${TOKEN_TYPE_X509V3}</wst:TokenType>` +
-      `<DispositionMessage xmlns="${WSTEP}" xml:lang="en-US">Issued</DispositionMessage>` +
-      (o.chainPkcs7 ? bst(VALUE_TYPE_PKCS7, o.chainPkcs7) : '') +
-      `<wst:RequestedSecurityToken>${bst(`${TOKEN_TYPE_X509V3}`, o.certificateDer)}</wst:RequestedSecurityToken>` +
-      (o.requestId ? `<RequestID xmlns="${WSTEP}">${escapeText(o.requestId)}</RequestID>` : '') +
-      '</wst:RequestSecurityTokenResponse>',
-  );
-}
-
-/** An error answer: ErrorInfo inside GetAndPublishCertResponse, with code and text. */
-export function buildErrorInfoResponse({ code, text }: { code: string; text: string }): string {
-  return responseWrapper(`<ErrorInfo><Code>${escapeText(code)}</Code><Message>${escapeText(text)}</Message></ErrorInfo>`);
 }

@@ -1,27 +1,23 @@
 // WS-Trust IssueToken against the Web Ticket Service (protocol.md section 3): the request a phone
-// sends, the reading of the token response, and the server side of both for the lab pool.
+// sends and the reading of the token response. The token service's side is src/lab/wire/webticket.ts.
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault } from '../envelope.js';
 import {
   ACTION_RST_ISSUE,
-  ACTION_RSTRC_ISSUE_FINAL,
   AUTH,
   AUTH_CLAIMS_DIALECT,
-  BINARY_SECRET_NONCE,
   CLAIM_TYPE_URI,
-  COMPUTED_KEY_PSHA1,
   KEY_TYPE_SYMMETRIC,
   REQUEST_TYPE_ISSUE_2005_02,
-  SAML11_ASSERTION,
   TOKEN_TYPE_SAML11,
   WSA,
   WSP,
   WST,
-  WSU,
 } from '../namespaces.js';
 import { computeProofKey } from '../psha1.js';
-import { attr, child, deep, descendant, descendants, escapeAttribute, escapeText, rawSlice, textOf, type XmlElement } from '../xml.js';
+import { attr, base64Of, child, deep, descendant, descendants, escapeAttribute, escapeText, rawSlice, textOf, type XmlElement } from '../xml.js';
+import { quoteText } from '../../text.js';
 
 /** Bytes of client entropy, as real clients send (256 bits). */
 export const CLIENT_ENTROPY_BYTES = 32;
@@ -142,7 +138,7 @@ export function parseIssueTokenResponse(xml: string): IssueTokenResult {
     // Both trust namespaces (2005/12 and 2005/02) name P_SHA1 .../CK/PSHA1; the proof key would be
     // wrong under any other algorithm, so say so instead of signing with it.
     if (!/\/CK\/PSHA1$/i.test(computedKey)) {
-      return { kind: 'invalid', reason: `the token response asks for computed-key algorithm ${computedKey}; only CK/PSHA1 is supported` };
+      return { kind: 'invalid', reason: `the token response asks for computed-key algorithm ${quoteText(computedKey)}; only CK/PSHA1 is supported` };
     }
     ticket.computedKeyAlgorithm = computedKey;
   }
@@ -153,28 +149,22 @@ export function parseIssueTokenResponse(xml: string): IssueTokenResult {
   return { kind: 'ticket', ticket };
 }
 
-function base64Value(element: XmlElement | undefined): Buffer | undefined {
-  const text = textOf(element)?.replace(/\s+/g, '');
-  if (!text || !/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
-  return Buffer.from(text, 'base64');
-}
-
 /**
  * Server entropy: the RSTR's own Entropy/BinarySecret (WS-Trust combined entropy), else
  * RequestedProofToken/BinarySecret (protocol.md section 3), else the first BinarySecret anywhere
  * outside the assertion (what pidgin-sipe takes).
  */
 function findServerEntropy(response: XmlElement): { value: Buffer; source: EntropySource } | undefined {
-  const fromEntropy = base64Value(deep(child(response, 'Entropy'), 'BinarySecret'));
+  const fromEntropy = base64Of(deep(child(response, 'Entropy'), 'BinarySecret'));
   if (fromEntropy) return { value: fromEntropy, source: 'entropy' };
-  const fromProof = base64Value(deep(response, 'RequestedProofToken', 'BinarySecret'));
+  const fromProof = base64Of(deep(response, 'RequestedProofToken', 'BinarySecret'));
   if (fromProof) return { value: fromProof, source: 'requested-proof-token' };
   const stack = [...response.children];
   while (stack.length > 0) {
     const next = stack.shift() as XmlElement;
     if (next.name === 'Assertion') continue;
     if (next.name === 'BinarySecret') {
-      const value = base64Value(next);
+      const value = base64Of(next);
       if (value) return { value, source: 'elsewhere' };
     }
     stack.push(...next.children);
@@ -185,101 +175,4 @@ function findServerEntropy(response: XmlElement): { value: Buffer; source: Entro
 /** The proof key of a ticket: CK/PSHA1 over the client's and the server's entropy. */
 export function ticketProofKey(ticket: Pick<WebTicket, 'serverEntropy'>, clientEntropy: Uint8Array): Buffer {
   return computeProofKey(clientEntropy, ticket.serverEntropy);
-}
-
-// ---- server side (lab) -------------------------------------------------------------------------
-
-export interface IssueTokenRequestRead {
-  context?: string;
-  tokenType?: string;
-  requestType?: string;
-  appliesTo?: string;
-  claimedSipUri?: string;
-  clientEntropy?: Buffer;
-  keyType?: string;
-}
-
-/** What a token service needs from a received RST; by local name, any namespace or prefix. */
-export function readIssueTokenRequest(xml: string): { ok: true; request: IssueTokenRequestRead } | { ok: false; reason: string } {
-  const message = parseEnvelope(xml);
-  if (message.kind === 'invalid') return { ok: false, reason: message.reason };
-  if (message.kind === 'fault') return { ok: false, reason: 'request is a SOAP fault' };
-  const rst = descendant(message.body, 'RequestSecurityToken');
-  if (!rst) return { ok: false, reason: 'Body has no RequestSecurityToken' };
-  const request: IssueTokenRequestRead = {};
-  const set = <K extends keyof IssueTokenRequestRead>(key: K, value: IssueTokenRequestRead[K] | undefined): void => {
-    if (value !== undefined) request[key] = value;
-  };
-  set('context', attr(rst, 'Context'));
-  set('tokenType', textOf(child(rst, 'TokenType')));
-  set('requestType', textOf(child(rst, 'RequestType')));
-  set('appliesTo', textOf(deep(child(rst, 'AppliesTo'), 'Address')));
-  const claimValue = child(rst, 'Claims')?.children.find((c) => c.name === 'ClaimType');
-  set('claimedSipUri', textOf(child(claimValue, 'Value')) ?? attr(claimValue, 'Value'));
-  set('clientEntropy', base64Value(deep(child(rst, 'Entropy'), 'BinarySecret')));
-  set('keyType', textOf(child(rst, 'KeyType')));
-  return { ok: true, request };
-}
-
-export interface SamlAssertionOptions {
-  assertionId: string;
-  issuer: string;
-  issueInstant: string;
-  notBefore: string;
-  notOnOrAfter: string;
-  /** The user the ticket stands for, e.g. sip:jeff@example.com. */
-  subject: string;
-  /** The AppliesTo address. */
-  audience: string;
-}
-
-/** An (unsigned) SAML 1.1 assertion of the shape the Web Ticket Service issues. */
-export function buildSamlAssertion(o: SamlAssertionOptions): string {
-  const e = escapeAttribute;
-  return (
-    `<saml:Assertion xmlns:saml="${SAML11_ASSERTION}" MajorVersion="1" MinorVersion="1" ` +
-    `AssertionID="${e(o.assertionId)}" Issuer="${e(o.issuer)}" IssueInstant="${e(o.issueInstant)}">` +
-    `<saml:Conditions NotBefore="${e(o.notBefore)}" NotOnOrAfter="${e(o.notOnOrAfter)}">` +
-    `<saml:AudienceRestrictionCondition><saml:Audience>${escapeText(o.audience)}</saml:Audience></saml:AudienceRestrictionCondition>` +
-    '</saml:Conditions>' +
-    `<saml:AuthenticationStatement AuthenticationMethod="urn:oasis:names:tc:SAML:1.0:am:password" AuthenticationInstant="${e(o.issueInstant)}">` +
-    `<saml:Subject><saml:NameIdentifier Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified">${escapeText(o.subject)}</saml:NameIdentifier></saml:Subject>` +
-    '</saml:AuthenticationStatement>' +
-    '</saml:Assertion>'
-  );
-}
-
-export interface IssueTokenResponseOptions {
-  context?: string;
-  assertionXml: string;
-  serverEntropy: Uint8Array;
-  created: string;
-  expires: string;
-  /**
-   * Where the server entropy goes: 'proof-token' = RequestedProofToken/BinarySecret (protocol.md
-   * section 3, default); 'entropy' = wst:Entropy/BinarySecret with RequestedProofToken/ComputedKey.
-   */
-  layout?: 'proof-token' | 'entropy';
-}
-
-/** A RequestSecurityTokenResponseCollection (action RSTRC/IssueFinal) carrying one ticket. */
-export function buildIssueTokenResponse(o: IssueTokenResponseOptions): string {
-  const secret = Buffer.from(o.serverEntropy).toString('base64');
-  const proof =
-    (o.layout ?? 'proof-token') === 'proof-token'
-      ? `<wst:RequestedProofToken><wst:BinarySecret Type="${BINARY_SECRET_NONCE}">${secret}</wst:BinarySecret></wst:RequestedProofToken>`
-      : `<wst:RequestedProofToken><wst:ComputedKey>${COMPUTED_KEY_PSHA1}</wst:ComputedKey></wst:RequestedProofToken>` +
-        `<wst:Entropy><wst:BinarySecret Type="${BINARY_SECRET_NONCE}">${secret}</wst:BinarySecret></wst:Entropy>`;
-  const body =
-    `<wst:RequestSecurityTokenResponseCollection xmlns:wst="${WST}">` +
-    `<wst:RequestSecurityTokenResponse${o.context === undefined ? '' : ` Context="${escapeAttribute(o.context)}"`}>` +
-    `<wst:TokenType>${TOKEN_TYPE_SAML11}</wst:TokenType>` +
-    `<wst:RequestedSecurityToken>${o.assertionXml}</wst:RequestedSecurityToken>` +
-    proof +
-    `<wst:Lifetime><wsu:Created xmlns:wsu="${WSU}">${escapeText(o.created)}</wsu:Created>` +
-    `<wsu:Expires xmlns:wsu="${WSU}">${escapeText(o.expires)}</wsu:Expires></wst:Lifetime>` +
-    '<wst:KeySize>256</wst:KeySize>' +
-    '</wst:RequestSecurityTokenResponse>' +
-    '</wst:RequestSecurityTokenResponseCollection>';
-  return buildEnvelope({ header: `<wsa:Action>${ACTION_RSTRC_ISSUE_FINAL}</wsa:Action>`, body });
 }

@@ -6,11 +6,11 @@ import {
   describePinCredential,
   encodingFromPolicy,
   PIN_ENCODINGS,
-  pinPolicyAssertion,
   pinWireForms,
-  readPinCredential,
 } from '../../../src/soap/services/inferred/pin-credential.js';
-import { buildMexDocument, choosePinPort, parseMex } from '../../../src/soap/services/mex.js';
+import { pinPolicyAssertion, readPinCredential } from '../../../src/lab/wire/pin-credential.js';
+import { choosePinPort, parseMex } from '../../../src/soap/services/mex.js';
+import { buildMexDocument } from '../../../src/lab/wire/mex.js';
 import { buildIssueTokenRequest, newClientEntropy } from '../../../src/soap/services/webticket.js';
 
 const request = (phoneOrExt: string, pin: string, encoding: 'plain' | 'base64'): string =>

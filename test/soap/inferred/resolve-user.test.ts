@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { buildFaultEnvelope, parseEnvelope } from '../../../src/soap/envelope.js';
+import { parseEnvelope } from '../../../src/soap/envelope.js';
+import { buildFaultEnvelope } from '../../../src/lab/wire/fault.js';
 import { ACTION_RESOLVE_USER, OCS_AUTH } from '../../../src/soap/namespaces.js';
 import {
   buildResolveUserRequest,
-  buildResolveUserResponse,
   DEFAULT_RESOLVE_USER_SHAPE,
   describeResolveUser,
   parseResolveUserResponse,
-  readResolveUserRequest,
-  RESOLVE_USER_RESPONSE_LAYOUTS,
   RESOLVE_USER_SHAPES,
 } from '../../../src/soap/services/inferred/resolve-user.js';
+import {
+  buildResolveUserResponse,
+  readResolveUserRequest,
+  RESOLVE_USER_RESPONSE_LAYOUTS,
+} from '../../../src/lab/wire/resolve-user.js';
 import { child } from '../../../src/soap/xml.js';
 
 const envelope = (body: string): string => `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>${body}</s:Body></s:Envelope>`;

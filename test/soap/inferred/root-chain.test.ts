@@ -1,15 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildFaultEnvelope } from '../../../src/soap/envelope.js';
+import { buildFaultEnvelope } from '../../../src/lab/wire/fault.js';
 import { ACTION_GET_ROOT_CERT_CHAIN } from '../../../src/soap/namespaces.js';
 import {
   buildRootChainRequest,
-  buildRootChainResponse,
   DEFAULT_ROOT_CHAIN_VARIANT,
   describeRootChain,
   parseRootChainResponse,
-  readRootChainRequest,
   ROOT_CHAIN_VARIANTS,
 } from '../../../src/soap/services/inferred/root-chain.js';
+import { buildRootChainResponse, readRootChainRequest } from '../../../src/lab/wire/root-chain.js';
 import { makeCa, type TestCa } from '../../pki/fixtures.js';
 
 const URL = 'http://pool01.lab.test/CertProv/CertProvisioningService.svc';

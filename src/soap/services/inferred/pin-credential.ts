@@ -1,6 +1,6 @@
 // INFERRED (protocol.md section 3): how the phone number/extension and PIN travel in the web-ticket
-// request. Not published anywhere; this module is the one place that decides it, for the client
-// and for the lab pool alike.
+// request. Not published anywhere; this module is the one place that decides it (the lab's PIN port,
+// src/lab/wire/pin-credential.ts, reads what this module defines).
 //
 // Shape: a WS-Security UsernameToken in the SOAP header, Username = the phone number or extension
 // exactly as typed (the server normalises it through the user's dial plan), Password = the PIN with
@@ -8,10 +8,10 @@
 // port takes, per the public tool nyxgeek/lyncsmash). The server's WS-Policy can decide, see
 // encodingFromPolicy().
 
-import { parseEnvelope } from '../../envelope.js';
-import { SP, WSP, WSS_BASE64_BINARY, WSS_PASSWORD_TEXT, WSSE } from '../../namespaces.js';
-import { attr, child, escapeAttribute, escapeText, textOf } from '../../xml.js';
+import { WSS_PASSWORD_TEXT, WSSE } from '../../namespaces.js';
+import { escapeText } from '../../xml.js';
 import type { MexPolicy } from '../mex.js';
+import { quoteText } from '../../../text.js';
 
 export const PIN_ENCODINGS = ['plain', 'base64'] as const;
 export type PinEncoding = (typeof PIN_ENCODINGS)[number];
@@ -61,59 +61,7 @@ export function pinWireForms({ pin, encoding }: Pick<PinCredential, 'pin' | 'enc
 export function encodingFromPolicy(policy: MexPolicy | undefined): { encoding?: PinEncoding; reason: string } {
   const assertion = policy?.usernameToken;
   if (!policy) return { reason: 'no policy for the PIN port' };
-  if (!assertion) return { reason: `policy ${policy.id} has no UsernameToken assertion` };
-  if (assertion.base64Hint) return { encoding: 'base64', reason: `policy ${policy.id}: UsernameToken names Base64Binary` };
-  return { encoding: 'plain', reason: `policy ${policy.id}: plain UsernameToken` };
-}
-
-// ---- server side (lab) -------------------------------------------------------------------------
-
-/** The UsernameToken assertion a PIN port's policy carries, so that encodingFromPolicy() reads `encoding` back. */
-export function pinPolicyAssertion(encoding: PinEncoding): string {
-  const hint =
-    encoding === 'base64'
-      ? `<sp:PasswordEncoding xmlns:sp="${SP}" EncodingType="${escapeAttribute(WSS_BASE64_BINARY)}"/>`
-      : '';
-  return (
-    `<sp:SignedSupportingTokens xmlns:sp="${SP}"><wsp:Policy xmlns:wsp="${WSP}">` +
-    `<sp:UsernameToken sp:IncludeToken="${SP}/IncludeToken/AlwaysToRecipient"><wsp:Policy><sp:WssUsernameToken10/>${hint}</wsp:Policy></sp:UsernameToken>` +
-    '</wsp:Policy></sp:SignedSupportingTokens>'
-  );
-}
-
-export type PinCredentialRead =
-  | { ok: true; phoneOrExt: string; pin: string }
-  | { ok: false; reason: 'no-security' | 'no-username-token' | 'missing-value' | 'not-base64' | 'password-type'; detail: string };
-
-function decode(value: string, encoding: PinEncoding): string | undefined {
-  if (encoding === 'plain') return value;
-  const compact = value.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact) || compact.length % 4 !== 0) return undefined;
-  return Buffer.from(compact, 'base64').toString('utf8');
-}
-
-/** Read the credential from a received IssueToken request as a port serving `encoding` would. */
-export function readPinCredential(xml: string, encoding: PinEncoding): PinCredentialRead {
-  const message = parseEnvelope(xml);
-  if (message.kind === 'invalid') return { ok: false, reason: 'no-security', detail: message.reason };
-  const security = child(message.header, 'Security');
-  if (!security) return { ok: false, reason: 'no-security', detail: 'no wsse:Security header' };
-  const token = child(security, 'UsernameToken');
-  if (!token) return { ok: false, reason: 'no-username-token', detail: 'no UsernameToken in the Security header' };
-  const username = textOf(child(token, 'Username'));
-  const passwordElement = child(token, 'Password');
-  const password = textOf(passwordElement);
-  if (username === undefined || password === undefined) {
-    return { ok: false, reason: 'missing-value', detail: 'UsernameToken lacks Username or Password' };
-  }
-  const type = attr(passwordElement, 'Type');
-  if (type !== undefined && !type.endsWith('#PasswordText')) {
-    return { ok: false, reason: 'password-type', detail: `Password Type ${type} is not PasswordText` };
-  }
-  const phoneOrExt = decode(username, encoding);
-  const pin = decode(password, encoding);
-  if (phoneOrExt === undefined || pin === undefined) {
-    return { ok: false, reason: 'not-base64', detail: 'UsernameToken values are not base64 as this port expects' };
-  }
-  return { ok: true, phoneOrExt, pin };
+  if (!assertion) return { reason: `policy ${quoteText(policy.id)} has no UsernameToken assertion` };
+  if (assertion.base64Hint) return { encoding: 'base64', reason: `policy ${quoteText(policy.id)}: UsernameToken names Base64Binary` };
+  return { encoding: 'plain', reason: `policy ${quoteText(policy.id)}: plain UsernameToken` };
 }

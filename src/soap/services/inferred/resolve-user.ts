@@ -1,6 +1,6 @@
 // INFERRED (protocol.md section 6): the ResolveUser operation of CertProvisioningService. Its
 // name and its place in the sequence are known from the cmdlet's log; its messages are not public.
-// This module is the one place that decides them, client and lab side.
+// This module is the one place that decides them; the lab's side is src/lab/wire/resolve-user.ts.
 //
 // Request: posted to the WebTicketProof address with the proof header, action from the WSDL
 // (default .../AuthWebServices/ResolveUser), body element ResolveUser in the AuthWebServices
@@ -11,7 +11,8 @@
 
 import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault } from '../../envelope.js';
 import { ACTION_RESOLVE_USER, OCS_AUTH } from '../../namespaces.js';
-import { allElements, attr, escapeAttribute, escapeText, type XmlElement } from '../../xml.js';
+import { allElements, escapeAttribute } from '../../xml.js';
+import { quoteText } from '../../../text.js';
 
 export const RESOLVE_USER_SHAPES = ['empty', 'entity'] as const;
 export type ResolveUserShape = (typeof RESOLVE_USER_SHAPES)[number];
@@ -77,43 +78,15 @@ export function parseResolveUserResponse(xml: string): ResolveUserResult {
     for (const element of elements) {
       if (element.children.length === 0 && (!named || URI_NAMES.test(element.name))) {
         const found = candidate(element.text, named);
-        if (found) return { kind: 'user', sipUri: found, foundIn: `element ${element.name}` };
+        if (found) return { kind: 'user', sipUri: found, foundIn: `element ${quoteText(element.name)}` };
       }
       for (const a of element.attributes) {
         if (named && !URI_NAMES.test(a.name)) continue;
         const found = candidate(a.value, named);
-        if (found) return { kind: 'user', sipUri: found, foundIn: `attribute ${a.name} of ${element.name}` };
+        if (found) return { kind: 'user', sipUri: found, foundIn: `attribute ${quoteText(a.name)} of ${quoteText(element.name)}` };
       }
     }
     return undefined;
   };
   return search(true) ?? search(false) ?? { kind: 'no-user', detail: 'the answer names no SIP URI' };
-}
-
-// ---- server side (lab) -------------------------------------------------------------------------
-
-export type ResolveUserRequestRead = { ok: true; shape: ResolveUserShape; phoneOrExt?: string } | { ok: false; reason: string };
-
-/** Which shape a received ResolveUser request has, and the number when it carries one. */
-export function readResolveUserRequest(xml: string): ResolveUserRequestRead {
-  const message = parseEnvelope(xml);
-  if (message.kind !== 'body') return { ok: false, reason: message.kind === 'invalid' ? message.reason : 'request is a fault' };
-  const operation: XmlElement | undefined = message.payload;
-  if (!operation || operation.name !== 'ResolveUser') {
-    return { ok: false, reason: `Body holds <${operation?.qname ?? 'nothing'}>, not ResolveUser` };
-  }
-  const entity = attr(operation, 'Entity');
-  return entity === undefined ? { ok: true, shape: 'empty' } : { ok: true, shape: 'entity', phoneOrExt: entity };
-}
-
-export const RESOLVE_USER_RESPONSE_LAYOUTS = ['element', 'attribute'] as const;
-export type ResolveUserResponseLayout = (typeof RESOLVE_USER_RESPONSE_LAYOUTS)[number];
-
-/** The lab's answer: the SIP URI as a SipUri element (default) or as a Uri attribute. */
-export function buildResolveUserResponse({ sipUri, layout = 'element' }: { sipUri: string; layout?: ResolveUserResponseLayout }): string {
-  const body =
-    layout === 'attribute'
-      ? `<ResolveUserResponse xmlns="${OCS_AUTH}"><ResolveUserResult Uri="${escapeAttribute(sipUri)}"/></ResolveUserResponse>`
-      : `<ResolveUserResponse xmlns="${OCS_AUTH}"><ResolveUserResult><SipUri>${escapeText(sipUri)}</SipUri></ResolveUserResult></ResolveUserResponse>`;
-  return buildEnvelope({ body });
 }

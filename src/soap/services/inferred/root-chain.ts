@@ -1,6 +1,6 @@
 // INFERRED (protocol.md section 2): GetRootCertChain, the anonymous root-chain download over plain
 // HTTP. Only the operation's name is public. This module is the one place that decides how it is
-// asked for and what answers are accepted, client and lab side.
+// asked for and what answers are accepted; the lab's side is src/lab/wire/root-chain.ts.
 //
 // Request variants:
 //   - `soap` (default): SOAP 1.1 POST to the anonymous CertProv URL, action
@@ -12,7 +12,7 @@
 import { buildEnvelope, parseEnvelope, soapActionHeader, SOAP11_CONTENT_TYPE, type SoapFault } from '../../envelope.js';
 import { ACTION_GET_ROOT_CERT_CHAIN, OCS_AUTH } from '../../namespaces.js';
 import { allElements, textContent, type XmlElement } from '../../xml.js';
-import { buildPkcs7CertsOnly, CertificateParseError, parseCertificates, toPem, type CertificateBundle } from '../../../pki/certs.js';
+import { CertificateParseError, parseCertificates, type CertificateBundle } from '../../../pki/certs.js';
 
 export const ROOT_CHAIN_VARIANTS = ['soap', 'get'] as const;
 export type RootChainVariant = (typeof ROOT_CHAIN_VARIANTS)[number];
@@ -93,50 +93,4 @@ function tryParse(text: string, foundIn: string): RootChainResult | undefined {
     if (error instanceof CertificateParseError) return undefined;
     throw error;
   }
-}
-
-// ---- server side (lab) -------------------------------------------------------------------------
-
-export type RootChainRequestRead = { ok: true; variant: RootChainVariant } | { ok: false; reason: string };
-
-/** Which variant a received request is (method, path, SOAPAction, body); the lab answers only the one it serves. */
-export function readRootChainRequest(request: {
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body?: string;
-}): RootChainRequestRead {
-  const path = request.url.replace(/^[a-z]+:\/\/[^/]+/i, '').split('?')[0] ?? '';
-  if (request.method.toUpperCase() === 'GET') {
-    return /\/GetRootCertChain\/?$/i.test(path) ? { ok: true, variant: 'get' } : { ok: false, reason: `GET ${path} is not GetRootCertChain` };
-  }
-  if (request.method.toUpperCase() !== 'POST') return { ok: false, reason: `method ${request.method} not accepted` };
-  const header = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'soapaction')?.[1];
-  const action = (Array.isArray(header) ? header[0] : header)?.trim().replace(/^"|"$/g, '');
-  const message = parseEnvelope(request.body ?? '');
-  const operation = message.kind === 'body' ? message.payload?.name : undefined;
-  if (action !== ACTION_GET_ROOT_CERT_CHAIN && operation !== 'GetRootCertChain') {
-    return { ok: false, reason: `action "${action ?? ''}" / body <${operation ?? ''}> is not GetRootCertChain` };
-  }
-  return { ok: true, variant: 'soap' };
-}
-
-export type RootChainAnswerFormat = 'pkcs7' | 'certificate-list';
-
-/** The lab's answer for a variant: status, headers and body. */
-export function buildRootChainResponse(
-  variant: RootChainVariant,
-  { certificates, format = 'pkcs7' }: { certificates: Uint8Array[]; format?: RootChainAnswerFormat },
-): { status: number; headers: Record<string, string>; body: Buffer } {
-  if (variant === 'get') {
-    return format === 'pkcs7'
-      ? { status: 200, headers: { 'Content-Type': 'application/pkcs7-mime' }, body: buildPkcs7CertsOnly(certificates) }
-      : { status: 200, headers: { 'Content-Type': 'application/x-pem-file' }, body: Buffer.from(certificates.map(toPem).join('')) };
-  }
-  const result =
-    format === 'pkcs7'
-      ? `<GetRootCertChainResult>${buildPkcs7CertsOnly(certificates).toString('base64')}</GetRootCertChainResult>`
-      : `<GetRootCertChainResult>${certificates.map((c) => `<Certificate>${Buffer.from(c).toString('base64')}</Certificate>`).join('')}</GetRootCertChainResult>`;
-  const xml = buildEnvelope({ body: `<GetRootCertChainResponse xmlns="${OCS_AUTH}">${result}</GetRootCertChainResponse>` });
-  return { status: 200, headers: { 'Content-Type': SOAP11_CONTENT_TYPE }, body: Buffer.from(xml, 'utf8') };
 }

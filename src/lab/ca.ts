@@ -12,8 +12,8 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import forge from 'node-forge';
-import { forgePublicKey } from './forge-key.js';
-import type { RsaKeys } from './keys.js';
+import { forgePublicKey } from '../pki/forge-key.js';
+import type { RsaKeys } from '../pki/keys.js';
 
 /** A certificate in the three forms callers need: PEM for TLS options, DER for the wire, parsed for checks. */
 export interface IssuedCertificate {
