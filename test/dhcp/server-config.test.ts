@@ -74,7 +74,7 @@ describe('generated configurations', () => {
     expect(text).toContain('Set-DhcpServerv4OptionValue -VendorClass MSUCClient -OptionId 4 -Value 0x34,0x34,0x33');
   });
 
-  test('kea: complete Dhcp4 with the same structure facts as the shared template', () => {
+  test('kea: complete Dhcp4 with the same structure facts as the reference kea-dhcp4.json', () => {
     const config = JSON.parse(renderServerConfig('kea', site).text).Dhcp4;
     expect(config['interfaces-config']).toEqual({ interfaces: ['veth-bt-srv'], 'dhcp-socket-type': 'raw' });
     expect(config['option-def']).toContainEqual({ space: 'dhcp4', name: 'sip-server', code: 120, type: 'binary' });
