@@ -15,6 +15,7 @@ import { createVerboseLog } from '../report/verbose.js';
 import type { PipelineResult } from '../stages/pipeline.js';
 import { PinCredential } from '../stages/pin-credential.js';
 import type { LogLine, PipelineOptions } from '../stages/types.js';
+import type { RunReport, StageName, StageReport } from '../model.js';
 import { bootstrapSettingsFromOptions, type BootstrapCliOptions, type BootstrapSettings } from './bootstrap.js';
 import { CliError, UsageError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -119,6 +120,43 @@ function renderLogLine(log: ReturnType<typeof createVerboseLog>, line: LogLine):
   }
 }
 
+/** The signals that stop a run, with the exit code a shell gives a process they end (128 + number). */
+const STOP_SIGNALS = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
+export type StopSignal = keyof typeof STOP_SIGNALS;
+
+/** A run stopped from outside: which signal, and the stage that was running (none before the first). */
+export interface Interruption {
+  signal: StopSignal;
+  stage: StageName | undefined;
+}
+
+export function describeInterruption({ signal, stage }: Interruption): string {
+  return `interrupted ${stage !== undefined ? `during ${stage}` : 'before the first stage'} (${signal})`;
+}
+
+/**
+ * The report of an interrupted run. Stages that ended before the signal stand as they were; the stage
+ * that was running did not finish (whatever it saw afterwards, such as a cancelled request, is an
+ * artefact of the interrupt and must not be blamed on the server); later stages did not run.
+ */
+export function interruptedReport(report: RunReport, interruption: Interruption, endedBefore: ReadonlySet<StageName>): RunReport {
+  const message = describeInterruption(interruption);
+  const stages: StageReport[] = report.stages.filter((stage) => endedBefore.has(stage.name));
+  const running = report.stages.find((stage) => stage.name === interruption.stage);
+  if (interruption.stage !== undefined && !endedBefore.has(interruption.stage)) {
+    stages.push({
+      name: interruption.stage,
+      status: 'not-run',
+      ms: running?.ms ?? 0,
+      summary: message,
+      evidence: {},
+      notes: [],
+      error: { observation: 'local:interrupted', message },
+    });
+  }
+  return { ...report, result: 'Interrupted', error: message, stages };
+}
+
 /**
  * Runs the pipeline with the CLI's output: live stage table (stderr), --verbose log (stderr),
  * --trace files, then the summary (stdout) or one JSON object (stdout). Returns the exit code.
@@ -141,15 +179,33 @@ export async function runWithOutput(
   const trace: TraceWriter | undefined = output.traceDir ? createTraceWriter(output.traceDir, { redact }) : undefined;
 
   const abort = new AbortController();
-  const onSigint = (): void => abort.abort(new RunInterruptedError());
-  process.once('SIGINT', onSigint);
+  let currentStage: StageName | undefined;
+  const endedBeforeInterrupt = new Set<StageName>();
+  let interruption: Interruption | undefined;
+  // One listener per signal, once: a second Ctrl-C finds none and Node's default ends the process at once.
+  const stopHandlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => {
+    const handler = (): void => {
+      interruption = { signal, stage: currentStage };
+      abort.abort(new RunInterruptedError());
+    };
+    process.once(signal, handler);
+    return () => process.off(signal, handler);
+  });
   let result: PipelineResult;
   try {
     result = await runPipeline(
       options,
       pin,
       {
-        ...(display ? { onStageStart: (name) => display.stageStarted(name), onStageEnd: (stage) => display.stageFinished(stage) } : {}),
+        onStageStart: (name) => {
+          currentStage = name;
+          if (interruption === undefined) display?.stageStarted(name);
+        },
+        onStageEnd: (stage) => {
+          if (interruption !== undefined) return;
+          endedBeforeInterrupt.add(stage.name);
+          display?.stageFinished(stage);
+        },
         ...(verbose ? { onLog: (line) => renderLogLine(verbose, line) } : {}),
         ...(trace
           ? {
@@ -181,10 +237,10 @@ export async function runWithOutput(
       { signal: abort.signal },
     );
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const remove of stopHandlers) remove();
   }
 
-  const report = result.report;
+  const report = interruption ? interruptedReport(result.report, interruption, endedBeforeInterrupt) : result.report;
   display?.finish(report);
   if (output.json) {
     io.stdout.write(renderJson(report, redact, output.version ? { version: output.version } : {}));
@@ -196,6 +252,10 @@ export async function runWithOutput(
   if (verbose) verbose.step(`${result.connections.length} connection(s) opened; PIN sent ${pin.uses} time(s)`);
   if (trace) writeErr(redact(`trace: ${trace.files.length} file(s) in ${trace.dir}\n`));
 
+  if (interruption) {
+    writeErr(`bootstrap-test: ${describeInterruption(interruption)}\n`);
+    return { code: STOP_SIGNALS[interruption.signal], result: { ...result, report } };
+  }
   if (result.internalError) {
     writeErr(redact(`bootstrap-test: internal error: ${result.internalError.message}${output.debug ? '' : ' (run with --debug for details)'}\n`));
     if (output.debug && result.internalError.stack) writeErr(redact(`${result.internalError.stack}\n`));

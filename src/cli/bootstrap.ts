@@ -152,6 +152,7 @@ Exit codes:
   2  usage error (bad option or value); nothing was sent
   3  internal error in the tool (run again with --debug and report it)
   4  this host cannot run the test (e.g. no privilege to bind UDP 68)
+  130, 143  interrupted by Ctrl-C (SIGINT) or stopped by SIGTERM; says during which stage
 
 Examples:
   bootstrap-test --ext 7501 --pin-file ~/.pin                 # DHCP discovery on the default interface (needs UDP 68)
