@@ -176,7 +176,8 @@ export async function runWithOutput(
   const showTable = !output.json || output.verbose;
   const display = showTable ? createStageDisplay({ write: writeErr, style: errStyle, redact }) : undefined;
   const verbose = output.verbose ? createVerboseLog({ write: writeErr, redact }) : undefined;
-  const trace: TraceWriter | undefined = output.traceDir ? createTraceWriter(output.traceDir, { redact }) : undefined;
+  const trace: TraceWriter | undefined = output.traceDir !== undefined ? createTraceWriter(output.traceDir, { redact }) : undefined;
+  if (trace?.notice) writeErr(redact(`${trace.notice}\n`));
 
   const abort = new AbortController();
   let currentStage: StageName | undefined;

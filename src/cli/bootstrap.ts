@@ -8,6 +8,7 @@ import type { InformSettings } from '../dhcp/inform.js';
 import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions } from './dhcp.js';
 import { parseWholeNumber } from './values.js';
 import { parseResolveRule, ResolveRuleError, type ResolveRule } from '../net/resolve.js';
+import { checkTraceDirectoryName } from '../report/trace.js';
 
 export interface BootstrapCliOptions extends InformCliOptions {
   ext?: string;
@@ -130,6 +131,7 @@ export function bootstrapSettingsFromOptions(options: BootstrapCliOptions): Boot
   if (options.targetUri !== undefined) settings.targetUri = parseTargetUri(options.targetUri);
   if (options.targetFqdn !== undefined) settings.targetFqdn = parseFqdn('--target-fqdn', options.targetFqdn);
   if (options.userSipAddress !== undefined) settings.userSipAddress = parseSipAddress(options.userSipAddress);
+  if (options.trace !== undefined) checkTraceDirectoryName(options.trace);
   if (options.pinEncoding !== undefined) settings.pinEncoding = options.pinEncoding;
   if (options.rootChainShape !== undefined) settings.rootChainShape = options.rootChainShape;
   if (options.resolveUserShape !== undefined) settings.resolveUserShape = options.resolveUserShape;
