@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { InformSettings } from '../dhcp/inform.js';
 import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions } from './dhcp.js';
 import { parseWholeNumber } from './values.js';
+import { singleValue } from './command-line.js';
 import { parseResolveRule, ResolveRuleError, type ResolveRule } from '../net/resolve.js';
 import { checkTraceDirectoryName } from '../report/trace.js';
 
@@ -168,15 +169,15 @@ Examples:
 /** Adds the bootstrap options to the root command; the action loads the pipeline lazily. */
 export function configureBootstrapCommand(program: Command): Command {
   program
-    .option('--ext <number>', 'phone number or extension as typed on the phone (alias of --phone-or-ext)')
-    .option('--phone-or-ext <number>', 'phone number or extension (the cmdlet\'s -PhoneOrExt)')
-    .option('--pin <pin>', 'the PIN (compatibility with the cmdlet; prefer --pin-file, --pin-stdin or BOOTSTRAP_TEST_PIN)')
-    .option('--pin-file <file>', 'read the PIN from the first line of a file')
+    .option('--ext <number>', 'phone number or extension as typed on the phone (alias of --phone-or-ext)', singleValue('--ext'))
+    .option('--phone-or-ext <number>', 'phone number or extension (the cmdlet\'s -PhoneOrExt)', singleValue('--phone-or-ext'))
+    .option('--pin <pin>', 'the PIN (compatibility with the cmdlet; prefer --pin-file, --pin-stdin or BOOTSTRAP_TEST_PIN)', singleValue('--pin', { secret: true }))
+    .option('--pin-file <file>', 'read the PIN from the first line of a file', singleValue('--pin-file'))
     .option('--pin-stdin', 'read the PIN from the first line of standard input')
-    .option('--target-uri <url>', 'certificate provisioning URL; skips option 43 discovery')
-    .option('--target-fqdn <fqdn>', 'registrar pool FQDN; skips option 120 discovery')
+    .option('--target-uri <url>', 'certificate provisioning URL; skips option 43 discovery', singleValue('--target-uri'))
+    .option('--target-fqdn <fqdn>', 'registrar pool FQDN; skips option 120 discovery', singleValue('--target-fqdn'))
     .option('--registrar-port <port>', 'registrar TLS port (accepted for cmdlet compatibility)', '5061')
-    .option('--user-sip-address <sip-uri>', 'expected owner of the number and PIN, e.g. sip:user@example.com')
+    .option('--user-sip-address <sip-uri>', 'expected owner of the number and PIN, e.g. sip:user@example.com', singleValue('--user-sip-address'))
     .option('--ca-file <pem>', 'also trust these PEM certificates for HTTPS (repeatable)', collect, [])
     .option('--resolve <host[:port]=addr[:port]>', 'connect to this address for that host, curl-style (repeatable)', collect, [])
     .option('--timeout <duration>', 'overall deadline for the run, seconds or e.g. 800ms', '60');
