@@ -122,15 +122,15 @@ function renderLogLine(log: ReturnType<typeof createVerboseLog>, line: LogLine):
 
 /** The signals that stop a run, with the exit code a shell gives a process they end (128 + number). */
 const STOP_SIGNALS = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
-export type StopSignal = keyof typeof STOP_SIGNALS;
+type StopSignal = keyof typeof STOP_SIGNALS;
 
 /** A run stopped from outside: which signal, and the stage that was running (none before the first). */
-export interface Interruption {
+interface Interruption {
   signal: StopSignal;
   stage: StageName | undefined;
 }
 
-export function describeInterruption({ signal, stage }: Interruption): string {
+function describeInterruption({ signal, stage }: Interruption): string {
   return `interrupted ${stage !== undefined ? `during ${stage}` : 'before the first stage'} (${signal})`;
 }
 
@@ -139,7 +139,7 @@ export function describeInterruption({ signal, stage }: Interruption): string {
  * that was running did not finish (whatever it saw afterwards, such as a cancelled request, is an
  * artefact of the interrupt and must not be blamed on the server); later stages did not run.
  */
-export function interruptedReport(report: RunReport, interruption: Interruption, endedBefore: ReadonlySet<StageName>): RunReport {
+function interruptedReport(report: RunReport, interruption: Interruption, endedBefore: ReadonlySet<StageName>): RunReport {
   const message = describeInterruption(interruption);
   const stages: StageReport[] = report.stages.filter((stage) => endedBefore.has(stage.name));
   const running = report.stages.find((stage) => stage.name === interruption.stage);
