@@ -190,7 +190,7 @@ export function configureBootstrapCommand(program: Command): Command {
     .addOption(new Option('--csr-hash <hash>', 'signature hash of the certificate request').choices(['sha1', 'sha256']).default('sha1'))
     .addOption(new Option('--max-response-bytes <n>', 'largest HTTP answer accepted').default('4194304').hideHelp())
     .option('-v, --verbose', 'the phone\'s-eye log, one line per step with elapsed ms')
-    .option('--json', 'one JSON object on stdout instead of the table and summary')
+    .option('--json', 'one JSON object on stdout instead of the table and summary (format: docs/json-output.md)')
     .option('--trace <dir>', 'write every DHCP packet and HTTP exchange to DIR (secrets redacted)')
     .option('--no-color', 'no colour (also NO_COLOR=1 or TERM=dumb)')
     .option('--debug', 'show stack traces for internal errors')
