@@ -200,7 +200,7 @@ if (unavailable !== undefined && inCi) {
       // A separate test so that a host without tshark reports the cross-check as skipped instead of
       // passing without it; under CI=true the missing tool is a failure.
       it.skipIf((skipReason !== undefined || wireCheckMissing !== undefined) && !inCi)(
-        `${kind}: tshark reads the same INFORM/ACK exchange from the wire${wireCheckMissing ? ` (skipped: ${wireCheckMissing})` : ''}`,
+        `${kind}: tshark reads the same INFORM/ACK exchange from the wire${wireCheckMissing ? ` (${wireCheckMissing})` : ''}`,
         async () => {
           if (skipReason) throw new Error(skipReason);
           if (wireCheckMissing) throw new Error(`cannot cross-check with tshark (CI=true requires it): ${wireCheckMissing}`);
@@ -254,7 +254,7 @@ if (unavailable !== undefined && inCi) {
     );
 
     it.skipIf((missing.includes('kea-dhcp4') || wireCheckMissing !== undefined) && !inCi)(
-      `kea: tshark sees the ACK the ephemeral-port client missed, sent to port 68${wireCheckMissing ? ` (skipped: ${wireCheckMissing})` : ''}`,
+      `kea: tshark sees the ACK the ephemeral-port client missed, sent to port 68${wireCheckMissing ? ` (${wireCheckMissing})` : ''}`,
       async () => {
         if (wireCheckMissing) throw new Error(`cannot cross-check with tshark (CI=true requires it): ${wireCheckMissing}`);
         if (!keaEphemeral) throw new Error('no capture of the kea ephemeral-port exchange: the test above failed or tcpdump did not start');
