@@ -10,6 +10,10 @@ export const EXIT = {
   internal: 3,
   /** This host could not run the test at all (no privilege for UDP 68, no usable interface). */
   local: 4,
+  /** Stopped by Ctrl-C (SIGINT) before the run finished: 128 + 2, as a shell reports it. */
+  interrupted: 130,
+  /** Stopped by SIGTERM before the run finished: 128 + 15. */
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

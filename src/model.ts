@@ -99,7 +99,8 @@ export interface RunReport {
   /** Cmdlet summary fields. */
   targetUri: string;
   targetFqdn: string;
-  result: 'Success' | 'Failure';
+  /** 'Interrupted': stopped by a signal (Ctrl-C, SIGTERM) before it finished; says nothing about the pool. */
+  result: 'Success' | 'Failure' | 'Interrupted';
   /** Total wall time in ms; renderers format it as hh:mm:ss.fffffff. */
   latencyMs: number;
   /** `<id>: <diagnosis>` of the failing stage, empty on success. */

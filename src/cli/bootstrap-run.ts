@@ -14,7 +14,7 @@ import { createVerboseLog } from '../report/verbose.js';
 import type { PipelineResult } from '../stages/pipeline.js';
 import { PinHolder } from '../stages/pin-holder.js';
 import type { LogLine, PipelineOptions } from '../stages/types.js';
-import type { RunReport } from '../model.js';
+import type { RunReport, StageName, StageReport } from '../model.js';
 import { observationOf } from '../diagnosis/transport.js';
 import { bootstrapSettingsFromOptions, type BootstrapCliOptions, type BootstrapSettings } from './bootstrap.js';
 import { LocalEnvironmentError, UsageError } from '../errors.js';
@@ -120,6 +120,43 @@ function renderLogLine(log: ReturnType<typeof createVerboseLog>, line: LogLine):
   }
 }
 
+/** The signals that stop a run, with the exit code a shell gives a process they end (128 + number). */
+const STOP_SIGNALS = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
+
+/** A run stopped from outside: which signal, and the stage that was running (none before the first). */
+interface Interruption {
+  signal: StopSignal;
+  stage: StageName | undefined;
+}
+
+function describeInterruption({ signal, stage }: Interruption): string {
+  return `interrupted ${stage !== undefined ? `during ${stage}` : 'before the first stage'} (${signal})`;
+}
+
+/**
+ * The report of an interrupted run. Stages that ended before the signal stand as they were; the stage
+ * that was running did not finish (whatever it saw afterwards, such as a cancelled request, is an
+ * artefact of the interrupt and must not be blamed on the server); later stages did not run.
+ */
+function interruptedReport(report: RunReport, interruption: Interruption, endedBefore: ReadonlySet<StageName>): RunReport {
+  const message = describeInterruption(interruption);
+  const stages: StageReport[] = report.stages.filter((stage) => endedBefore.has(stage.name));
+  const running = report.stages.find((stage) => stage.name === interruption.stage);
+  if (interruption.stage !== undefined && !endedBefore.has(interruption.stage)) {
+    stages.push({
+      name: interruption.stage,
+      status: 'not-run',
+      ms: running?.ms ?? 0,
+      summary: message,
+      evidence: {},
+      notes: [],
+      error: { observation: 'local:interrupted', message },
+    });
+  }
+  return { ...report, result: 'Interrupted', error: message, stages };
+}
+
 /**
  * Runs the pipeline with the CLI's output: live stage table (stderr), --verbose log (stderr),
  * --trace files, then the summary (stdout) or one JSON object (stdout). Returns the exit code.
@@ -139,18 +176,37 @@ export async function runWithOutput(
   const showTable = !output.json || output.verbose;
   const display = showTable ? createStageDisplay({ write: writeErr, style: errStyle, redact }) : undefined;
   const verbose = output.verbose ? createVerboseLog({ write: writeErr, redact }) : undefined;
-  const trace: TraceWriter | undefined = output.traceDir ? createTraceWriter(output.traceDir, { redact }) : undefined;
+  const trace: TraceWriter | undefined = output.traceDir !== undefined ? createTraceWriter(output.traceDir, { redact }) : undefined;
+  if (trace?.notice) writeErr(redact(`${trace.notice}\n`));
 
   const abort = new AbortController();
-  const onSigint = (): void => abort.abort(new RunInterruptedError());
-  process.once('SIGINT', onSigint);
+  let currentStage: StageName | undefined;
+  const endedBeforeInterrupt = new Set<StageName>();
+  let interruption: Interruption | undefined;
+  // One listener per signal, once: a second Ctrl-C finds none and Node's default ends the process at once.
+  const stopHandlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => {
+    const handler = (): void => {
+      interruption = { signal, stage: currentStage };
+      abort.abort(new RunInterruptedError());
+    };
+    process.once(signal, handler);
+    return () => process.off(signal, handler);
+  });
   let result: PipelineResult;
   try {
     result = await runPipeline(
       options,
       pin,
       {
-        ...(display ? { onStageStart: (name) => display.stageStarted(name), onStageEnd: (stage) => display.stageFinished(stage) } : {}),
+        onStageStart: (name) => {
+          currentStage = name;
+          if (interruption === undefined) display?.stageStarted(name);
+        },
+        onStageEnd: (stage) => {
+          if (interruption !== undefined) return;
+          endedBeforeInterrupt.add(stage.name);
+          display?.stageFinished(stage);
+        },
         ...(verbose ? { onLog: (line) => renderLogLine(verbose, line) } : {}),
         ...(trace
           ? {
@@ -182,10 +238,10 @@ export async function runWithOutput(
       { signal: abort.signal },
     );
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const remove of stopHandlers) remove();
   }
 
-  const report = result.report;
+  const report = interruption ? interruptedReport(result.report, interruption, endedBeforeInterrupt) : result.report;
   display?.finish(report);
   if (output.json) {
     io.stdout.write(renderJson(report, redact, output.version ? { version: output.version } : {}));
@@ -197,6 +253,10 @@ export async function runWithOutput(
   if (verbose) verbose.step(`${result.connections.length} connection(s) opened; PIN sent ${pin.uses} time(s)`);
   if (trace) writeErr(redact(`trace: ${trace.files.length} file(s) in ${trace.dir}\n`));
 
+  if (interruption) {
+    writeErr(`bootstrap-test: ${describeInterruption(interruption)}\n`);
+    return { code: STOP_SIGNALS[interruption.signal], result: { ...result, report } };
+  }
   if (result.internalError) {
     writeErr(redact(`bootstrap-test: internal error: ${result.internalError.message}${output.debug ? '' : ' (run with --debug for details)'}\n`));
     if (output.debug && result.internalError.stack) writeErr(redact(`${result.internalError.stack}\n`));

@@ -7,7 +7,9 @@ import { UsageError } from '../errors.js';
 import type { InformSettings } from '../dhcp/inform.js';
 import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions } from './dhcp.js';
 import { parseWholeNumber } from './values.js';
+import { singleValue } from './command-line.js';
 import { parseResolveRule, ResolveRuleError, type ResolveRule } from '../net/resolve.js';
+import { checkTraceDirectoryName } from '../report/trace.js';
 
 export interface BootstrapCliOptions extends InformCliOptions {
   ext?: string;
@@ -130,6 +132,7 @@ export function bootstrapSettingsFromOptions(options: BootstrapCliOptions): Boot
   if (options.targetUri !== undefined) settings.targetUri = parseTargetUri(options.targetUri);
   if (options.targetFqdn !== undefined) settings.targetFqdn = parseFqdn('--target-fqdn', options.targetFqdn);
   if (options.userSipAddress !== undefined) settings.userSipAddress = parseSipAddress(options.userSipAddress);
+  if (options.trace !== undefined) checkTraceDirectoryName(options.trace);
   if (options.pinEncoding !== undefined) settings.pinEncoding = options.pinEncoding;
   if (options.rootChainShape !== undefined) settings.rootChainShape = options.rootChainShape;
   if (options.resolveUserShape !== undefined) settings.resolveUserShape = options.resolveUserShape;
@@ -152,6 +155,7 @@ Exit codes:
   2  usage error (bad option or value); nothing was sent
   3  internal error in the tool (run again with --debug and report it)
   4  this host cannot run the test (e.g. no privilege to bind UDP 68)
+  130, 143  interrupted by Ctrl-C (SIGINT) or stopped by SIGTERM; says during which stage
 
 Examples:
   bootstrap-test --ext 7501 --pin-file ~/.pin                 # DHCP discovery on the default interface (needs UDP 68)
@@ -165,15 +169,15 @@ Examples:
 /** Adds the bootstrap options to the root command; the action loads the pipeline lazily. */
 export function configureBootstrapCommand(program: Command): Command {
   program
-    .option('--ext <number>', 'phone number or extension as typed on the phone (alias of --phone-or-ext)')
-    .option('--phone-or-ext <number>', 'phone number or extension (the cmdlet\'s -PhoneOrExt)')
-    .option('--pin <pin>', 'the PIN (compatibility with the cmdlet; prefer --pin-file, --pin-stdin or BOOTSTRAP_TEST_PIN)')
-    .option('--pin-file <file>', 'read the PIN from the first line of a file')
+    .option('--ext <number>', 'phone number or extension as typed on the phone (alias of --phone-or-ext)', singleValue('--ext'))
+    .option('--phone-or-ext <number>', 'phone number or extension (the cmdlet\'s -PhoneOrExt)', singleValue('--phone-or-ext'))
+    .option('--pin <pin>', 'the PIN (compatibility with the cmdlet; prefer --pin-file, --pin-stdin or BOOTSTRAP_TEST_PIN)', singleValue('--pin', { secret: true }))
+    .option('--pin-file <file>', 'read the PIN from the first line of a file', singleValue('--pin-file'))
     .option('--pin-stdin', 'read the PIN from the first line of standard input')
-    .option('--target-uri <url>', 'certificate provisioning URL; skips option 43 discovery')
-    .option('--target-fqdn <fqdn>', 'registrar pool FQDN; skips option 120 discovery')
+    .option('--target-uri <url>', 'certificate provisioning URL; skips option 43 discovery', singleValue('--target-uri'))
+    .option('--target-fqdn <fqdn>', 'registrar pool FQDN; skips option 120 discovery', singleValue('--target-fqdn'))
     .option('--registrar-port <port>', 'registrar TLS port (accepted for cmdlet compatibility)', '5061')
-    .option('--user-sip-address <sip-uri>', 'expected owner of the number and PIN, e.g. sip:user@example.com')
+    .option('--user-sip-address <sip-uri>', 'expected owner of the number and PIN, e.g. sip:user@example.com', singleValue('--user-sip-address'))
     .option('--ca-file <pem>', 'also trust these PEM certificates for HTTPS (repeatable)', collect, [])
     .option('--resolve <host[:port]=addr[:port]>', 'connect to this address for that host, curl-style (repeatable)', collect, [])
     .option('--timeout <duration>', 'overall deadline for the run, seconds or e.g. 800ms', '60');
@@ -186,7 +190,7 @@ export function configureBootstrapCommand(program: Command): Command {
     .addOption(new Option('--csr-hash <hash>', 'signature hash of the certificate request').choices(['sha1', 'sha256']).default('sha1'))
     .addOption(new Option('--max-response-bytes <n>', 'largest HTTP answer accepted').default('4194304').hideHelp())
     .option('-v, --verbose', 'the phone\'s-eye log, one line per step with elapsed ms')
-    .option('--json', 'one JSON object on stdout instead of the table and summary')
+    .option('--json', 'one JSON object on stdout instead of the table and summary (format: docs/json-output.md)')
     .option('--trace <dir>', 'write every DHCP packet and HTTP exchange to DIR (secrets redacted)')
     .option('--no-color', 'no colour (also NO_COLOR=1 or TERM=dumb)')
     .option('--debug', 'show stack traces for internal errors')

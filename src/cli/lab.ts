@@ -275,8 +275,8 @@ function banner(lab: import('../lab/index.js').Lab, options: LabCliOptions, pinF
   const args = lab.clientArguments().map(shellQuote).join(' ');
   const command =
     pinFile !== undefined
-      ? `bootstrap-test ${args} --pin-file ${shellQuote(pinFile)}`
-      : `bootstrap-test ${args} --pin-stdin    # then type the user's PIN`;
+      ? `npx bootstrap-test ${args} --pin-file ${shellQuote(pinFile)}`
+      : `npx bootstrap-test ${args} --pin-stdin    # then type the user's PIN`;
   const ca = options.caDir !== undefined ? `${lab.caCreated ? 'created in' : 'loaded from'} ${options.caDir}` : 'generated for this run';
   const lines = [
     // performance.now() counts from process start: the figure includes loading Node and the lab.

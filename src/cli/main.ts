@@ -9,6 +9,7 @@ import { registerDhcpCommands } from './dhcp.js';
 import { registerLabCommand } from './lab.js';
 import { registerDemoCommand } from './demo.js';
 import { packageVersion } from './version.js';
+import { checkCmdletStyleParameters, unknownCommandError } from './command-line.js';
 
 /**
  * The one place an error becomes an exit code. Codes that map to `internal` should never reach the
@@ -79,9 +80,15 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      outputError: (text, write) => write(text.replace(/\n+$/, '') + ' (see --help)\n'),
+      // One line: commander puts its "(Did you mean ...?)" on a line of its own.
+      outputError: (text, write) => write(text.trim().replace(/\s*\n\s*/g, ' ') + ' (see --help)\n'),
     });
-  configureBootstrapCommand(program).action(async (options: BootstrapCliOptions) => {
+  // The operands catch a word that names no command ("dchp"): commander hands it to the root action.
+  configureBootstrapCommand(program)
+    .argument('[command]', 'a command below; without one, a bootstrap run')
+    .usage('[options] [command]')
+    .action(async (word: string | undefined, options: BootstrapCliOptions) => {
+    if (word !== undefined) throw unknownCommandError(word, program.commands.map((command) => command.name()));
     const { runBootstrapCommand } = await import('./bootstrap-run.js');
     process.exitCode = await runBootstrapCommand(options, {
       argv: process.argv,
@@ -94,6 +101,7 @@ export function buildProgram(): Command {
   registerDhcpCommands(program);
   registerLabCommand(program);
   registerDemoCommand(program);
+  program.helpCommand('help [command]', 'show help for a command');
   return program;
 }
 
@@ -114,6 +122,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   endQuietlyOnClosedPipe(process.stderr);
   const program = buildProgram();
   try {
+    checkCmdletStyleParameters(argv.slice(2));
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {

@@ -38,6 +38,8 @@ export function stageStatusForSeverity(severity: DiagnosisSeverity): StageStatus
 
 /** The worst state over the run's stages (UNKNOWN outranks CRITICAL: the check itself did not run). */
 export function nagiosStateForRun(report: RunReport): NagiosState {
+  // A run stopped from outside checked nothing to the end.
+  if (report.result === 'Interrupted') return NAGIOS.unknown;
   let state: NagiosState = NAGIOS.ok;
   const rank = (value: NagiosState) => (value === NAGIOS.unknown ? 3.5 : value);
   for (const stage of report.stages) {

@@ -9,7 +9,9 @@
 //   redactor was never told about (the server's entropy, a fresh assertion) is still hidden.
 //
 // A PIN is short and numeric, so it can occur inside an unrelated number (PIN 1234 in a latency of
-// 11234 ms). We redact it there too: a mangled number is a small price, a leaked PIN is not.
+// 11234 ms). We hide it there too: a lost figure is a small price, a leaked PIN is not. In text the
+// digits become [REDACTED]; in a JSON value the number becomes null, never a string, so that every
+// field keeps its type (a consumer reading `latencyMs` gets a number or null, as for any absent value).
 
 export const REDACTED = '[REDACTED]';
 
@@ -18,7 +20,7 @@ export interface Redactor {
   (text: string): string;
   /** Registers another secret (string as typed, or raw bytes such as entropy or a proof key). */
   add(secret: string | Uint8Array | undefined | null): void;
-  /** Deep copy of a JSON-like value with every string (and every number containing a secret) redacted. */
+  /** Deep copy of a JSON-like value: strings redacted, a number whose digits contain a secret made null. */
   value<T>(value: T): T;
   /** How many distinct spellings are being looked for (for tests and --debug). */
   readonly size: number;
@@ -128,7 +130,7 @@ export function createRedactor(secrets: Iterable<string | Uint8Array | undefined
 function deepRedact(value: unknown, redact: (text: string) => string, containsSecret: (text: string) => boolean): unknown {
   if (typeof value === 'string') return redact(value);
   if (typeof value === 'number' || typeof value === 'bigint') {
-    return containsSecret(String(value)) ? REDACTED : value;
+    return containsSecret(String(value)) ? null : value;
   }
   if (Array.isArray(value)) return value.map((item) => deepRedact(item, redact, containsSecret));
   if (value && typeof value === 'object') {

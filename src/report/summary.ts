@@ -9,7 +9,7 @@ import { paint, PLAIN, type TerminalStyle } from './style.js';
 export interface SummaryFields {
   TargetUri: string;
   TargetFqdn: string;
-  Result: 'Success' | 'Failure';
+  Result: RunReport['result'];
   Latency: string;
   Error: string;
   /** The CHECK list of the failing stage, one item per line. */

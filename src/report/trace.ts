@@ -5,9 +5,13 @@
 // Files: NNN-dhcp-<type>-<in|out>.hex (hex, 16 bytes a line), NNN-http-<METHOD>-<label>.request.txt and
 // .response.txt, and index.txt with one line per file (elapsed ms, direction, peer, size).
 // Writes are synchronous so the files are complete and in order even if the run dies mid-way.
+//
+// Traces hold tickets' metadata and server answers: directories the writer creates are 0700 and
+// files 0600. A directory that already holds something is never emptied or mixed with a new run;
+// the run goes into a new timestamped subdirectory instead, and the writer says so.
 
-import { accessSync, constants, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, readdirSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { redactHeaderValue } from './redact.js';
 
@@ -29,7 +33,10 @@ export interface HttpExchange {
 }
 
 export interface TraceWriter {
+  /** Where the files go: DIR itself, or a new subdirectory of it when DIR was not empty. */
   readonly dir: string;
+  /** Set when the files go somewhere other than the DIR asked for, to tell the user where. */
+  readonly notice: string | undefined;
   /** Names of the files written so far, in order. */
   readonly files: readonly string[];
   dhcp(direction: TraceDirection, bytes: Uint8Array, peer: string): void;
@@ -40,10 +47,12 @@ export interface TraceOptions {
   redact: (text: string) => string;
   /** Monotonic clock in ms for the index; defaults to performance.now(). */
   now?: () => number;
+  /** Wall-clock start, names the subdirectory used when DIR is not empty; defaults to now. */
+  startedAt?: Date;
 }
 
-/** Files a previous run left in DIR; removed at start so one directory never mixes two runs. */
-const OWN_FILE = /^(?:\d{3,}-(?:dhcp|http)-[\w.-]+\.(?:hex|txt)|index\.txt)$/;
+const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
 
 const DHCP_MESSAGE_TYPES = ['', 'discover', 'offer', 'request', 'decline', 'ack', 'nak', 'release', 'inform'];
 const DHCP_MAGIC_COOKIE = 0x63825363;
@@ -120,12 +129,38 @@ function bodyText(body: string | Uint8Array | undefined): string {
   return `[binary body, ${body.length} bytes, base64]\n${Buffer.from(body).toString('base64').replace(/.{76}/g, '$&\n')}`;
 }
 
-function checkWritable(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    throw new UsageError(`--trace: cannot create directory "${dir}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
+/**
+ * mkdir -p with private modes, one level at a time: Node's recursive mkdir never returns for a path
+ * under /proc (it retries the parent forever at full CPU), so it is not used.
+ */
+function makePrivateDirectories(dir: string): void {
+  const missing: string[] = [];
+  let existing = dir;
+  for (;;) {
+    try {
+      statSync(existing);
+      break;
+    } catch {
+      missing.unshift(existing);
+      const parent = dirname(existing);
+      if (parent === existing) break;
+      existing = parent;
+    }
   }
+  for (const path of missing) {
+    try {
+      mkdirSync(path, { mode: PRIVATE_DIR_MODE });
+    } catch (error) {
+      throw new UsageError(`--trace: cannot create directory "${dir}": ${errorCode(error)} at "${path}"`);
+    }
+  }
+}
+
+function checkWritableDirectory(dir: string): void {
   if (!statSync(dir).isDirectory()) throw new UsageError(`--trace: "${dir}" is not a directory`);
   try {
     accessSync(dir, constants.W_OK);
@@ -134,13 +169,46 @@ function checkWritable(dir: string): void {
   }
 }
 
-/** Creates DIR if needed and checks it can be written; throws UsageError (exit 2) when it cannot. */
-export function createTraceWriter(dir: string, options: TraceOptions): TraceWriter {
-  const root = resolve(dir);
-  checkWritable(root);
-  for (const name of readdirSync(root)) {
-    if (OWN_FILE.test(name)) unlinkSync(join(root, name));
+/** trace-20250101-100000 (UTC), with -2, -3 ... when a run in the same second got there first. */
+function makeTimestampedSubdirectory(parent: string, at: Date): string {
+  const stamp = at.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+  for (let attempt = 1; ; attempt += 1) {
+    const path = join(parent, `trace-${stamp}${attempt === 1 ? '' : `-${attempt}`}`);
+    try {
+      mkdirSync(path, { mode: PRIVATE_DIR_MODE });
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new UsageError(`--trace: cannot create directory "${path}": ${errorCode(error)}`);
+      }
+    }
   }
+}
+
+/** The --trace value as typed: a usable name, checked before the PIN is read or anything is sent. */
+export function checkTraceDirectoryName(asked: string): void {
+  if (asked.trim() === '') throw new UsageError('--trace: needs a directory name (got an empty value)');
+  // `--trace --json` makes "--json" the directory: almost certainly a forgotten value.
+  if (asked.startsWith('-')) throw new UsageError(`--trace: "${asked}" looks like an option, not a directory name`);
+}
+
+/** The directory this run writes to: DIR (created if needed) when empty, else a new subdirectory. */
+function chooseTraceDirectory(asked: string, at: Date): { dir: string; notice: string | undefined } {
+  checkTraceDirectoryName(asked);
+  const root = resolve(asked);
+  makePrivateDirectories(root);
+  checkWritableDirectory(root);
+  if (readdirSync(root).length === 0) return { dir: root, notice: undefined };
+  const dir = makeTimestampedSubdirectory(root, at);
+  return { dir, notice: `trace: "${root}" is not empty; this run's trace goes into "${dir}"` };
+}
+
+/**
+ * Creates the trace directory (or a new subdirectory of a non-empty one) and checks it can be
+ * written; throws UsageError (exit 2) when it cannot, before anything is sent.
+ */
+export function createTraceWriter(asked: string, options: TraceOptions): TraceWriter {
+  const { dir: root, notice } = chooseTraceDirectory(asked, options.startedAt ?? new Date());
   const now = options.now ?? (() => performance.now());
   const startedAt = now();
   const files: string[] = [];
@@ -148,10 +216,11 @@ export function createTraceWriter(dir: string, options: TraceOptions): TraceWrit
 
   const write = (name: string, content: string, indexLine: string) => {
     try {
-      writeFileSync(join(root, name), content);
-      appendFileSync(join(root, 'index.txt'), `${indexLine}\n`);
+      // 'wx': a trace file never replaces one that is already there.
+      writeFileSync(join(root, name), content, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+      appendFileSync(join(root, 'index.txt'), `${indexLine}\n`, { mode: PRIVATE_FILE_MODE });
     } catch (error) {
-      throw new UsageError(`--trace: cannot write "${join(root, name)}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new UsageError(`--trace: cannot write "${join(root, name)}": ${errorCode(error)}`);
     }
     files.push(name);
   };
@@ -165,6 +234,7 @@ export function createTraceWriter(dir: string, options: TraceOptions): TraceWrit
 
   return {
     dir: root,
+    notice,
     files,
     dhcp(direction, bytes, peer) {
       const type = dhcpMessageTypeName(bytes);

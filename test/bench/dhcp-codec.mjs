@@ -7,7 +7,7 @@ import { encodeSubOptions, msUcSubOptions } from '../../dist/dhcp/msuc.js';
 import { encodeSipServers } from '../../dist/dhcp/option120.js';
 import { parseHex } from '../../dist/dhcp/hex.js';
 
-const keaAck = parseHex(readFileSync(new URL('../../../shared/vectors/ack-kea.hex', import.meta.url), 'utf8'));
+const keaAck = parseHex(readFileSync(new URL('../../fixtures/dhcp/vectors/ack-kea.hex', import.meta.url), 'utf8'));
 
 const subOptions = msUcSubOptions({ webServerFqdn: 'lync.schertz.local' });
 const dnsmasqInput = {

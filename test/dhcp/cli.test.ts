@@ -7,7 +7,7 @@ import { registerDhcpDecode } from '../../src/cli/dhcp-decode.js';
 import { registerDhcpEncode } from '../../src/cli/dhcp-encode.js';
 import { UsageError } from '../../src/errors.js';
 import { writePcap } from '../../src/dhcp/pcap.js';
-import { SCHERTZ_URL, SHARED, dnsmasqLikeAck, keaLikeAck } from './helpers.js';
+import { SCHERTZ_URL, VECTORS, dnsmasqLikeAck, keaLikeAck } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'bt-h1-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -32,7 +32,7 @@ async function run(...args: string[]): Promise<{ stdout: string; stderr: string;
   return { stdout, stderr, exitCode };
 }
 
-const schertz = JSON.parse(readFileSync(new URL('vectors/dhcputil-schertz.json', SHARED), 'utf8'));
+const schertz = JSON.parse(readFileSync(new URL('dhcputil-schertz.json', VECTORS), 'utf8'));
 
 describe('dhcp encode', () => {
   test('default output carries the DHCPConfigScript line exactly', async () => {
@@ -61,7 +61,7 @@ describe('dhcp encode', () => {
 });
 
 describe('dhcp decode', () => {
-  const ackHex = readFileSync(new URL('vectors/ack-kea.hex', SHARED), 'utf8').trim();
+  const ackHex = readFileSync(new URL('ack-kea.hex', VECTORS), 'utf8').trim();
 
   test('a whole packet from hex: header, options with offsets, sub-options, URL, exit 0', async () => {
     const { stdout, exitCode } = await run('decode', ackHex);

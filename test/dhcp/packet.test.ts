@@ -79,7 +79,15 @@ describe('encodePacket', () => {
     for (const [code, value] of cases) {
       const { data } = optionData(code as never, value as never);
       const described = describeOption(code, data);
-      const expected = value instanceof Uint8Array ? Buffer.from(value).toString('hex') : code === 52 || code === 53 ? described.value : value;
+      // 52 and 53 decode to the number with its name: the expectation is written out, not read back.
+      const expected =
+        value instanceof Uint8Array
+          ? Buffer.from(value).toString('hex')
+          : code === 52
+            ? { value, name: 'file and sname' }
+            : code === 53
+              ? { value, name: 'DHCPACK' }
+              : value;
       expect(described.value, `option ${code}`).toEqual(expected);
       expect(described.problems).toEqual([]);
     }

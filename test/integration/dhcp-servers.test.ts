@@ -52,7 +52,16 @@ const unavailable =
   (existsSync(BUILT_MAIN) ? undefined : `${BUILT_MAIN} is missing: run "npm run build" first`);
 const missing = unavailable === undefined ? await missingBinaries(ALL_KINDS) : [];
 const inCi = process.env.CI === 'true';
-const tsharkAvailable = unavailable === undefined && (await hasBinary('tshark'));
+/** Why the tshark wire cross-check cannot run here (it needs tcpdump to capture and tshark to read). */
+const wireCheckMissing =
+  unavailable !== undefined
+    ? unavailable
+    : !(await hasBinary('tshark'))
+      ? 'tshark is not installed'
+      : !(await hasBinary('tcpdump'))
+        ? 'tcpdump is not installed'
+        : undefined;
+const tsharkAvailable = wireCheckMissing === undefined;
 
 /** `dhcp inform` inside the client namespace; returns exit code, parsed JSON (when asked) and output. */
 async function inform(topology: Topology, args: string[]) {
@@ -105,6 +114,9 @@ if (unavailable !== undefined && inCi) {
     let runDir = '';
     let link: Topology | undefined;
     const servers: RunningServer[] = [];
+    /** Per server: the capture of its exchange and what our client reported, for the tshark cross-check. */
+    const wireRecords = new Map<ServerKind, { pcap: string; xid: string; ackHex: string | undefined }>();
+    let keaEphemeral: { pcap: string; xid: string; fromPort: number } | undefined;
 
     beforeAll(async () => {
       runDir = await makeRunDir('dhcp-servers');
@@ -180,18 +192,28 @@ if (unavailable !== undefined && inCi) {
             expect(json.phoneWouldUse).toBe(0);
             expect(json.disagreements).toEqual([]);
 
-            if (capture) {
-              // tshark's reading of the wire: our INFORM from 68, the server's ACK to 68 with the same
-              // xid, the option 120 name, and the exact bytes our client reported.
-              const frames = await tsharkFields(pcap, ['udp.srcport', 'udp.dstport', 'dhcp.id', 'dhcp.option.dhcp', 'dhcp.option.sip_server.name']);
-              const xid = json.request.xid.toLowerCase();
-              expect(frames).toContainEqual(['68', '67', xid, '8', '']);
-              expect(frames).toContainEqual(['67', '68', xid, '5', SITE_A.sipServer]);
-              const raw = await tsharkFields(pcap, ['udp.dstport', 'udp.payload']);
-              const ack = raw.find(([port]) => port === '68');
-              expect(ack?.[1]?.replace(/:/g, '').toUpperCase()).toBe(answer?.hex);
-            }
+            if (capture) wireRecords.set(kind, { pcap, xid: json.request.xid.toLowerCase(), ackHex: answer?.hex });
           });
+        },
+      );
+
+      // A separate test so that a host without tshark reports the cross-check as skipped instead of
+      // passing without it; under CI=true the missing tool is a failure.
+      it.skipIf((skipReason !== undefined || wireCheckMissing !== undefined) && !inCi)(
+        `${kind}: tshark reads the same INFORM/ACK exchange from the wire${wireCheckMissing ? ` (${wireCheckMissing})` : ''}`,
+        async () => {
+          if (skipReason) throw new Error(skipReason);
+          if (wireCheckMissing) throw new Error(`cannot cross-check with tshark (CI=true requires it): ${wireCheckMissing}`);
+          const record = wireRecords.get(kind);
+          if (!record) throw new Error(`no capture of the ${kind} exchange: the INFORM test above failed or tcpdump did not start`);
+          // tshark's reading of the wire: our INFORM from 68, the server's ACK to 68 with the same
+          // xid, the option 120 name, and the exact bytes our client reported.
+          const frames = await tsharkFields(record.pcap, ['udp.srcport', 'udp.dstport', 'dhcp.id', 'dhcp.option.dhcp', 'dhcp.option.sip_server.name']);
+          expect(frames).toContainEqual(['68', '67', record.xid, '8', '']);
+          expect(frames).toContainEqual(['67', '68', record.xid, '5', SITE_A.sipServer]);
+          const raw = await tsharkFields(record.pcap, ['udp.dstport', 'udp.payload']);
+          const ack = raw.find(([port]) => port === '68');
+          expect(ack?.[1]?.replace(/:/g, '').toUpperCase()).toBe(record.ackHex);
         },
       );
     }
@@ -226,13 +248,20 @@ if (unavailable !== undefined && inCi) {
           expect(json.findings[0]?.id).toBe('dhcp-unprivileged-port-silence');
           expect(json.findings[0]?.message).toMatch(new RegExp(`from port ${json.request.fromPort} to 255\\.255\\.255\\.255:67`));
           expect(json.findings[0]?.message).toMatch(/Kea and ISC dhcpd answer to port 68/);
-          if (capture) {
-            // Kea did answer, just not where we listened.
-            const frames = await tsharkFields(pcap, ['udp.srcport', 'udp.dstport', 'dhcp.id', 'dhcp.option.dhcp']);
-            expect(frames).toContainEqual([String(json.request.fromPort), '67', json.request.xid.toLowerCase(), '8']);
-            expect(frames).toContainEqual(['67', '68', json.request.xid.toLowerCase(), '5']);
-          }
+          if (capture) keaEphemeral = { pcap, xid: json.request.xid.toLowerCase(), fromPort: json.request.fromPort };
         });
+      },
+    );
+
+    it.skipIf((missing.includes('kea-dhcp4') || wireCheckMissing !== undefined) && !inCi)(
+      `kea: tshark sees the ACK the ephemeral-port client missed, sent to port 68${wireCheckMissing ? ` (${wireCheckMissing})` : ''}`,
+      async () => {
+        if (wireCheckMissing) throw new Error(`cannot cross-check with tshark (CI=true requires it): ${wireCheckMissing}`);
+        if (!keaEphemeral) throw new Error('no capture of the kea ephemeral-port exchange: the test above failed or tcpdump did not start');
+        // Kea did answer, just not where we listened.
+        const frames = await tsharkFields(keaEphemeral.pcap, ['udp.srcport', 'udp.dstport', 'dhcp.id', 'dhcp.option.dhcp']);
+        expect(frames).toContainEqual([String(keaEphemeral.fromPort), '67', keaEphemeral.xid, '8']);
+        expect(frames).toContainEqual(['67', '68', keaEphemeral.xid, '5']);
       },
     );
 

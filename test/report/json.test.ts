@@ -52,7 +52,31 @@ describe('--json', () => {
     const text = renderJson(report, createRedactor(['14789']));
     expect(text).not.toContain('14789');
     const parsed = JSON.parse(text);
-    expect(parsed.summary.latencyMs).toBe('[REDACTED]');
-    expect(parsed.stages[2].evidence).toEqual({ note: 'user typed [REDACTED]', port: '[REDACTED]' });
+    expect(parsed.summary.latencyMs).toBeNull();
+    expect(parsed.stages[2].evidence).toEqual({ note: 'user typed [REDACTED]', port: null });
+  });
+
+  it('keeps every field typed under redaction: a number stays a number or becomes null, never a string', () => {
+    const report = pinRejectedReport();
+    report.latencyMs = 147891;
+    report.stages[2]!.evidence = { port: 14789, afterMs: 2222, tries: 1 };
+    const plain = JSON.parse(renderJson(report, createRedactor()));
+    const redacted = JSON.parse(renderJson(report, createRedactor(['14789'])));
+    const numbersSeen: string[] = [];
+    const compare = (before: unknown, after: unknown, path: string): void => {
+      if (typeof before === 'number') {
+        numbersSeen.push(path);
+        if (after !== null) expect(typeof after, path).toBe('number');
+        return;
+      }
+      if (before !== null && typeof before === 'object') {
+        for (const [key, value] of Object.entries(before)) compare(value, (after as Record<string, unknown>)[key], `${path}.${key}`);
+        return;
+      }
+      expect(typeof after, path).toBe(typeof before);
+    };
+    compare(plain, redacted, '$');
+    expect(numbersSeen).toEqual(expect.arrayContaining(['$.summary.latencyMs', '$.stages.2.evidence.port', '$.stages.2.evidence.afterMs']));
+    expect(redacted.stages[2].evidence).toEqual({ port: null, afterMs: 2222, tries: 1 });
   });
 });

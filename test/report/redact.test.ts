@@ -73,11 +73,11 @@ describe('createRedactor: literal secrets', () => {
     expect(redact('assertion-id-secret and 14789')).toBe(`${REDACTED} and ${REDACTED}`);
   });
 
-  it('deep-redacts values', () => {
+  it('deep-redacts values, and a number containing the PIN becomes null, never a string', () => {
     const redact = createRedactor([PIN]);
-    expect(redact.value({ a: [PIN, 1, `${PIN}0`], b: { c: 114789, d: true, e: null } })).toEqual({
+    expect(redact.value({ a: [PIN, 1, `${PIN}0`], b: { c: 114789, d: true, e: null, f: 1147.89, g: 1478.9 } })).toEqual({
       a: [REDACTED, 1, `${REDACTED}0`],
-      b: { c: REDACTED, d: true, e: null },
+      b: { c: null, d: true, e: null, f: 1147.89, g: 1478.9 },
     });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,12 +92,41 @@ describe('--trace writer', () => {
     expect(response).toContain('[binary body, 5 bytes, base64]\nMIIBAP8=');
   });
 
-  it('creates the directory and replaces only its own files from a previous run', () => {
-    writeFileSync(join(dir, '009-http-GET-old.request.txt'), 'old');
+  it('writes into an empty DIR, and never empties a non-empty one: a new timestamped subdirectory instead', () => {
+    const first = createTraceWriter(dir, { redact: createRedactor() });
+    first.dhcp('out', informPacket(), '127.0.0.1:67');
+    expect(first.dir).toBe(dir);
+    expect(first.notice).toBeUndefined();
     writeFileSync(join(dir, 'notes.md'), 'mine');
-    const trace = createTraceWriter(dir, { redact: createRedactor() });
+    const before = readdirSync(dir).sort();
+
+    const startedAt = new Date('2025-01-02T03:04:05.678Z');
+    const second = createTraceWriter(dir, { redact: createRedactor(), startedAt });
+    second.dhcp('out', informPacket(), '127.0.0.1:67');
+    expect(second.dir).toBe(join(dir, 'trace-20250102-030405'));
+    expect(second.notice).toContain(`"${dir}" is not empty`);
+    expect(second.notice).toContain(second.dir);
+    expect(readdirSync(second.dir).sort()).toEqual(['001-dhcp-inform-out.hex', 'index.txt']);
+    // The first run's files and the user's own file are untouched.
+    expect(readdirSync(dir).sort()).toEqual([...before, 'trace-20250102-030405'].sort());
+    expect(readFileSync(join(dir, 'notes.md'), 'utf8')).toBe('mine');
+
+    const third = createTraceWriter(dir, { redact: createRedactor(), startedAt });
+    expect(third.dir).toBe(join(dir, 'trace-20250102-030405-2'));
+  });
+
+  it('creates directories 0700 and files 0600 (traces hold tickets\' metadata)', () => {
+    const nested = join(dir, 'a', 'b');
+    const trace = createTraceWriter(nested, { redact: createRedactor() });
     trace.dhcp('out', informPacket(), '127.0.0.1:67');
-    expect(readdirSync(dir).sort()).toEqual(['001-dhcp-inform-out.hex', 'index.txt', 'notes.md']);
+    trace.http({ method: 'GET', url: 'https://pool/x', status: 200, responseBody: 'ok' });
+    for (const created of [join(dir, 'a'), nested]) expect(statSync(created).mode & 0o777, created).toBe(0o700);
+    const names = readdirSync(nested);
+    expect(names).toHaveLength(4);
+    for (const name of names) expect(statSync(join(nested, name)).mode & 0o777, name).toBe(0o600);
+    writeFileSync(join(nested, 'other'), 'x');
+    const again = createTraceWriter(nested, { redact: createRedactor() });
+    expect(statSync(again.dir).mode & 0o777).toBe(0o700);
   });
 
   it('refuses a directory it cannot create or that is a file, with a UsageError naming --trace', () => {
@@ -106,6 +135,17 @@ describe('--trace writer', () => {
     expect(() => createTraceWriter(file, { redact: createRedactor() })).toThrow(UsageError);
     expect(() => createTraceWriter(file, { redact: createRedactor() })).toThrow(/--trace: .*plain-file/);
     expect(() => createTraceWriter(join(file, 'sub'), { redact: createRedactor() })).toThrow(/--trace: cannot create directory/);
+  });
+
+  it('refuses an uncreatable directory under /proc at once (recursive mkdir would spin there)', () => {
+    expect(() => createTraceWriter('/proc/bootstrap-test-trace/x', { redact: createRedactor() })).toThrow(
+      /^--trace: cannot create directory "\/proc\/bootstrap-test-trace\/x": ENOENT at "\/proc\/bootstrap-test-trace"$/,
+    );
+  });
+
+  it('refuses an empty value and a value that is an option', () => {
+    expect(() => createTraceWriter('', { redact: createRedactor() })).toThrow(/--trace: needs a directory name/);
+    expect(() => createTraceWriter('--json', { redact: createRedactor() })).toThrow(/--trace: "--json" looks like an option/);
   });
 
   it('names DHCP packets by message type and HTTP exchanges by SOAP action or path', () => {
