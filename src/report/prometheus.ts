@@ -5,9 +5,11 @@
 
 import { STAGE_NAMES, type RunReport, type StageStatus } from '../model.js';
 
-export type MetricType = 'gauge' | 'counter';
+export type MetricType = 'gauge' | 'counter' | 'histogram';
 
 export interface MetricSample {
+  /** Histograms: `_bucket`, `_sum` or `_count` after the family name. */
+  suffix?: '_bucket' | '_sum' | '_count';
   labels?: Readonly<Record<string, string>>;
   value: number;
 }
@@ -80,7 +82,7 @@ export function renderExposition(families: readonly MetricFamily[], constantLabe
     lines.push(`# HELP ${family.name} ${family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
     lines.push(`# TYPE ${family.name} ${family.type}`);
     for (const sample of family.samples) {
-      lines.push(`${family.name}${formatLabels({ ...constantLabels, ...sample.labels })} ${formatValue(sample.value)}`);
+      lines.push(`${family.name}${sample.suffix ?? ''}${formatLabels({ ...constantLabels, ...sample.labels })} ${formatValue(sample.value)}`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -57,3 +57,14 @@ export function runTool(command: string, args: string[], input = '', timeoutMs =
 export async function checkMetrics(exposition: string): Promise<ToolResult> {
   return runTool('promtool', ['check', 'metrics'], exposition);
 }
+
+/** Sample values of an exposition by series (`name{labels}`). */
+export function seriesOf(text: string): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    result.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return result;
+}

@@ -7,19 +7,8 @@ import { LAB_FAULTS } from '../../src/lab/faults.js';
 import { STAGE_NAMES } from '../../src/model.js';
 import { PROBE_HELP, STAGE_RESULTS, renderExposition, renderProbeMetrics } from '../../src/report/prometheus.js';
 import { runAgainst, startLab, type Lab } from '../e2e/helpers.js';
-import { checkMetrics, describeWithTool, promtoolMissing } from '../helpers/promtool.js';
+import { checkMetrics, describeWithTool, promtoolMissing, seriesOf as series } from '../helpers/promtool.js';
 import { pinRejectedReport, successReport } from './fixtures.js';
-
-/** `name{labels} value` lines of an exposition, keyed by series. */
-function series(text: string): Map<string, number> {
-  const result = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    result.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return result;
-}
 
 function helpLines(text: string): string[] {
   return text.split('\n').filter((line) => line.startsWith('# HELP '));
