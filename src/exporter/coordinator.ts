@@ -1,4 +1,4 @@
-// Account safety for the exporter (signin.md 6.3): every scrape would otherwise send a PIN and
+// Account safety for the exporter (docs/exporter.md): every scrape would otherwise send a PIN and
 // publish a certificate. So:
 // - one probe at a time per account (a lock per extension), and scrapes of a (module, target)
 //   whose probe is running join it instead of starting another;

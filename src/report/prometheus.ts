@@ -139,7 +139,7 @@ function tlsVersions(sample: ProbeSample): string[] {
   return [...versions].sort();
 }
 
-/** The metric families of one probe (§6.2 of the metric set). */
+/** The metric families of one probe (docs/exporter.md, "Metrics of a probe"). */
 export function probeFamilies(sample: ProbeSample): MetricFamily[] {
   const { report } = sample;
   const byName = new Map(report.stages.map((stage) => [stage.name, stage]));

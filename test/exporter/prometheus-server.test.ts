@@ -1,5 +1,5 @@
 // A real Prometheus (Debian package `prometheus`, binary run directly, not as a service) scrapes the
-// exporter with the multi-target pattern (signin.md 6.1) against the lab; its HTTP API must then
+// exporter with the multi-target pattern (docs/exporter/prometheus.yml) against the lab; its HTTP API must then
 // hold probe_success and the per-stage series for each target, and the exporter's own metrics.
 
 import { spawn, type ChildProcess } from 'node:child_process';
