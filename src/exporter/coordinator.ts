@@ -87,37 +87,37 @@ export interface CoordinatorStats {
   queueWait: { buckets: number[]; sum: number; count: number };
 }
 
-/** A FIFO semaphore: `acquire` resolves in arrival order as slots free up. */
+/** A FIFO semaphore whose size can change while slots are taken (a reload may lower it). */
 class Slots {
-  private free: number;
+  private taken = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(size: number) {
-    this.free = size;
-  }
+  constructor(private size: number) {}
 
   get queued(): number {
     return this.waiting.length;
   }
 
   acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free -= 1;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.drain();
+    });
   }
 
   release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free += 1;
+    this.taken -= 1;
+    this.drain();
   }
 
-  resize(size: number, inUse: number): void {
-    this.free = Math.max(0, size - inUse);
-    while (this.free > 0 && this.waiting.length > 0) {
-      this.free -= 1;
+  resize(size: number): void {
+    this.size = size;
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.taken < this.size && this.waiting.length > 0) {
+      this.taken += 1;
       this.waiting.shift()?.();
     }
   }
@@ -164,7 +164,6 @@ export function pendingReport(nowMs: number): RunReport {
 export class ProbeCoordinator {
   private readonly now: () => number;
   private readonly slots: Slots;
-  private concurrency: number;
   private recentLimit: number;
   private readonly results = new Map<string, ProbeRecord>();
   private readonly inFlight = new Map<string, Promise<ProbeRecord>>();
@@ -184,17 +183,13 @@ export class ProbeCoordinator {
 
   constructor(private readonly options: CoordinatorOptions) {
     this.now = options.now ?? Date.now;
-    this.concurrency = options.concurrency;
     this.recentLimit = options.recentProbes;
     this.slots = new Slots(options.concurrency);
   }
 
   /** A reloaded configuration: new limits, and latches end for accounts whose settings changed. */
   reconfigure(concurrency: number, recentProbes: number, modules: ReadonlyMap<string, ModuleConfig>): void {
-    if (concurrency !== this.concurrency) {
-      this.concurrency = concurrency;
-      this.slots.resize(concurrency, this.running);
-    }
+    this.slots.resize(concurrency);
     this.recentLimit = recentProbes;
     for (const [account, latch] of this.latches) {
       const module = modules.get(latch.module);

@@ -88,9 +88,9 @@ function debugText(served: ServedProbe, metrics: string): string {
 
 export async function startExporter(initial: LoadedConfig, dependencies: ExporterDependencies): Promise<RunningExporter> {
   const now = dependencies.now ?? Date.now;
-  const log = dependencies.log ?? ((): void => undefined);
   let loaded = initial;
   let redact = redactorFor(loaded);
+  const log = (line: string): void => dependencies.log?.(redact(line));
   let moduleUnknown = 0;
   let lastReloadSuccessful = true;
   let lastReloadSuccessMs = now();

@@ -32,7 +32,7 @@ function freePort(): Promise<number> {
 }
 
 /** The scrape configuration an operator would write (relabelling target -> __param_target -> instance). */
-export function scrapeConfig(exporterAddress: string, targets: string[]): string {
+function scrapeConfig(exporterAddress: string, targets: string[]): string {
   return `global:
   scrape_interval: 2s
   scrape_timeout: 2s
