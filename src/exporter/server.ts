@@ -133,7 +133,7 @@ export async function startExporter(initial: LoadedConfig, dependencies: Exporte
       resultAgeSeconds: served.ageSeconds,
       pinLatched: served.latched,
     });
-    log(`probe module=${module.name} target=${targetText} served=${served.kind}${record ? ` #${record.id} ${record.report.result} ${Math.round(record.report.latencyMs)} ms` : ''}`);
+    log(`probe module=${module.name} target=${targetText} wait=${Math.round(waitMs)}ms served=${served.kind}${record ? ` #${record.id} ${record.report.result} ${Math.round(record.report.latencyMs)} ms` : ''}`);
     if (url.searchParams.get('debug') === 'true') plain(response, 200, redact(debugText(served, metrics)));
     else send(response, 200, PROMETHEUS_CONTENT_TYPE, metrics);
   }

@@ -203,16 +203,16 @@ describe('account safety', () => {
 
   it('a scrape that times out during the PIN exchange does not cut it: the sign-in completes and is served next', async () => {
     const { exporter } = await exporterFor(configYaml([moduleYaml(lab, { minInterval: '5m' })]));
-    await lab.setFaults(['slow:800']);
+    await lab.setFaults(['slow:1500']);
     const certificatesBefore = lab.stats.certificatesIssued;
     const failuresBefore = lab.stats.pinFailures;
     labLog.length = 0;
     // First scrape: gives up after 0.2 s (0.3 s header minus the 0.1 s margin), long before the run ends.
     const first = await httpGet(probeUrl(exporter, 'lab', 'dhcp', '&debug=true'), { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.3' } });
     expect(first.text).toMatch(/^Served: pending/);
-    // Once the first ticket's metadata has been answered the PIN request goes out; it is answered 0.8 s later.
+    // Once the first ticket's metadata has been answered the PIN request goes out; it is answered 1.5 s later.
     await waitFor(() => labLog.some((line) => line.includes('/WebTicket/WebTicketService.svc/mex') && line.includes('-> 200')), 'the web ticket metadata');
-    await delay(300);
+    await delay(400);
     const pinAnswered = labPinRequests(lab);
     const second = await httpGet(probeUrl(exporter, 'lab', 'dhcp', '&debug=true'), { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '0.3' } });
     expect(second.text).toMatch(/^Served: pending/);

@@ -136,6 +136,8 @@ describeWithTool(missing, 'a real Prometheus scraping the exporter', () => {
 
     const up = await queryUntil('up{job="phone_bootstrap_exporter"} == 1', (result) => result.length === 1);
     expect(up).toHaveLength(1);
+    // scrape_timeout 2s arrived as X-Prometheus-Scrape-Timeout-Seconds: the exporter waited 2 s minus its 100 ms margin.
+    expect(exporter.logs.some((line) => line.includes('module=lab') && line.includes(' wait=1900ms '))).toBe(true);
     const probes = await queryUntil('phone_bootstrap_exporter_probes_total{result="success"}', (result) => Number(result[0]?.value[1] ?? 0) >= 2);
     expect(Number(probes[0]?.value[1])).toBeGreaterThanOrEqual(2);
   }, 120_000);
