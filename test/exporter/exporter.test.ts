@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_NAMES } from '../../src/model.js';
 import type { Lab } from '../../src/lab/pool.js';
 import { startLab } from '../e2e/helpers.js';
-import { checkMetrics, promtoolMissing, inCi, seriesOf } from '../helpers/promtool.js';
+import { expectLintClean, seriesOf } from '../helpers/promtool.js';
 import { configYaml, httpGet, labPinRequests, moduleYaml, PIN_VARIABLE, probeUrl, startLabExporter, type LabExporter } from './helpers.js';
 
 let lab: Lab;
@@ -31,13 +31,6 @@ afterEach(async () => {
 async function exporterFor(yaml: string): Promise<LabExporter> {
   running = await startLabExporter(lab, yaml);
   return running;
-}
-
-/** promtool on an exposition; without promtool (outside CI) the lint part is left to the promtool suite. */
-async function expectLintClean(text: string): Promise<void> {
-  if (promtoolMissing !== undefined && !inCi) return;
-  const checked = await checkMetrics(text);
-  expect({ code: checked.code, findings: `${checked.stdout}${checked.stderr}`.trim() }).toEqual({ code: 0, findings: '' });
 }
 
 async function waitFor(condition: () => boolean, what: string, limitMs = 30_000): Promise<void> {

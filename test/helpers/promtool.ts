@@ -2,7 +2,7 @@
 // that need them skip with a message; under CI=true they fail instead (the CI installs the package).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 export const inCi = process.env.CI === 'true';
 
@@ -67,4 +67,14 @@ export function seriesOf(text: string): Map<string, number> {
     result.set(line.slice(0, space), Number(line.slice(space + 1)));
   }
   return result;
+}
+
+/**
+ * Asserts `promtool check metrics` finds nothing (exit 0, no output). Outside CI without promtool
+ * it returns without checking: the describeWithTool suites are the ones that fail or skip loudly.
+ */
+export async function expectLintClean(exposition: string): Promise<void> {
+  if (promtoolMissing !== undefined && !inCi) return;
+  const checked = await checkMetrics(exposition);
+  expect({ code: checked.code, findings: `${checked.stdout}${checked.stderr}`.trim() }).toEqual({ code: 0, findings: '' });
 }

@@ -7,7 +7,7 @@ import { LAB_FAULTS } from '../../src/lab/faults.js';
 import { STAGE_NAMES } from '../../src/model.js';
 import { PROBE_HELP, STAGE_RESULTS, renderExposition, renderProbeMetrics } from '../../src/report/prometheus.js';
 import { runAgainst, startLab, type Lab } from '../e2e/helpers.js';
-import { checkMetrics, describeWithTool, promtoolMissing, seriesOf as series } from '../helpers/promtool.js';
+import { checkMetrics, describeWithTool, expectLintClean, promtoolMissing, seriesOf as series } from '../helpers/promtool.js';
 import { pinRejectedReport, successReport } from './fixtures.js';
 
 function helpLines(text: string): string[] {
@@ -85,11 +85,6 @@ describeWithTool(promtoolMissing, 'promtool check metrics on every probe exposit
   afterAll(async () => {
     await lab?.stop();
   });
-
-  async function expectLintClean(text: string): Promise<void> {
-    const checked = await checkMetrics(text);
-    expect({ code: checked.code, findings: `${checked.stdout}${checked.stderr}`.trim() }).toEqual({ code: 0, findings: '' });
-  }
 
   it('the fixtures, with every optional family', async () => {
     await expectLintClean(renderProbeMetrics({ report: successReport(), lastRunTimestampSeconds: 1.7e9, resultAgeSeconds: 0, pinLatched: false }, { module: 'm' }));
