@@ -24,7 +24,7 @@ export interface ExporterIo {
   untilStopped: (reload: () => void) => Promise<string>;
 }
 
-export const DEFAULT_LISTEN = '127.0.0.1:9815';
+const DEFAULT_LISTEN = '127.0.0.1:9815';
 
 /** `HOST:PORT`, `[v6]:PORT` or `:PORT` (all interfaces). */
 export function parseListenAddress(text: string): { host: string; port: number } {

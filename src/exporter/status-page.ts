@@ -51,7 +51,7 @@ export function renderStatusPage(input: StatusPageInput): string {
       failingStage(record),
       seconds(record.report.latencyMs),
       seconds(record.queueMs),
-      String(record.pinUses),
+      `${record.pinUses}${record.pinRejected ? ' (refused: account latched)' : ''}`,
     ]),
   );
   return [

@@ -92,7 +92,7 @@ function gauge(name: string, help: string, samples: MetricSample[]): MetricFamil
   return { name, help, type: 'gauge', samples };
 }
 
-export function stageResultOf(status: StageStatus): StageResult {
+function stageResultOf(status: StageStatus): StageResult {
   switch (status) {
     case 'pass':
       return 'pass';

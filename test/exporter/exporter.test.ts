@@ -141,6 +141,7 @@ describe('account safety', () => {
     expect(metrics.get('phone_bootstrap_exporter_account_latched{module="same_account"}')).toBe(1);
     const page = await httpGet(`${exporter.url}/`);
     expect(page.text).toContain('LATCHED');
+    expect(page.text).toContain('1 (refused: account latched)');
     expect(page.text).not.toContain(lab.sampleUser.pin);
     expect(page.text).not.toMatch(/<script/i);
 
