@@ -1,0 +1,103 @@
+// One probe of a module against a target: the exporter's only call into the bootstrap pipeline, so a
+// change of the pipeline's signature is met here and nowhere else in the exporter.
+
+import type { BootstrapSettings } from '../cli/bootstrap.js';
+import { parseFqdn, parseTargetUri } from '../cli/bootstrap.js';
+import { pipelineOptionsFrom } from '../cli/bootstrap-run.js';
+import { DEFAULT_HOST_NAME, DEFAULT_VENDOR_CLASS } from '../dhcp/inform.js';
+import { MSUC_DEFAULT_PATH } from '../dhcp/msuc.js';
+import { UsageError } from '../errors.js';
+import type { ConnectionInfo } from '../net/connector.js';
+import type { KeyPair } from '../pki/keys.js';
+import { runPipeline } from '../stages/pipeline.js';
+import type { PinCredential } from '../stages/pin-credential.js';
+import type { LogLine } from '../stages/types.js';
+import type { RunReport } from '../model.js';
+import type { ModuleConfig } from './config.js';
+
+/** Where a probe looks for the pool: a DHCP exchange (optionally on a named interface), or a given pool. */
+export type ProbeTarget = { kind: 'dhcp'; interfaceName?: string } | { kind: 'pool'; targetUri: string; targetFqdn: string };
+
+export class TargetError extends Error {
+  readonly code = 'probe-target-invalid';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetError';
+  }
+}
+
+/**
+ * `dhcp`, `dhcp:eth1`, a pool FQDN (its CertProv URL is the documented path on 443), or the
+ * CertProv URL itself. The module's target_fqdn, when set, names the registrar for a URL target.
+ */
+export function parseProbeTarget(text: string, module: ModuleConfig): ProbeTarget {
+  const trimmed = text.trim();
+  const dhcp = /^dhcp(?::([A-Za-z0-9._@-]{1,15}))?$/.exec(trimmed);
+  if (dhcp) return dhcp[1] === undefined ? { kind: 'dhcp' } : { kind: 'dhcp', interfaceName: dhcp[1] };
+  try {
+    if (/^https?:\/\//i.test(trimmed)) {
+      const targetUri = parseTargetUri(trimmed);
+      return { kind: 'pool', targetUri, targetFqdn: module.discovery.targetFqdn ?? new URL(targetUri).hostname };
+    }
+    const fqdn = parseFqdn('target', trimmed);
+    return { kind: 'pool', targetUri: `https://${fqdn}:443${MSUC_DEFAULT_PATH}`, targetFqdn: module.discovery.targetFqdn ?? fqdn };
+  } catch (error) {
+    if (error instanceof UsageError) {
+      throw new TargetError(`target "${text.slice(0, 200)}" is not dhcp, dhcp:<interface>, a pool FQDN or a CertProv https URL`);
+    }
+    throw error;
+  }
+}
+
+export interface ProbeRunResult {
+  report: RunReport;
+  log: LogLine[];
+  connections: ConnectionInfo[];
+}
+
+export interface ProbeRunDependencies {
+  /** A key pair to reuse instead of generating one per probe (benchmarks, tests). */
+  keyPair?: Promise<KeyPair>;
+}
+
+function settingsFor(module: ModuleConfig, target: ProbeTarget): BootstrapSettings {
+  const dhcp = module.discovery.dhcp;
+  const interfaceName = target.kind === 'dhcp' ? (target.interfaceName ?? dhcp.interfaceName) : dhcp.interfaceName;
+  const settings: BootstrapSettings = {
+    phoneOrExt: module.account.extension,
+    registrarPort: 5061,
+    caFiles: module.trust.caFiles,
+    resolve: module.trust.resolve,
+    dhcp: {
+      ...(interfaceName !== undefined ? { interfaceName } : {}),
+      ...(dhcp.server ? { server: dhcp.server } : {}),
+      clientPort: dhcp.clientPort,
+      vendorClass: DEFAULT_VENDOR_CLASS,
+      hostName: DEFAULT_HOST_NAME,
+      extraRequestedOptions: [],
+      timeoutMs: dhcp.timeoutMs,
+      tries: dhcp.tries,
+      listenMs: dhcp.listenMs,
+    },
+    timeoutMs: module.budgets.timeoutMs,
+    csrHash: 'sha1',
+    maxResponseBytes: 4 * 1024 * 1024,
+  };
+  if (module.account.expectedSipUri) settings.userSipAddress = module.account.expectedSipUri;
+  if (target.kind === 'pool') {
+    settings.targetUri = target.targetUri;
+    settings.targetFqdn = target.targetFqdn;
+  }
+  return settings;
+}
+
+/**
+ * Runs the module's bootstrap against the target under the module's own budget. The scrape's
+ * timeout is deliberately not passed in: a run that has sent the PIN must finish its exchange.
+ */
+export async function runModuleProbe(module: ModuleConfig, target: ProbeTarget, pin: PinCredential, dependencies: ProbeRunDependencies = {}): Promise<ProbeRunResult> {
+  const options = await pipelineOptionsFrom(settingsFor(module, target));
+  options.stageTimeoutsMs = module.budgets.stageTimeoutsMs;
+  const result = await runPipeline(options, pin, {}, dependencies.keyPair ? { keyPair: dependencies.keyPair } : {});
+  return { report: result.report, log: result.log, connections: result.connections };
+}
