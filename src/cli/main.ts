@@ -8,6 +8,7 @@ import { configureBootstrapCommand, type BootstrapCliOptions } from './bootstrap
 import { registerDhcpCommands } from './dhcp.js';
 import { registerLabCommand } from './lab.js';
 import { registerDemoCommand } from './demo.js';
+import { registerExporterCommand } from './exporter.js';
 import { packageVersion } from './version.js';
 import { checkCmdletStyleParameters, unknownCommandError } from './command-line.js';
 
@@ -101,6 +102,7 @@ export function buildProgram(): Command {
   registerDhcpCommands(program);
   registerLabCommand(program);
   registerDemoCommand(program);
+  registerExporterCommand(program);
   program.helpCommand('help [command]', 'show help for a command');
   return program;
 }

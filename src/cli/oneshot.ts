@@ -4,7 +4,7 @@
 // checked here so the command only has to pass them through.
 
 import { UsageError } from '../errors.js';
-import { exitCodeForRun } from '../diagnosis/status.js';
+import { exitCodeForRun } from './bootstrap-run.js';
 import { DEFAULT_NAGIOS_THRESHOLDS, renderNagios, type NagiosThresholds } from '../report/nagios.js';
 import { renderProbeMetrics, type ConstantLabels, type ProbeSample } from '../report/prometheus.js';
 import { writeTextfileAtomically } from '../report/textfile.js';

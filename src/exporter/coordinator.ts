@@ -13,7 +13,7 @@ import { diagnose } from '../diagnosis/classify.js';
 import { observe } from '../diagnosis/observation.js';
 import { STAGE_NAMES, type RunReport, type StageReport } from '../model.js';
 import type { ConnectionInfo } from '../net/connector.js';
-import { PinCredential } from '../stages/pin-credential.js';
+import { PinHolder } from '../stages/pin-holder.js';
 import type { LogLine } from '../stages/types.js';
 import type { ModuleConfig } from './config.js';
 import type { ProbeRunResult, ProbeTarget } from './probe-run.js';
@@ -56,7 +56,7 @@ export interface ProbeRequest {
   waitMs: number;
 }
 
-export type ProbeRunner = (module: ModuleConfig, target: ProbeTarget, pin: PinCredential) => Promise<ProbeRunResult>;
+export type ProbeRunner = (module: ModuleConfig, target: ProbeTarget, pin: PinHolder) => Promise<ProbeRunResult>;
 
 export interface CoordinatorOptions {
   concurrency: number;
@@ -148,7 +148,7 @@ function failedReport(stages: StageReport[], startedAt: Date, error: string): Ru
 /** A report for a probe that could not be started (bad CA file, no such interface): the host's fault. */
 function notStartedReport(message: string, startedAt: Date): RunReport {
   const observation = observe.local('exporter');
-  const first = STAGE_NAMES[0];
+  const first = STAGE_NAMES[0]!;
   const diagnosis = diagnose(first, observation);
   const stages = STAGE_NAMES.map((name) =>
     name === first ? { ...notRun(name), status: 'fail' as const, summary: message, error: { observation, message }, diagnosis } : notRun(name),
@@ -288,7 +288,7 @@ export class ProbeCoordinator {
     this.recordQueueWait(queueMs / 1000);
     this.running += 1;
     const startedAtMs = this.now();
-    const pin = new PinCredential(request.pin);
+    const pin = new PinHolder(request.pin);
     let outcome: ProbeRunResult;
     try {
       outcome = await this.options.run(module, request.target, pin);

@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import type { ConnectionInfo } from '../net/connector.js';
 import type { KeyPair } from '../pki/keys.js';
 import { runPipeline } from '../stages/pipeline.js';
-import type { PinCredential } from '../stages/pin-credential.js';
+import type { PinHolder } from '../stages/pin-holder.js';
 import type { LogLine } from '../stages/types.js';
 import type { RunReport } from '../model.js';
 import type { ModuleConfig } from './config.js';
@@ -95,7 +95,7 @@ function settingsFor(module: ModuleConfig, target: ProbeTarget): BootstrapSettin
  * Runs the module's bootstrap against the target under the module's own budget. The scrape's
  * timeout is deliberately not passed in: a run that has sent the PIN must finish its exchange.
  */
-export async function runModuleProbe(module: ModuleConfig, target: ProbeTarget, pin: PinCredential, dependencies: ProbeRunDependencies = {}): Promise<ProbeRunResult> {
+export async function runModuleProbe(module: ModuleConfig, target: ProbeTarget, pin: PinHolder, dependencies: ProbeRunDependencies = {}): Promise<ProbeRunResult> {
   const options = await pipelineOptionsFrom(settingsFor(module, target));
   options.stageTimeoutsMs = module.budgets.stageTimeoutsMs;
   const result = await runPipeline(options, pin, {}, dependencies.keyPair ? { keyPair: dependencies.keyPair } : {});
