@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { LocalEnvironmentError } from '../errors.js';
 import { MESSAGE_TYPE_NAMES, optionData } from './options.js';
-import { BOOTP_MIN_LENGTH, DHCP_MESSAGE_TYPE, decodePacket, encodePacket, parseMac } from './packet.js';
+import { BOOTP_HEADER_LENGTH, BOOTP_MIN_LENGTH, DHCP_MESSAGE_TYPE, decodePacket, encodePacket, MAGIC_COOKIE, OPTIONS_START, parseMac } from './packet.js';
 import type { DhcpPacket, Problem } from './types.js';
 
 export const DEFAULT_VENDOR_CLASS = 'MS-UC-Client';
@@ -16,6 +16,14 @@ export const DHCP_CLIENT_PORT = 68;
 export const LIMITED_BROADCAST = '255.255.255.255';
 export const DEFAULT_TIMEOUT_MS = 6000;
 export const DEFAULT_TRIES = 4;
+/**
+ * Replies with our xid and chaddr decoded in one run. Only those cost a full decode (every other
+ * datagram is refused from its fixed header), and a segment has a handful of servers, so a flood of
+ * forged answers costs bounded work and the deadline holds.
+ */
+export const MAX_DECODED_REPLIES = 64;
+/** Ignored datagrams listed one by one (for --verbose and --trace); the rest are only counted. */
+export const MAX_IGNORED_LISTED = 50;
 
 /** RFC 2131 §4.1: first retransmission about 4 s later (±1 s), doubling, capped at 64 s. */
 export const RFC2131_RETRANSMIT: RetransmitSchedule = { initialMs: 4000, jitterMs: 1000, maxMs: 64_000 };
@@ -177,6 +185,8 @@ export interface InformResult {
   chosen?: number;
   disagreements: Disagreement[];
   ignored: IgnoredDatagram[];
+  /** Ignored datagrams beyond MAX_IGNORED_LISTED: counted, not listed. */
+  ignoredNotListed: number;
   findings: InformFinding[];
 }
 
@@ -224,28 +234,36 @@ export function decodeInformRequest(bytes: Uint8Array): DhcpPacket {
 
 export type ReplyVerdict = { kind: 'reply'; packet: DhcpPacket } | { kind: 'ignored'; reason: string };
 
-function sameMac(a: string, b: string): boolean {
-  return a.toLowerCase().replace(/-/g, ':') === b.toLowerCase().replace(/-/g, ':');
+/**
+ * Whether a datagram can be an answer to our request, judged from the fixed header alone (dhcp.md
+ * a.4): long enough, the magic cookie, a reply (op 2), our xid and our chaddr. Returns why not, or
+ * undefined. Costs a few byte reads whatever the datagram's size.
+ */
+export function screenReply(bytes: Uint8Array, ours: { xid: number; mac: Uint8Array }): string | undefined {
+  if (bytes.length < OPTIONS_START) return `not a DHCP message: truncated DHCP message, ${bytes.length} bytes (at least ${OPTIONS_START} needed)`;
+  for (let i = 0; i < MAGIC_COOKIE.length; i++) {
+    if (bytes[BOOTP_HEADER_LENGTH + i] !== MAGIC_COOKIE[i]) return 'not a DHCP message: no magic cookie 63825363 at offset 236';
+  }
+  if (bytes[0] !== 2) return `a request (op ${bytes[0]}), not a reply`;
+  const xid = (((bytes[4] as number) << 24) | ((bytes[5] as number) << 16) | ((bytes[6] as number) << 8) | (bytes[7] as number)) >>> 0;
+  if (xid !== ours.xid) return `xid ${xidHex(xid)} is not ours (${xidHex(ours.xid)})`;
+  const hlen = bytes[2] as number;
+  const chaddrMatches = hlen === ours.mac.length && ours.mac.every((byte, i) => bytes[28 + i] === byte);
+  if (!chaddrMatches) {
+    const shown = Array.from(bytes.subarray(28, 28 + Math.min(hlen, 16)), (byte) => byte.toString(16).padStart(2, '0')).join(':');
+    return `our xid but chaddr ${shown || '(empty)'}, not ours: another client's answer`;
+  }
+  return undefined;
 }
 
 /**
- * Whether a datagram answers our request (dhcp.md a.4): it must parse, be a reply (op 2), carry
- * our xid and our chaddr. Any DHCP message type passes, so a NAK is reported as that server's answer.
+ * Whether a datagram answers our request: it must pass `screenReply` and then decode without a
+ * packet-level rejection. Any DHCP message type passes, so a NAK is reported as that server's answer.
  */
-export function decodeReply(bytes: Uint8Array, ours: { xid: number; mac: string }): ReplyVerdict {
+export function decodeReply(bytes: Uint8Array, ours: { xid: number; mac: Uint8Array }): ReplyVerdict {
+  const refused = screenReply(bytes, ours);
+  if (refused !== undefined) return { kind: 'ignored', reason: refused };
   const packet = decodePacket(bytes, { informReply: true });
-  const structural = packet.problems.find(
-    (problem) => problem.severity === 'reject' && (problem.code === 'truncated' || problem.code === 'bad-magic-cookie'),
-  );
-  if (structural) return { kind: 'ignored', reason: `not a DHCP message: ${structural.message}` };
-  const { header } = packet;
-  if (header.op !== 2) return { kind: 'ignored', reason: `a request (op ${header.op}), not a reply` };
-  if (header.xid !== ours.xid) {
-    return { kind: 'ignored', reason: `xid ${xidHex(header.xid)} is not ours (${xidHex(ours.xid)})` };
-  }
-  if (!sameMac(header.chaddr, ours.mac)) {
-    return { kind: 'ignored', reason: `our xid but chaddr ${header.chaddr || '(empty)'}, not ours (${ours.mac}): another client's answer` };
-  }
   const rejected = packet.problems.find((problem) => problem.severity === 'reject');
   if (rejected) return { kind: 'ignored', reason: `our xid but unusable: ${rejected.message}` };
   return { kind: 'reply', packet };
@@ -455,7 +473,14 @@ function describeFindings(result: Omit<InformResult, 'findings'>): InformFinding
         message: `${chosen.server}: option 43 does not make a usable certificate-provisioning URL`,
       });
     }
-    if (chosen.sipServers.length === 0) {
+    const option120 = chosen.packet.sipServers;
+    if (chosen.sipServers.length === 0 && option120 && option120.addresses.length === 0) {
+      const why = option120.problems.find((problem) => problem.severity === 'error') ?? option120.problems[0];
+      findings.push({
+        id: 'dhcp-option-120-malformed',
+        message: `${chosen.server} sent an option 120 that yields no registrar name${why ? `: ${why.message}` : ''}`,
+      });
+    } else if (chosen.sipServers.length === 0) {
       findings.push({ id: 'dhcp-no-option-120', message: `${chosen.server} sent no usable option 120 name` });
     }
   }
@@ -509,6 +534,7 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
     const state: RunState = { retransmissions: new Set(), timers: new Set() };
     const responders: Responder[] = [];
     const ignored: IgnoredDatagram[] = [];
+    let ignoredNotListed = 0;
     const sentAtMs: number[] = [];
     let startedAt = 0;
     let bound = false;
@@ -574,6 +600,7 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
         ...(chosen !== undefined ? { chosen } : {}),
         disagreements: findDisagreements(responders),
         ignored,
+        ignoredNotListed,
       };
       resolve({ ...partial, findings: describeFindings(partial) });
     };
@@ -589,18 +616,34 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
       fail(signal?.reason ?? new Error('aborted'));
     }
 
+    const ours = { xid, mac: parseMac(config.client.mac) };
+    let decodedReplies = 0;
     const onMessage = (message: Buffer, remote: { address: string; port: number }) => {
       if (settled) return;
       const atMs = elapsed();
-      const datagram = new Uint8Array(message);
-      tap({ direction: 'in', bytes: datagram, address: remote.address, port: remote.port, atMs });
-      if (settled) return;
-      const from = `${remote.address}:${remote.port}`;
-      const verdict = decodeReply(datagram, { xid, mac: config.client.mac });
-      if (verdict.kind === 'ignored') {
-        ignored.push({ from, atMs, length: datagram.length, reason: verdict.reason });
+      // A flood can keep the loop busy past the deadline timer's turn; the deadline wins either way.
+      if (atMs >= timeoutMs) {
+        finish();
         return;
       }
+      const datagram = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+      const from = `${remote.address}:${remote.port}`;
+      let verdict: ReplyVerdict;
+      if (decodedReplies >= MAX_DECODED_REPLIES && screenReply(datagram, ours) === undefined) {
+        verdict = { kind: 'ignored', reason: `more than ${MAX_DECODED_REPLIES} replies with our xid; the rest are not decoded` };
+      } else {
+        verdict = decodeReply(datagram, ours);
+        if (verdict.kind === 'reply') decodedReplies += 1;
+      }
+      if (verdict.kind === 'ignored') {
+        if (ignored.length >= MAX_IGNORED_LISTED) {
+          ignoredNotListed += 1;
+          return;
+        }
+        ignored.push({ from, atMs, length: datagram.length, reason: verdict.reason });
+      }
+      tap({ direction: 'in', bytes: datagram, address: remote.address, port: remote.port, atMs });
+      if (settled || verdict.kind === 'ignored') return;
       const packet = verdict.packet;
       const serverIdentifier = packet.serverIdentifier;
       const server = serverIdentifier ?? remote.address;

@@ -22,6 +22,14 @@ export const OPTION_OVERLOAD = 52;
 export const OPTION_MESSAGE_TYPE = 53;
 export const OPTION_WINDOWS_CONTINUATION = 250;
 
+/**
+ * Option instances read from one datagram. A real reply has a few dozen; even a 64 KiB value split
+ * in 255-byte pieces needs under 300. The cap bounds the work a hostile 64 KiB datagram can cause.
+ */
+export const MAX_OPTION_INSTANCES = 1024;
+/** Problems kept per packet; the rest are counted in one closing problem. */
+export const MAX_PROBLEMS = 200;
+
 export const DHCP_MESSAGE_TYPE = {
   discover: 1,
   offer: 2,
@@ -74,11 +82,21 @@ interface AreaWalk {
   endOffset?: number;
 }
 
-/** Walk one option area (dhcp.md b.2). Offsets are datagram offsets. */
-function walkArea(bytes: Uint8Array, start: number, end: number, area: OptionArea, problems: Problem[]): AreaWalk {
+/** Walk one option area (dhcp.md b.2), reading at most `budget` instances. Offsets are datagram offsets. */
+function walkArea(bytes: Uint8Array, start: number, end: number, area: OptionArea, problems: Problem[], budget: number): AreaWalk {
   const instances: OptionInstance[] = [];
   let position = start;
   while (position < end) {
+    if (instances.length >= budget) {
+      problems.push({
+        severity: 'error',
+        code: 'too-many-options',
+        offset: position,
+        offsetIn: 'packet',
+        message: `more than ${MAX_OPTION_INSTANCES} option instances; the ${area} area is not read past offset ${position}`,
+      });
+      return { instances };
+    }
     const code = bytes[position] as number;
     if (code === OPTION_PAD) {
       position += 1;
@@ -151,9 +169,9 @@ function reassemble(instances: readonly OptionInstance[]): Map<number, Reassembl
   }
   const byCode = new Map<number, OptionInstance[]>();
   for (const entry of logical) {
-    const list = byCode.get(entry.code) ?? [];
-    list.push(...entry.pieces);
-    byCode.set(entry.code, list);
+    const list = byCode.get(entry.code);
+    if (list) for (const piece of entry.pieces) list.push(piece);
+    else byCode.set(entry.code, entry.pieces);
   }
   const options = new Map<number, ReassembledOption>();
   for (const [code, pieces] of byCode) {
@@ -162,22 +180,47 @@ function reassemble(instances: readonly OptionInstance[]): Map<number, Reassembl
   return options;
 }
 
-/** Map an offset inside a reassembled value back to the datagram. */
-export function valueOffsetToPacket(option: ReassembledOption, valueOffset: number): number | undefined {
+/**
+ * Maps offsets inside a reassembled value back to the datagram. The value offset where each piece
+ * starts is computed once, so each lookup is a binary search instead of a walk over every piece.
+ */
+export function valueOffsetMapper(option: ReassembledOption): (valueOffset: number) => number | undefined {
+  const pieceStarts: number[] = [];
   let consumed = 0;
   for (const piece of option.instances) {
-    if (valueOffset < consumed + piece.data.length) return piece.offset + 2 + (valueOffset - consumed);
+    pieceStarts.push(consumed);
     consumed += piece.data.length;
   }
-  return undefined;
+  return (valueOffset) => {
+    if (valueOffset < 0 || valueOffset >= consumed) return undefined;
+    let low = 0;
+    let high = pieceStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((pieceStarts[middle] as number) <= valueOffset) low = middle;
+      else high = middle - 1;
+    }
+    // Zero-length pieces share a start with the next piece; the search lands on the last of them.
+    return (option.instances[low] as OptionInstance).offset + 2 + (valueOffset - (pieceStarts[low] as number));
+  };
 }
 
 function withPacketOffsets(problems: readonly Problem[], option: ReassembledOption): Problem[] {
+  const toPacket = valueOffsetMapper(option);
   return problems.map((problem) => {
     if (problem.offsetIn !== 'option' || problem.offset === undefined) return problem;
-    const packetOffset = valueOffsetToPacket(option, problem.offset);
+    const packetOffset = toPacket(problem.offset);
     return packetOffset === undefined ? problem : { ...problem, packetOffset };
   });
+}
+
+/** Keeps the first MAX_PROBLEMS problems and says how many more there were. */
+function capProblems(problems: Problem[]): void {
+  if (problems.length <= MAX_PROBLEMS) return;
+  const omitted = problems.length - MAX_PROBLEMS;
+  const worst = worstSeverity(problems.slice(MAX_PROBLEMS)) ?? 'warn';
+  problems.length = MAX_PROBLEMS;
+  problems.push({ severity: worst, code: 'problems-omitted', message: `${omitted} more problems in this packet not listed` });
 }
 
 function readHeader(bytes: Uint8Array, problems: Problem[]): BootpHeader {
@@ -226,7 +269,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodePacketOptions = {
     return packet;
   }
 
-  const main = walkArea(bytes, OPTIONS_START, bytes.length, 'options', problems);
+  const main = walkArea(bytes, OPTIONS_START, bytes.length, 'options', problems, MAX_OPTION_INSTANCES);
   const instances = [...main.instances];
   if (main.endOffset !== undefined) {
     packet.endOffset = main.endOffset;
@@ -239,7 +282,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodePacketOptions = {
   if (overload !== undefined && overload & 1) overloadAreas.push({ area: 'file', ...FILE });
   if (overload !== undefined && overload & 2) overloadAreas.push({ area: 'sname', ...SNAME });
   for (const field of overloadAreas) {
-    for (const instance of walkArea(bytes, field.start, field.end, field.area, problems).instances) {
+    for (const instance of walkArea(bytes, field.start, field.end, field.area, problems, MAX_OPTION_INSTANCES - instances.length).instances) {
       if (instance.code === OPTION_OVERLOAD) {
         problems.push({ severity: 'warn', code: 'overload-nested', option: 52, offset: instance.offset, offsetIn: 'packet', message: `option 52 inside the ${field.area} field at offset ${instance.offset} ignored` });
         continue;
@@ -253,6 +296,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodePacketOptions = {
   packet.options = reassemble(instances.filter((instance) => !(instance.code === OPTION_OVERLOAD && instance.area !== 'options')));
 
   interpretOptions(packet, options);
+  capProblems(problems);
   return packet;
 }
 

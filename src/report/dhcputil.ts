@@ -18,7 +18,8 @@
 //                     duplicates, hex }]
 //   disagreements   [{ option (43|120), values [{ server, value }] }]
 //   findings        [{ id (diagnosis.md id), message }]
-//   ignored         [{ from ("a.b.c.d:p"), atMs, length, reason }]
+//   ignored         [{ from ("a.b.c.d:p"), atMs, length, reason }], the first 50
+//   ignoredNotListed  ignored datagrams beyond those, counted
 //   OPTION          { code, name, length, hex (upper case, reassembled value), text|null }
 
 import { toUpperHex } from '../dhcp/hex.js';
@@ -173,6 +174,7 @@ export function formatInformReport(result: InformResult, options: ReportOptions 
     for (const datagram of result.ignored) {
       lines.push(`Ignored ${datagram.length} bytes from ${datagram.from} at ${datagram.atMs} ms: ${datagram.reason}`);
     }
+    if (result.ignoredNotListed > 0) lines.push(`Ignored ${result.ignoredNotListed} more datagrams (not listed)`);
   }
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
@@ -257,5 +259,6 @@ export function informResultToJson(result: InformResult) {
     disagreements: result.disagreements,
     findings: result.findings,
     ignored: result.ignored,
+    ignoredNotListed: result.ignoredNotListed,
   };
 }

@@ -123,10 +123,10 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
   const chosenIndex = result.chosen ?? result.responders.findIndex((responder) => responder.kind === 'ack');
   const chosen = result.responders[chosenIndex];
   if (!chosen || chosen.kind !== 'ack') {
+    // A NAK is an answer: the server heard the INFORM and refused it, which silence would misstate.
     throw new StageFailure(
-      { observation: observe.noReply(), message: findingText(result, 'dhcp-inform-ignored') ?? 'no DHCPACK among the replies' },
+      { observation: observe.content(CONTENT.informRefused), message: findingText(result, 'dhcp-inform-ignored') ?? 'no DHCPACK among the replies' },
       evidence,
-      { sourcePort: result.sent.fromPort },
     );
   }
   evidence.server = chosen.server;
@@ -164,9 +164,10 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
       log.step(`SIP Server FQDN : ${registrar}`);
       evidence.registrar = registrar;
     } else {
-      const message = findingText(result, 'dhcp-no-option-120') ?? `${chosen.server} sent no usable option 120 name`;
+      const malformed = findingText(result, 'dhcp-option-120-malformed');
+      const message = malformed ?? findingText(result, 'dhcp-no-option-120') ?? `${chosen.server} sent no usable option 120 name`;
       log.warn(message);
-      warning = { observation: observe.content(CONTENT.noOption120), message };
+      warning = { observation: observe.content(malformed ? CONTENT.option120Malformed : CONTENT.noOption120), message };
     }
   }
 
