@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { InformSettings } from '../dhcp/inform.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, UsageError } from '../errors.js';
+import { parseIpv4 } from '../net/ipv4.js';
 import { registerDhcpEncode } from './dhcp-encode.js';
 import { parseWholeNumber } from './values.js';
 import { registerDhcpDecode } from './dhcp-decode.js';
@@ -33,12 +34,10 @@ export function parseDurationMs(flag: string, text: string): number {
   return ms;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
 /** "10.0.0.5" or "10.0.0.5:6767" -> address and port (default 67). */
 export function parseServerAddress(text: string): { address: string; port: number } {
   const [host = '', port, ...rest] = text.trim().split(':');
-  if (rest.length > 0 || !IPV4.test(host)) {
+  if (rest.length > 0 || !parseIpv4(host)) {
     throw new UsageError(`--dhcp-server: "${text}" is not an IPv4 address with an optional :port (e.g. 10.0.0.5 or 127.0.0.1:6767)`);
   }
   return { address: host, port: port === undefined ? 67 : parseWholeNumber('--dhcp-server port', port, 1, 65535) };
@@ -125,18 +124,12 @@ Examples:
     )
     .action(async (options: InformCliOptions & { json?: boolean; verbose?: boolean }) => {
       const settings = informSettingsFromOptions(options);
-      const [{ readHostNetwork, chooseInterface }, { runInform, informConfig, isUsable }, report] = await Promise.all([
+      const [{ chooseInformClient }, { runInform, informConfig, isUsable }, report] = await Promise.all([
         import('../dhcp/interfaces.js'),
         import('../dhcp/inform.js'),
         import('../report/dhcputil.js'),
       ]);
-      const client = chooseInterface(
-        {
-          ...(settings.interfaceName !== undefined ? { requested: settings.interfaceName } : {}),
-          ...(settings.server ? { serverAddress: settings.server.address } : {}),
-        },
-        await readHostNetwork(),
-      );
+      const client = await chooseInformClient(settings);
       const abort = new AbortController();
       const onSignal = () => abort.abort(new CliError('dhcp inform: interrupted', EXIT.failed));
       process.once('SIGINT', onSignal);

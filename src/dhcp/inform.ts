@@ -5,6 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { LocalEnvironmentError } from '../errors.js';
+import { parseIpv4 } from '../net/ipv4.js';
 import { MESSAGE_TYPE_NAMES, optionData } from './options.js';
 import { BOOTP_HEADER_LENGTH, BOOTP_MIN_LENGTH, DHCP_MESSAGE_TYPE, decodePacket, encodePacket, MAGIC_COOKIE, OPTIONS_START, parseMac } from './packet.js';
 import type { DhcpPacket, Problem } from './types.js';
@@ -202,14 +203,12 @@ export interface InformRequest {
   maxMessageSize?: number;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
 /**
  * The DHCPINFORM a phone sends (dhcp.md a.1, a.2): ciaddr set, flags 0, options 53, 61, 12, 60, 55,
  * [57], END, zero-padded to 300 bytes. Throws RangeError for a request that cannot be sent as one.
  */
 export function buildInformPacket(request: InformRequest): Uint8Array {
-  if (!IPV4.test(request.ciaddr) || request.ciaddr === '0.0.0.0') {
+  if (!parseIpv4(request.ciaddr) || request.ciaddr === '0.0.0.0') {
     throw new RangeError(`ciaddr "${request.ciaddr}" is not a usable IPv4 address; a DHCPINFORM must carry the client's own address`);
   }
   const mac = parseMac(request.mac);

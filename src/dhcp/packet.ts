@@ -4,7 +4,8 @@
 import { formatHex } from './hex.js';
 import { decodeMsUcVendorInfo, MSUC_VENDOR_CLASS } from './msuc.js';
 import { decodeSipServers } from './option120.js';
-import { describeOption, ipv4ToString, MESSAGE_TYPE_NAMES, optionName, vendorInfoToJSON } from './options.js';
+import { formatIpv4, requireIpv4 } from '../net/ipv4.js';
+import { describeOption, MESSAGE_TYPE_NAMES, optionName, vendorInfoToJSON } from './options.js';
 import type { BootpHeader, DhcpPacket, OptionArea, OptionInstance, Problem, ReassembledOption } from './types.js';
 
 export const MAGIC_COOKIE = Uint8Array.of(0x63, 0x82, 0x53, 0x63);
@@ -237,10 +238,10 @@ function readHeader(bytes: Uint8Array, problems: Problem[]): BootpHeader {
     xid: u32(bytes, 4),
     secs: u16(bytes, 8),
     flags: u16(bytes, 10),
-    ciaddr: ipv4ToString(bytes, 12),
-    yiaddr: ipv4ToString(bytes, 16),
-    siaddr: ipv4ToString(bytes, 20),
-    giaddr: ipv4ToString(bytes, 24),
+    ciaddr: formatIpv4(bytes, 12),
+    yiaddr: formatIpv4(bytes, 16),
+    siaddr: formatIpv4(bytes, 20),
+    giaddr: formatIpv4(bytes, 24),
     chaddr: hardwareAddress(bytes, hlen),
     sname: '',
     file: '',
@@ -329,7 +330,7 @@ function interpretOptions(packet: DhcpPacket, options: DecodePacketOptions): voi
   const serverId = packet.options.get(54);
   if (serverId) {
     if (serverId.data.length === 4) {
-      packet.serverIdentifier = ipv4ToString(serverId.data);
+      packet.serverIdentifier = formatIpv4(serverId.data);
     } else {
       const why = serverId.instances.length > 1 ? `appears ${serverId.instances.length} times` : `is ${serverId.data.length} bytes, not 4`;
       problems.push({ severity: 'warn', code: 'server-id-invalid', option: 54, offset: serverId.instances[0]?.offset, offsetIn: 'packet', message: `option 54 (server identifier) ${why}; the IP source address identifies the server instead` });
@@ -422,14 +423,6 @@ export interface EncodePacketInput {
   longOptions?: 'rfc3396' | 'windows-250';
 }
 
-function parseIpv4(text: string, field: string): number[] {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((part) => !/^[0-9]{1,3}$/.test(part) || Number(part) > 255)) {
-    throw new RangeError(`${field}: "${text}" is not an IPv4 address`);
-  }
-  return parts.map(Number);
-}
-
 export function parseMac(text: string): Uint8Array {
   const parts = text.split(/[:-]/);
   if (parts.length < 1 || parts.length > 16 || parts.some((part) => !/^[0-9a-fA-F]{2}$/.test(part))) {
@@ -500,10 +493,10 @@ export function encodePacket(input: EncodePacketInput): Uint8Array {
   out[9] = (header.secs ?? 0) & 0xff;
   out[10] = ((header.flags ?? 0) >> 8) & 0xff;
   out[11] = (header.flags ?? 0) & 0xff;
-  out.set(parseIpv4(header.ciaddr ?? '0.0.0.0', 'ciaddr'), 12);
-  out.set(parseIpv4(header.yiaddr ?? '0.0.0.0', 'yiaddr'), 16);
-  out.set(parseIpv4(header.siaddr ?? '0.0.0.0', 'siaddr'), 20);
-  out.set(parseIpv4(header.giaddr ?? '0.0.0.0', 'giaddr'), 24);
+  out.set(requireIpv4(header.ciaddr ?? '0.0.0.0', 'ciaddr'), 12);
+  out.set(requireIpv4(header.yiaddr ?? '0.0.0.0', 'yiaddr'), 16);
+  out.set(requireIpv4(header.siaddr ?? '0.0.0.0', 'siaddr'), 20);
+  out.set(requireIpv4(header.giaddr ?? '0.0.0.0', 'giaddr'), 24);
   out.set(chaddr, 28);
   writeField(out, SNAME, 'sname', input.snameOptions, header.sname, longOptions);
   writeField(out, FILE, 'file', input.fileOptions, header.file, longOptions);

@@ -2,6 +2,8 @@
 // option 120 / option 43 bytes (DHCPUtil's rules, dhcp.md g.1) and into configuration for Windows
 // (netsh, PowerShell), Kea, ISC dhcpd, dnsmasq and Cisco IOS. Pure: strings in, strings out.
 
+import { checkHostName, HostNameError } from '../net/hostname.js';
+import { ipv4ToNumber, numberToIpv4 } from '../net/ipv4.js';
 import { toUpperHex } from './hex.js';
 import { MSUC_DEFAULT_PATH, MSUC_DEFAULT_PORT, MSUC_DEFAULT_SCHEME, MSUC_SUBOPTION_INFO, MSUC_VENDOR_CLASS, encodeSubOptions, msUcSubOptions } from './msuc.js';
 import { encodeSipServers } from './option120.js';
@@ -97,20 +99,20 @@ function fail(field: string, message: string): never {
   throw new DhcpConfigError(field, `${FLAGS[field] ?? field}: ${message}`);
 }
 
-/** Validate a host name for option 120 / sub-option 3 (dhcp.md e.4). Returns it without a trailing dot. */
-export function checkFqdn(field: string, value: string): string {
-  const name = value.endsWith('.') ? value.slice(0, -1) : value;
-  if (name === '') fail(field, 'empty name');
-  if (name.length > 253) fail(field, `"${name.slice(0, 40)}…" is ${name.length} characters; a host name has at most 253`);
-  for (const label of name.split('.')) {
-    if (label === '') fail(field, `"${value}" has an empty label (two dots in a row, or a leading dot)`);
-    if (label.length > 63) fail(field, `label "${label.slice(0, 20)}…" of "${value}" is ${label.length} characters; at most 63`);
-    if (!/^[A-Za-z0-9-]+$/.test(label)) fail(field, `"${value}" is not a valid host name: label "${label}" has characters other than letters, digits and hyphen`);
-    if (label.startsWith('-') || label.endsWith('-')) fail(field, `"${value}" is not a valid host name: label "${label}" starts or ends with a hyphen`);
+/**
+ * Validate a host name for option 120 / sub-option 3 (dhcp.md e.4) with the shared host-name rules;
+ * a single label is allowed (DHCPUtil takes one). An internationalised name is written in its ASCII
+ * form, with a note in `notes`. Returns the name without a trailing dot.
+ */
+export function checkFqdn(field: string, value: string, notes: string[] = []): string {
+  try {
+    const checked = checkHostName(value, { requireDomain: false, internationalised: 'convert' });
+    if (checked.note) notes.push(`${FLAGS[field] ?? field}: ${checked.note}`);
+    return checked.name;
+  } catch (error) {
+    if (error instanceof HostNameError) fail(field, error.message);
+    throw error;
   }
-  const last = name.split('.').pop() as string;
-  if (/^[0-9]+$/.test(last)) fail(field, `"${value}" looks like an IP address; a Lync phone needs a name (its TLS certificate is issued to a name)`);
-  return name;
 }
 
 function checkPort(value: number | string | undefined): number {
@@ -143,13 +145,13 @@ function checkVendorClass(value: string | undefined): string {
 
 /** Compute every value DHCPUtil prints. Throws DhcpConfigError for a bad input. */
 export function encodeDhcpValues(input: DhcpEncodeInput): DhcpEncoding {
-  const sipServer = checkFqdn('sipServer', input.sipServer ?? '');
-  const webServer = input.webServer === undefined ? sipServer : checkFqdn('webServer', input.webServer);
+  const warnings: string[] = [];
+  const sipServer = checkFqdn('sipServer', input.sipServer ?? '', warnings);
+  const webServer = input.webServer === undefined ? sipServer : checkFqdn('webServer', input.webServer, warnings);
   const port = checkPort(input.port);
   const path = checkPath(input.path);
   const vendorClass = checkVendorClass(input.vendorClass);
   const urlScheme = MSUC_DEFAULT_SCHEME;
-  const warnings: string[] = [];
 
   const option120 = encodeSipServers({ names: [sipServer] }, { compress: false });
   // Sub-option 1 is the UC identifier, which DHCPUtil always writes as MS-UC-Client.
@@ -190,16 +192,6 @@ export interface Subnet {
   network: string;
   prefix: number;
   netmask: string;
-}
-
-function ipv4ToNumber(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((part) => !/^[0-9]{1,3}$/.test(part) || Number(part) > 255)) return undefined;
-  return parts.reduce((total, part) => total * 256 + Number(part), 0);
-}
-
-function numberToIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }
 
 export function parseSubnet(text: string): Subnet {

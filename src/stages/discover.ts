@@ -2,7 +2,7 @@
 // the certificate-provisioning URL and option 120 into the registrar pool. --target-uri and
 // --target-fqdn replace what they cover; with both given the stage is skipped, as in the cmdlet.
 
-import { chooseInterface, readHostNetwork, type ClientInterface } from '../dhcp/interfaces.js';
+import { chooseInformClient } from '../dhcp/interfaces.js';
 import { informConfig, runInform, type InformResult, type Responder } from '../dhcp/inform.js';
 import { CONTENT, observe } from '../diagnosis/observation.js';
 import type { Evidence } from '../model.js';
@@ -30,17 +30,6 @@ function findingText(result: InformResult, id: string): string | undefined {
   return result.findings.find((finding) => finding.id === id)?.message;
 }
 
-async function clientInterface(context: StageContext): Promise<ClientInterface> {
-  const dhcp = context.options.dhcp;
-  if (dhcp.client) return dhcp.client;
-  return chooseInterface(
-    {
-      ...(dhcp.interfaceName !== undefined ? { requested: dhcp.interfaceName } : {}),
-      ...(dhcp.server ? { serverAddress: dhcp.server.address } : {}),
-    },
-    await readHostNetwork(),
-  );
-}
 
 export async function discover(context: StageContext): Promise<StageOutcome> {
   const { options, state, log } = context;
@@ -64,7 +53,7 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
     };
   }
 
-  const client = await clientInterface(context);
+  const client = options.dhcp.client ?? (await chooseInformClient(options.dhcp));
   const dhcp = options.dhcp;
   log.step('Constructing a dhcp packet (DHCPINFORM, PARAMETER_REQUEST_LIST 120 43, VENDOR_CLASS_IDENTIFIER ' + dhcp.vendorClass + ')');
   log.detail(`Interface ${client.name} (${client.reason}): ciaddr ${client.address}, chaddr ${client.mac}`);
