@@ -4,7 +4,7 @@
 
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { InformSettings } from '../dhcp/inform.js';
+import type { InformSettings } from '../dhcp/inform-settings.js';
 import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions } from './dhcp.js';
 import { parseWholeNumber } from './values.js';
 import { checkHostName, HostNameError } from '../net/hostname.js';

@@ -2,7 +2,7 @@
 // a phone asks; `encode` and `decode` come from their own modules. Heavy modules load inside actions.
 
 import type { Command } from 'commander';
-import type { InformSettings } from '../dhcp/inform.js';
+import type { InformSettings } from '../dhcp/inform-settings.js';
 import { EXIT } from '../exit-codes.js';
 import { CliError, UsageError } from '../errors.js';
 import { parseIpv4 } from '../net/ipv4.js';
@@ -124,9 +124,10 @@ Examples:
     )
     .action(async (options: InformCliOptions & { json?: boolean; verbose?: boolean }) => {
       const settings = informSettingsFromOptions(options);
-      const [{ chooseInformClient }, { runInform, informConfig, isUsable }, report] = await Promise.all([
+      const [{ chooseInformClient }, { runInform, informConfig }, { isUsable }, report] = await Promise.all([
         import('../dhcp/interfaces.js'),
         import('../dhcp/inform.js'),
+        import('../dhcp/inform-analysis.js'),
         import('../report/dhcputil.js'),
       ]);
       const client = await chooseInformClient(settings);

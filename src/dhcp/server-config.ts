@@ -229,50 +229,55 @@ export interface RenderedConfig {
   warnings: string[];
 }
 
+interface RenderContext {
+  encoding: DhcpEncoding;
+  site: SiteSettings;
+  input: ServerConfigInput;
+  /** A format adds what the administrator must know about its own limits here. */
+  warnings: string[];
+}
+
+interface ConfigFormatEntry {
+  /** The configuration declares a subnet (the server answers an INFORM only from one it serves). */
+  needsSubnet: boolean;
+  render(context: RenderContext): string;
+}
+
+/** Every output format: adding one is one entry here and its formatter. */
+export const CONFIG_FORMAT_TABLE: Readonly<Record<ConfigFormat, ConfigFormatEntry>> = {
+  dhcputil: { needsSubnet: false, render: ({ encoding, input }) => formatDhcpUtil(encoding, input.scriptPath) },
+  netsh: { needsSubnet: false, render: ({ encoding }) => formatNetsh(encoding) },
+  powershell: { needsSubnet: false, render: ({ encoding }) => formatPowerShell(encoding) },
+  kea: { needsSubnet: true, render: ({ encoding, site, input }) => (input.fragment ? formatKeaFragment(encoding) : formatKea(encoding, site)) },
+  dhcpd: { needsSubnet: true, render: ({ encoding, site }) => formatDhcpd(encoding, site) },
+  dnsmasq: { needsSubnet: true, render: ({ encoding, site }) => formatDnsmasq(encoding, site) },
+  ios: {
+    needsSubnet: true,
+    render: ({ encoding, site, warnings }) => {
+      if (encoding.option43HexLength > IOS_HEX_DIGIT_LIMIT) {
+        warnings.push(
+          `option 43 is ${encoding.option43HexLength} hex digits; Cisco IOS keeps only ${IOS_HEX_DIGIT_LIMIT} with "option 43 hex" and drops the rest silently: use "option ext 43 hex" (IOS XE 3.2.1S+) or a shorter web server name`,
+        );
+      }
+      return formatIos(encoding, site);
+    },
+  },
+  json: { needsSubnet: false, render: ({ encoding }) => formatJson(encoding) },
+};
+
 /** Validate the inputs and print one configuration. Throws DhcpConfigError for a bad input. */
 export function renderServerConfig(format: ConfigFormat, input: ServerConfigInput): RenderedConfig {
   const encoding = encodeDhcpValues(input);
   const warnings = [...encoding.warnings];
-  const needsSubnet = format === 'kea' || format === 'dhcpd' || format === 'dnsmasq' || format === 'ios';
-  if (needsSubnet && input.subnet === undefined) {
+  const entry = CONFIG_FORMAT_TABLE[format];
+  if (entry.needsSubnet && input.subnet === undefined) {
     warnings.push(`--subnet not given: using ${PLACEHOLDER_SUBNET} (a documentation range); set it to the phones' subnet, the server answers an INFORM only from a subnet it serves`);
   }
   const subnet = parseSubnet(input.subnet ?? PLACEHOLDER_SUBNET);
   const range = input.range === undefined ? undefined : parseRange(input.range, subnet);
   const interfaceName = checkInterface(input.interfaceName);
   const site: SiteSettings = { subnet, ...(range ? { range } : {}), ...(interfaceName ? { interfaceName } : {}) };
-  let text: string;
-  switch (format) {
-    case 'dhcputil':
-      text = formatDhcpUtil(encoding, input.scriptPath);
-      break;
-    case 'netsh':
-      text = formatNetsh(encoding);
-      break;
-    case 'powershell':
-      text = formatPowerShell(encoding);
-      break;
-    case 'kea':
-      text = input.fragment ? formatKeaFragment(encoding) : formatKea(encoding, site);
-      break;
-    case 'dhcpd':
-      text = formatDhcpd(encoding, site);
-      break;
-    case 'dnsmasq':
-      text = formatDnsmasq(encoding, site);
-      break;
-    case 'ios':
-      text = formatIos(encoding, site);
-      if (encoding.option43HexLength > IOS_HEX_DIGIT_LIMIT) {
-        warnings.push(
-          `option 43 is ${encoding.option43HexLength} hex digits; Cisco IOS keeps only ${IOS_HEX_DIGIT_LIMIT} with "option 43 hex" and drops the rest silently: use "option ext 43 hex" (IOS XE 3.2.1S+) or a shorter web server name`,
-        );
-      }
-      break;
-    case 'json':
-      text = formatJson(encoding);
-      break;
-  }
+  const text = entry.render({ encoding, site, input, warnings });
   return { format, text, encoding, warnings };
 }
 

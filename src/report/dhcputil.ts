@@ -26,8 +26,8 @@ import { toUpperHex } from '../dhcp/hex.js';
 import { subOptionName, MSUC_SUBOPTION_INFO } from '../dhcp/msuc.js';
 import { describeOption, MESSAGE_TYPE_NAMES, optionName } from '../dhcp/options.js';
 import type { DhcpPacket, Problem } from '../dhcp/types.js';
-import type { InformResult, Responder } from '../dhcp/inform.js';
-import { decodeInformRequest } from '../dhcp/inform.js';
+import type { InformResult, Responder } from '../dhcp/inform-analysis.js';
+import { decodeInformRequest } from '../dhcp/inform-messages.js';
 
 export function messageTypeName(type: number | undefined): string {
   if (type === undefined) return 'no message type';

@@ -3,7 +3,8 @@
 // --target-fqdn replace what they cover; with both given the stage is skipped, as in the cmdlet.
 
 import { chooseInformClient } from '../dhcp/interfaces.js';
-import { informConfig, runInform, type InformResult, type Responder } from '../dhcp/inform.js';
+import { informConfig, runInform } from '../dhcp/inform.js';
+import type { InformResult, Responder } from '../dhcp/inform-analysis.js';
 import { CONTENT, observe } from '../diagnosis/observation.js';
 import type { Evidence } from '../model.js';
 import { StageFailure, type StageContext, type StageOutcome } from './types.js';

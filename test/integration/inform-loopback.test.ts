@@ -6,15 +6,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  buildInformPacket,
-  describeSocketError,
-  InformSocketError,
-  planTransmissions,
-  runInform,
-  type InformConfig,
-  type PacketEvent,
-} from '../../src/dhcp/inform.js';
+import { runInform, type InformConfig, type PacketEvent } from '../../src/dhcp/inform.js';
+import { buildInformPacket } from '../../src/dhcp/inform-messages.js';
+import { planTransmissions } from '../../src/dhcp/inform-settings.js';
+import { describeSocketError, InformSocketError } from '../../src/dhcp/inform-socket-errors.js';
 import { encodeMsUcVendorInfo } from '../../src/dhcp/msuc.js';
 import { encodeSipServers } from '../../src/dhcp/option120.js';
 import { optionData } from '../../src/dhcp/options.js';
