@@ -7,7 +7,7 @@ import { registerDhcpDecode } from '../../src/cli/dhcp-decode.js';
 import { registerDhcpEncode } from '../../src/cli/dhcp-encode.js';
 import { UsageError } from '../../src/errors.js';
 import { writePcap } from '../../src/dhcp/pcap.js';
-import { SCHERTZ_URL, SHARED, dnsmasqLikeAck, keaLikeAck } from './helpers.js';
+import { SCHERTZ_URL, VECTORS, dnsmasqLikeAck, keaLikeAck } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'bt-h1-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -32,7 +32,7 @@ async function run(...args: string[]): Promise<{ stdout: string; stderr: string;
   return { stdout, stderr, exitCode };
 }
 
-const schertz = JSON.parse(readFileSync(new URL('vectors/dhcputil-schertz.json', SHARED), 'utf8'));
+const schertz = JSON.parse(readFileSync(new URL('dhcputil-schertz.json', VECTORS), 'utf8'));
 
 describe('dhcp encode', () => {
   test('default output carries the DHCPConfigScript line exactly', async () => {
@@ -61,7 +61,7 @@ describe('dhcp encode', () => {
 });
 
 describe('dhcp decode', () => {
-  const ackHex = readFileSync(new URL('vectors/ack-kea.hex', SHARED), 'utf8').trim();
+  const ackHex = readFileSync(new URL('ack-kea.hex', VECTORS), 'utf8').trim();
 
   test('a whole packet from hex: header, options with offsets, sub-options, URL, exit 0', async () => {
     const { stdout, exitCode } = await run('decode', ackHex);
@@ -124,5 +124,17 @@ describe('dhcp decode', () => {
     await expect(run('decode')).rejects.toThrow(UsageError);
     await expect(run('decode', '--file', join(scratch, 'missing'))).rejects.toThrow(/cannot read .* \(ENOENT\)/);
     await expect(run('decode', '--option', '44', '00')).rejects.toThrow(/^--option: "44" is not 43, 119 or 120$/);
+  });
+
+  test('a file that is neither hex, a DHCP message nor a capture: UsageError (exit 2), one line, no guessed dump', async () => {
+    const png = join(scratch, 'image.png');
+    writeFileSync(png, Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(4000, 0x41)]));
+    await expect(run('decode', '--file', png)).rejects.toThrow(/^4016 bytes of a PNG image: not a DHCP message .* it starts 89 50 4e 47 0d 0a 1a 0a$/);
+    const elf = join(scratch, 'program');
+    writeFileSync(elf, readFileSync(process.execPath).subarray(0, 300_000));
+    await expect(run('decode', '--file', elf)).rejects.toThrow(/^300000 bytes of an ELF executable: not a DHCP message/);
+    const empty = join(scratch, 'empty');
+    writeFileSync(empty, '');
+    await expect(run('decode', '--file', empty)).rejects.toThrow(/^--file: ".*empty" is empty$/);
   });
 });

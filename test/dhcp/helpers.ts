@@ -4,7 +4,8 @@ import { optionData } from '../../src/dhcp/options.js';
 import { encodeSubOptions, msUcSubOptions } from '../../src/dhcp/msuc.js';
 import { parseHex } from '../../src/dhcp/hex.js';
 
-export const SHARED = new URL('../../../shared/', import.meta.url);
+/** Reference vectors kept in the repository (DHCPUtil output, a real Kea ACK and its decoding). */
+export const VECTORS = new URL('../../fixtures/dhcp/vectors/', import.meta.url);
 
 export const OPTION_120_SCHERTZ = parseHex('00046c796e63077363686572747a056c6f63616c00');
 export const SCHERTZ_URL = 'https://lync.schertz.local:443/CertProv/CertProvisioningService.svc';

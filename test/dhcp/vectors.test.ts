@@ -3,11 +3,11 @@ import { describe, expect, test } from 'vitest';
 import { parseHex } from '../../src/dhcp/hex.js';
 import { decodePacket, packetToJSON } from '../../src/dhcp/packet.js';
 import { encodeDhcpValues, formatDhcpUtil, renderServerConfig } from '../../src/dhcp/server-config.js';
-import { SHARED } from './helpers.js';
+import { VECTORS } from './helpers.js';
 
-const schertz = JSON.parse(readFileSync(new URL('vectors/dhcputil-schertz.json', SHARED), 'utf8'));
-const ackHex = readFileSync(new URL('vectors/ack-kea.hex', SHARED), 'utf8');
-const ackExpected = JSON.parse(readFileSync(new URL('vectors/ack-kea.json', SHARED), 'utf8'));
+const schertz = JSON.parse(readFileSync(new URL('dhcputil-schertz.json', VECTORS), 'utf8'));
+const ackHex = readFileSync(new URL('ack-kea.hex', VECTORS), 'utf8');
+const ackExpected = JSON.parse(readFileSync(new URL('ack-kea.json', VECTORS), 'utf8'));
 
 describe('DHCPUtil vector: lync.schertz.local (dhcp.md g.1)', () => {
   const encoding = encodeDhcpValues(schertz.inputs);
