@@ -80,6 +80,8 @@ export interface InformResult {
   ignored: IgnoredDatagram[];
   /** Ignored datagrams beyond MAX_IGNORED_LISTED: counted, not listed. */
   ignoredNotListed: number;
+  /** The named server answered with ICMP port unreachable: nothing listens on that port. */
+  refusedBy?: { address: string; port: number; atMs: number };
   findings: InformFinding[];
 }
 
@@ -166,6 +168,16 @@ function messageTypeName(type: number | undefined): string {
 export function describeFindings(result: Omit<InformResult, 'findings'>): InformFinding[] {
   const findings: InformFinding[] = [];
   const { sent } = result;
+  if (result.responders.length === 0 && result.refusedBy) {
+    const { address, port, atMs } = result.refusedBy;
+    findings.push({
+      id: 'dhcp-voice-vlan-not-served',
+      message:
+        `${address}:${port} refused the DHCPINFORM ${atMs} ms after the first copy (ICMP port unreachable): ` +
+        'no DHCP server listens on that address and port; check that the server runs and the port is right',
+    });
+    return findings;
+  }
   if (result.responders.length === 0) {
     const what =
       `no answer to the DHCPINFORM (xid ${xidHex(sent.xid)}, ciaddr ${sent.ciaddr}, from port ${sent.fromPort} ` +

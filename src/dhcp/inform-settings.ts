@@ -7,8 +7,15 @@ export const DEFAULT_HOST_NAME = 'bootstrap-test';
 export const DHCP_SERVER_PORT = 67;
 export const DHCP_CLIENT_PORT = 68;
 export const LIMITED_BROADCAST = '255.255.255.255';
+/**
+ * With RFC 2131's schedule the second copy leaves 3-5 s after the first, so 6 s holds two copies and
+ * an answer to the second; a third copy (another 7-9 s) would need about 14 s. The two defaults are
+ * chosen together: the pair is checked by a test against the worst-case jitter.
+ */
 export const DEFAULT_TIMEOUT_MS = 6000;
-export const DEFAULT_TRIES = 4;
+export const DEFAULT_TRIES = 2;
+/** Two servers on one segment answered about a millisecond apart (dhcp.md a.5); a second is plenty. */
+export const DEFAULT_LISTEN_MS = 1000;
 
 /** RFC 2131 §4.1: first retransmission about 4 s later (±1 s), doubling, capped at 64 s. */
 export const RFC2131_RETRANSMIT: RetransmitSchedule = { initialMs: 4000, jitterMs: 1000, maxMs: 64_000 };
@@ -34,6 +41,20 @@ export interface InformSettings {
   timeoutMs: number;
   tries: number;
   listenMs?: number;
+}
+
+/** Every INFORM setting at its default; `choices` replaces any of them. */
+export function informSettings(choices: Partial<InformSettings> = {}): InformSettings {
+  return {
+    clientPort: DHCP_CLIENT_PORT,
+    vendorClass: DEFAULT_VENDOR_CLASS,
+    hostName: DEFAULT_HOST_NAME,
+    extraRequestedOptions: [],
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    tries: DEFAULT_TRIES,
+    listenMs: DEFAULT_LISTEN_MS,
+    ...choices,
+  };
 }
 
 /**

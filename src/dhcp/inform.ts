@@ -46,6 +46,14 @@ export interface InformConfig {
   bindAddress?: string;
   /** Unicast target; default the limited broadcast 255.255.255.255:67. */
   server?: { address: string; port?: number };
+  /**
+   * With `server` and an ephemeral client port: send through a second socket on the same port that is
+   * connected to the server, so an ICMP port unreachable (nothing listens there) ends the wait at once
+   * instead of at the deadline. Answers from the server arrive on that socket, any other answer (a
+   * second server) on the first. Port 68 is not shared this way: a DHCP client daemon holding it
+   * must stay an EADDRINUSE, so there the refusal is only seen as silence.
+   */
+  detectRefusal?: boolean;
   /** Overall deadline in ms, from the first transmission. */
   timeoutMs?: number;
   /** Most transmissions of the one request (same xid). */
@@ -74,7 +82,8 @@ export function informConfig(settings: InformSettings, client: InformConfig['cli
     clientPort: settings.clientPort,
     timeoutMs: settings.timeoutMs,
     tries: settings.tries,
-    ...(settings.server ? { server: settings.server } : {}),
+    // A person who names the server means that server: its silence or refusal is the answer.
+    ...(settings.server ? { server: settings.server, detectRefusal: true } : {}),
     ...(settings.maxMessageSize !== undefined ? { maxMessageSize: settings.maxMessageSize } : {}),
     ...(settings.listenMs !== undefined ? { listenMs: settings.listenMs } : {}),
     ...(onPacket ? { onPacket } : {}),
@@ -83,6 +92,8 @@ export function informConfig(settings: InformSettings, client: InformConfig['cli
 
 interface RunState {
   socket?: Socket;
+  /** The socket connected to a named server (see InformConfig.detectRefusal). */
+  connected?: Socket;
   /** Pending retransmissions; cancelled by the first answer. */
   retransmissions: Set<NodeJS.Timeout>;
   /** The deadline and the listen-window end. */
@@ -134,6 +145,7 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
     let bound = false;
     let fromPort = requestedPort;
     let settled = false;
+    let refusedBy: InformResult['refusedBy'];
 
     const elapsed = () => (startedAt === 0 ? 0 : Math.round(performance.now() - startedAt));
     const later = (set: Set<NodeJS.Timeout>, ms: number, action: () => void) => {
@@ -151,9 +163,8 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
       clearAll(state.retransmissions);
       clearAll(state.timers);
       signal?.removeEventListener('abort', onAbort);
-      const socket = state.socket;
-      state.socket = undefined;
-      if (socket) {
+      for (const socket of [state.socket, state.connected]) {
+        if (!socket) continue;
         socket.removeAllListeners('message');
         try {
           socket.close();
@@ -161,6 +172,8 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
           // Already closed after an error.
         }
       }
+      state.socket = undefined;
+      state.connected = undefined;
     };
     const fail = (error: unknown) => {
       if (settled) return;
@@ -195,6 +208,7 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
         disagreements: findDisagreements(responders),
         ignored,
         ignoredNotListed,
+        ...(refusedBy ? { refusedBy } : {}),
       };
       resolve({ ...partial, findings: describeFindings(partial) });
     };
@@ -264,11 +278,11 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
       sentAtMs.push(atMs);
       tap({ direction: 'out', bytes, address: to.address, port: to.port, atMs });
       if (settled) return;
-      socket.send(bytes, to.port, to.address, (error) => {
-        if (error) {
-          fail(describeSocketError(error, 'send', { port: fromPort, bindAddress, to: `${to.address}:${to.port}` }));
-        }
-      });
+      const sent = (error: Error | null) => {
+        if (error) onSocketError(error);
+      };
+      if (state.connected) state.connected.send(bytes, sent);
+      else socket.send(bytes, to.port, to.address, sent);
     };
 
     if (signal?.aborted) {
@@ -277,13 +291,21 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
     }
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    const sharesPort = config.detectRefusal === true && !broadcast && requestedPort === 0;
+    const socket = createSocket({ type: 'udp4', reuseAddr: sharesPort });
     state.socket = socket;
     socket.on('message', onMessage);
-    socket.on('error', (error: NodeJS.ErrnoException) => {
+    function onSocketError(error: NodeJS.ErrnoException) {
+      if (state.connected && error.code === 'ECONNREFUSED') {
+        // The kernel turned the server's ICMP port unreachable into this: an answer, and a final one.
+        refusedBy = { ...to, atMs: elapsed() };
+        finish();
+        return;
+      }
       const phase = bound ? 'send' : 'bind';
       fail(describeSocketError(error, phase, { port: requestedPort, bindAddress, to: `${to.address}:${to.port}` }));
-    });
+    }
+    socket.on('error', onSocketError);
     socket.bind({ port: requestedPort, address: bindAddress, exclusive: true }, () => {
       if (settled) return;
       bound = true;
@@ -294,11 +316,26 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
         fail(describeSocketError(error as NodeJS.ErrnoException, 'send', { port: requestedPort, bindAddress, to: `${to.address}:${to.port}` }));
         return;
       }
-      later(state.timers, timeoutMs, finish);
-      for (const at of plan) {
-        if (at === 0) transmit();
-        else later(state.retransmissions, at, transmit);
+      const start = () => {
+        later(state.timers, timeoutMs, finish);
+        for (const at of plan) {
+          if (at === 0) transmit();
+          else later(state.retransmissions, at, transmit);
+        }
+      };
+      if (!sharesPort) {
+        start();
+        return;
       }
+      const connected = createSocket({ type: 'udp4', reuseAddr: true });
+      state.connected = connected;
+      connected.on('message', onMessage);
+      connected.on('error', onSocketError);
+      connected.bind({ port: fromPort, address: bindAddress }, () => {
+        connected.connect(to.port, to.address, () => {
+          if (!settled) start();
+        });
+      });
     });
   });
 }

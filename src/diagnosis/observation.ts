@@ -24,6 +24,8 @@ export const observe = {
   local: (code: string): Observation => `local:${segment(code)}`,
   noReply: (): Observation => 'no-reply',
   tcp: (failure: TcpFailure): Observation => `tcp:${failure}`,
+  /** A datagram to a named UDP server came back as ICMP port unreachable. */
+  udpRefused: (): Observation => 'udp:refused',
   tlsAlert: (alert: number): Observation => `tls:alert:${alert}`,
   tlsClosed: (): Observation => 'tls:closed',
   tlsVerify: (reason: TlsVerifyReason): Observation => `tls:verify:${reason}`,

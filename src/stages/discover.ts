@@ -86,6 +86,12 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
   for (const ignored of result.ignored) log.detail(`Ignored a datagram from ${ignored.from}: ${ignored.reason}`);
   log.detail(`Listened ${result.waitedMs} ms on UDP port ${result.sent.fromPort} (xid ${result.sent.xid.toString(16)}, ${result.sent.tries} ${result.sent.tries === 1 ? 'copy' : 'copies'} sent)`);
 
+  if (result.refusedBy) {
+    throw new StageFailure(
+      { observation: observe.udpRefused(), message: findingText(result, 'dhcp-voice-vlan-not-served') ?? `${evidence.sentTo} refused the DHCPINFORM` },
+      { ...evidence, waitedMs: result.waitedMs },
+    );
+  }
   if (result.responders.length === 0) {
     throw new StageFailure(
       {

@@ -153,3 +153,61 @@ describe('the bootstrap run against a hostile responder', () => {
     expect(discoverOf(run)?.ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
   }, 30_000);
 });
+
+/** A loopback UDP port with nothing listening on it (bound once to learn a free number, then closed). */
+async function closedPort(): Promise<number> {
+  const { createSocket } = await import('node:dgram');
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: { ...process.env, BOOTSTRAP_TEST_PIN: '14789' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.resume();
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
+}
+
+describe('a --dhcp-server port where nothing listens (ICMP port unreachable)', () => {
+  it('ends runInform at the refusal, not at the deadline, with dhcp-voice-vlan-not-served', async () => {
+    const port = await closedPort();
+    const result = await runInform({ client: CLIENT, clientPort: 0, server: { address: '127.0.0.1', port }, detectRefusal: true, timeoutMs: 10_000, tries: 1 });
+    expect(result.refusedBy).toMatchObject({ address: '127.0.0.1', port });
+    expect(result.waitedMs).toBeLessThan(result.timeoutMs);
+    expect(findingIds(result)).toEqual(['dhcp-voice-vlan-not-served']);
+    expect(result.findings[0]?.message).toMatch(/ICMP port unreachable/);
+  }, 30_000);
+
+  it('gives exit 1 in the bootstrap run and in dhcp inform alike', async () => {
+    const port = await closedPort();
+    const server = ['--dhcp-server', `127.0.0.1:${port}`, '--client-port', '0', '--dhcp-timeout', '10'];
+    const main = await runCli(['--ext', '7501', '--json', ...server]);
+    const json = JSON.parse(main.out) as CliRun['json'];
+    expect(main.code).toBe(EXIT.failed);
+    expect(json.stages.find((stage) => stage.name === 'discover')?.diagnosis?.id).toBe('dhcp-voice-vlan-not-served');
+    expect(json.stages.find((stage) => stage.name === 'discover')?.ms).toBeLessThan(10_000);
+    const inform = await runCli(['dhcp', 'inform', '--json', ...server]);
+    expect(inform.code).toBe(EXIT.failed);
+    expect((JSON.parse(inform.out) as { findings: Array<{ id: string }> }).findings.map((f) => f.id)).toEqual(['dhcp-voice-vlan-not-served']);
+  }, 60_000);
+});
+
+describe('the same DHCP condition, the same exit code in the bootstrap run and dhcp inform', () => {
+  it('silence heard from an ephemeral port: 4 in both (this host could not test)', async () => {
+    const port = await hostileResponder('wrong-xid', 1);
+    const server = ['--dhcp-server', `127.0.0.1:${port}`, '--client-port', '0', '--dhcp-timeout', '1'];
+    expect((await runCli(['--ext', '7501', '--json', ...server])).code).toBe(EXIT.local);
+    expect((await runCli(['dhcp', 'inform', '--json', ...server])).code).toBe(EXIT.local);
+  }, 60_000);
+
+  it('a NAK: 1 in both', async () => {
+    const port = await hostileResponder('nak', 1);
+    const server = ['--dhcp-server', `127.0.0.1:${port}`, '--client-port', '0', '--dhcp-timeout', '1'];
+    expect((await runCli(['--ext', '7501', '--json', ...server])).code).toBe(EXIT.failed);
+    expect((await runCli(['dhcp', 'inform', '--json', ...server])).code).toBe(EXIT.failed);
+  }, 60_000);
+});
