@@ -1,6 +1,6 @@
 // Private network namespaces for tests against real DHCP servers. Everything lives in namespaces
 // this file creates (10.99.0.0/24, no default route), so nothing reaches the host's own network.
-// The two-namespace link comes from ../shared/dhcp-servers/netns-up.sh; the bridge for several
+// The two-namespace link comes from test/helpers/netns/netns-up.sh; the bridge for several
 // servers is built here with the same conventions.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
-export const SHARED_SERVERS_DIR = resolve(PROJECT_ROOT, '..', 'shared', 'dhcp-servers');
+/** netns-up.sh / netns-down.sh, kept in the repository so a clone runs these tests on its own. */
+export const NETNS_SCRIPTS_DIR = resolve(PROJECT_ROOT, 'test', 'helpers', 'netns');
 
 export type ServerKind = 'dnsmasq' | 'kea' | 'dhcpd';
 
@@ -108,8 +109,8 @@ export async function namespaceUnavailableReason(): Promise<string | undefined> 
     return 'not root: creating network namespaces needs root';
   }
   if (!(await which('ip'))) return 'the ip command (iproute2) is not installed';
-  if (!existsSync(join(SHARED_SERVERS_DIR, 'netns-up.sh'))) {
-    return `netns-up.sh not found in ${SHARED_SERVERS_DIR}`;
+  if (!existsSync(join(NETNS_SCRIPTS_DIR, 'netns-up.sh'))) {
+    return `netns-up.sh not found in ${NETNS_SCRIPTS_DIR}`;
   }
   const probe = `btprobe${process.pid}`;
   const added = await run('ip', ['netns', 'add', probe]);
@@ -172,11 +173,11 @@ export async function createLink(suffix: string): Promise<Topology> {
     clientMac: names.CLI_MAC,
     servers: [{ ns: names.SRV_NS, ifName: names.SRV_IF, address: '10.99.0.1' }],
     down: async () => {
-      const result = await run(join(SHARED_SERVERS_DIR, 'netns-down.sh'), [], { env: sharedScriptEnv(names) });
+      const result = await run(join(NETNS_SCRIPTS_DIR, 'netns-down.sh'), [], { env: sharedScriptEnv(names) });
       return result.code === 0 ? [] : [`netns-down.sh: ${result.stderr.trim()}`];
     },
   };
-  const up = await run(join(SHARED_SERVERS_DIR, 'netns-up.sh'), [], { env: sharedScriptEnv(names) });
+  const up = await run(join(NETNS_SCRIPTS_DIR, 'netns-up.sh'), [], { env: sharedScriptEnv(names) });
   if (up.code !== 0) {
     await topology.down();
     throw new Error(`netns-up.sh failed (${up.code}): ${up.stderr.trim() || up.stdout.trim()}`);
@@ -214,7 +215,7 @@ export async function createBridgedSegment(suffix: string, serverCount: number):
       // netns-down.sh handles two namespaces per call; reuse it so leftovers are killed the same way.
       for (let index = 0; index < allNs.length; index += 2) {
         const names = { SRV_NS: allNs[index] ?? '', CLI_NS: allNs[index + 1] ?? allNs[index] ?? '' };
-        const result = await run(join(SHARED_SERVERS_DIR, 'netns-down.sh'), [], { env: sharedScriptEnv(names) });
+        const result = await run(join(NETNS_SCRIPTS_DIR, 'netns-down.sh'), [], { env: sharedScriptEnv(names) });
         if (result.code !== 0) problems.push(`netns-down.sh: ${result.stderr.trim()}`);
       }
       return problems;
