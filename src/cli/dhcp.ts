@@ -127,7 +127,7 @@ export function registerDhcpCommands(program: Command): Command {
       .command('inform')
       .description('send a DHCPINFORM as a Lync phone does and show every server\'s answer (DHCPUtil -EmulateClient)'),
   )
-    .option('--json', 'machine-readable result (see src/report/dhcputil.ts for the format)')
+    .option('--json', 'machine-readable result (format: docs/dhcp-inform-json.md)')
     .option('-v, --verbose', 'also list datagrams that were ignored, and why, and each answer\'s packet hex')
     .option('--debug', 'show stack traces of unexpected errors')
     .addHelpText(

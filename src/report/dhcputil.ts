@@ -2,7 +2,8 @@
 // answer's option field with hex, then Result / DHCP Server / SIP Server FQDN / Certificate
 // Provisioning Service URL per responder, and a warning when responders disagree.
 //
-// JSON form (`--json`), schema "bootstrap-test/dhcp-inform/1". Fields are only ever added:
+// JSON form (`--json`, documented for users in docs/dhcp-inform-json.md), schema
+// "bootstrap-test/dhcp-inform/1". Fields are only ever added:
 //   schema          "bootstrap-test/dhcp-inform/1"
 //   result          "succeeded" (the phone's pick is usable and nobody disagrees), "failed" (answers,
 //                   but unusable or conflicting) or "no-answer"
@@ -20,6 +21,7 @@
 //   findings        [{ id (diagnosis.md id), message }]
 //   ignored         [{ from ("a.b.c.d:p"), atMs, length, reason }], the first 50
 //   ignoredNotListed  ignored datagrams beyond those, counted
+//   refusedBy       { address, port, atMs } when the --dhcp-server port answered ICMP port unreachable, or null
 //   OPTION          { code, name, length, hex (upper case, reassembled value), text|null }
 
 import { toUpperHex } from '../dhcp/hex.js';
@@ -260,5 +262,6 @@ export function informResultToJson(result: InformResult) {
     findings: result.findings,
     ignored: result.ignored,
     ignoredNotListed: result.ignoredNotListed,
+    refusedBy: result.refusedBy ?? null,
   };
 }
