@@ -1,6 +1,7 @@
-// The DHCPINFORM client: asks the segment's DHCP servers what a Lync phone asks (dhcp.md a) and
-// collects every answer within the deadline, one report per responder. All settings come in
-// through InformConfig; the only I/O is one UDP socket, always closed before runInform settles.
+// The DHCPINFORM client's I/O: the UDP socket (two on one port when a named server's refusal must be
+// seen), the retransmission timers and the deadline. What the request holds and what the answers
+// mean live in inform-messages.ts and inform-analysis.ts; settings in inform-settings.ts. Every
+// socket is closed and every timer cleared before runInform settles.
 
 import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
