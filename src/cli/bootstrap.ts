@@ -4,10 +4,12 @@
 
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { InformSettings } from '../dhcp/inform.js';
+import type { InformSettings } from '../dhcp/inform-settings.js';
 import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions } from './dhcp.js';
 import { parseWholeNumber } from './values.js';
 import { singleValue } from './command-line.js';
+import { checkHostName, HostNameError } from '../net/hostname.js';
+import { parseIpv4 } from '../net/ipv4.js';
 import { parseResolveRule, ResolveRuleError, type ResolveRule } from '../net/resolve.js';
 import { checkTraceDirectoryName } from '../report/trace.js';
 
@@ -54,8 +56,6 @@ export interface BootstrapSettings {
   maxResponseBytes: number;
 }
 
-const FQDN = /^(?=.{1,253}\.?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/;
-
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -81,15 +81,24 @@ export function parseTargetUri(text: string): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UsageError(`--target-uri: "${text}" must be an https:// URL`);
   }
-  if (!FQDN.test(url.hostname) && !/^[\d.]+$/.test(url.hostname)) {
-    throw new UsageError(`--target-uri: "${url.hostname}" is not a host name`);
+  if (!parseIpv4(url.hostname)) {
+    try {
+      checkHostName(url.hostname);
+    } catch (error) {
+      if (error instanceof HostNameError) throw new UsageError(`--target-uri: ${error.message}`);
+      throw error;
+    }
   }
   return url.toString();
 }
 
 export function parseFqdn(flag: string, text: string): string {
-  if (!FQDN.test(text)) throw new UsageError(`${flag}: "${text}" is not a fully qualified domain name`);
-  return text.replace(/\.$/, '').toLowerCase();
+  try {
+    return checkHostName(text).name.toLowerCase();
+  } catch (error) {
+    if (error instanceof HostNameError) throw new UsageError(`${flag}: ${error.message}`);
+    throw error;
+  }
 }
 
 export function parseSipAddress(text: string): string {

@@ -7,6 +7,7 @@ import type { Lab } from '../lab/pool.js';
 import type { PipelineOptions } from '../stages/types.js';
 import type { BootstrapSettings } from './bootstrap.js';
 import { UsageError } from '../errors.js';
+import { informSettings } from '../dhcp/inform-settings.js';
 import type { CliIo } from './bootstrap-run.js';
 import type { ExitCode } from '../exit-codes.js';
 import { packageVersion } from './version.js';
@@ -35,17 +36,9 @@ export function labSettings(lab: Pick<Lab, 'fqdn' | 'host' | 'ports' | 'sampleUs
       { host: lab.fqdn, port: 80, address, targetPort: lab.ports.http },
       { host: lab.fqdn, address },
     ],
-    dhcp: {
-      server: { address, port: lab.ports.dhcp },
-      clientPort: 0,
-      vendorClass: 'MS-UC-Client',
-      hostName: 'bootstrap-test',
-      extraRequestedOptions: [],
-      timeoutMs: 3000,
-      tries: 2,
-      // Long enough for a second responder on loopback to be heard, short enough not to slow the run.
-      listenMs: 150,
-    },
+    // The defaults, as the lab's printed command uses them (so a lost first copy is retransmitted in
+    // time), from an ephemeral port, listening long enough for a second loopback responder.
+    dhcp: informSettings({ server: { address, port: lab.ports.dhcp }, clientPort: 0, listenMs: 150 }),
     timeoutMs: 60_000,
     csrHash: 'sha1',
     maxResponseBytes: 4 * 1024 * 1024,

@@ -2,9 +2,19 @@
 // a phone asks; `encode` and `decode` come from their own modules. Heavy modules load inside actions.
 
 import type { Command } from 'commander';
-import type { InformSettings } from '../dhcp/inform.js';
-import { EXIT } from '../exit-codes.js';
+import {
+  DEFAULT_HOST_NAME,
+  DEFAULT_LISTEN_MS,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_TRIES,
+  DEFAULT_VENDOR_CLASS,
+  DHCP_CLIENT_PORT,
+  type InformSettings,
+} from '../dhcp/inform-settings.js';
+import type { InformResult } from '../dhcp/inform-analysis.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import { BootstrapTestError, UsageError } from '../errors.js';
+import { parseIpv4 } from '../net/ipv4.js';
 import { registerDhcpEncode } from './dhcp-encode.js';
 import { parseWholeNumber } from './values.js';
 import { registerDhcpDecode } from './dhcp-decode.js';
@@ -33,12 +43,10 @@ export function parseDurationMs(flag: string, text: string): number {
   return ms;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
 /** "10.0.0.5" or "10.0.0.5:6767" -> address and port (default 67). */
 export function parseServerAddress(text: string): { address: string; port: number } {
   const [host = '', port, ...rest] = text.trim().split(':');
-  if (rest.length > 0 || !IPV4.test(host)) {
+  if (rest.length > 0 || !parseIpv4(host)) {
     throw new UsageError(`--dhcp-server: "${text}" is not an IPv4 address with an optional :port (e.g. 10.0.0.5 or 127.0.0.1:6767)`);
   }
   return { address: host, port: port === undefined ? 67 : parseWholeNumber('--dhcp-server port', port, 1, 65535) };
@@ -86,17 +94,27 @@ export function informSettingsFromOptions(options: InformCliOptions): InformSett
 export function addInformOptions(command: Command): Command {
   return command
     .option('--interface <name>', 'interface whose address and MAC the request carries (default: the default route\'s)')
-    .option('--dhcp-server <host[:port]>', 'unicast to this server instead of broadcasting to 255.255.255.255:67')
-    .option('--client-port <port>', 'local UDP port; 0 = ephemeral (then only dnsmasq-like servers can answer)', '68')
-    .option('--vendor-class <text>', 'option 60, exact case', 'MS-UC-Client')
-    .option('--host-name <name>', 'option 12', 'bootstrap-test')
+    .option('--dhcp-server <host[:port]>', 'unicast to this server instead of broadcasting to 255.255.255.255:67; only its answers count, and a closed port is reported at once')
+    .option('--client-port <port>', 'local UDP port; 0 = ephemeral (then only dnsmasq-like servers can answer)', String(DHCP_CLIENT_PORT))
+    .option('--vendor-class <text>', 'option 60, exact case', DEFAULT_VENDOR_CLASS)
+    .option('--host-name <name>', 'option 12', DEFAULT_HOST_NAME)
     .option('--request-options <codes>', 'more option codes to ask for after 120 and 43, e.g. 42,4,6,15,119')
     .option('--max-message-size <bytes>', 'send option 57 (e.g. 1500) so a server can send a long option 43 whole')
-    .option('--dhcp-timeout <duration>', 'overall deadline, seconds or e.g. 800ms', '6')
-    .option('--dhcp-tries <n>', 'most copies of the request (RFC 2131 backoff: ~4 s, 8 s, ...)', '4')
-    // Two servers on one segment answered about a millisecond apart (dhcp.md a.5); a second is plenty
-    // to catch a Registrar responder or a rogue server without making every run wait for the deadline.
-    .option('--listen-ms <ms>', 'after the first answer, listen this long for other servers ("deadline" = until --dhcp-timeout)', '1000');
+    .option('--dhcp-timeout <duration>', 'overall deadline, seconds or e.g. 800ms; the default holds 2 copies', String(DEFAULT_TIMEOUT_MS / 1000))
+    // RFC 2131 backoff from the first copy: 2nd at 3-5 s, 3rd at 10-14 s, 4th at 25-31 s; a copy that
+    // cannot be answered before the deadline is not sent.
+    .option('--dhcp-tries <n>', 'most copies of the request; RFC 2131 backoff sends the 2nd at ~4 s, the 3rd at ~12 s, the 4th at ~28 s, and only copies that fit in --dhcp-timeout (3 tries need ~14 s, 4 need ~31 s)', String(DEFAULT_TRIES))
+    .option('--listen-ms <ms>', 'after the first answer, listen this long for other servers ("deadline" = until --dhcp-timeout)', String(DEFAULT_LISTEN_MS));
+}
+
+/**
+ * The exit code of `dhcp inform`, matching the bootstrap run's for the same condition: silence heard
+ * from an ephemeral port proves nothing (this host could not test, 4, as the discover stage's
+ * 'unknown' verdict); a usable, undisputed answer is 0; anything else is 1.
+ */
+export function informExitCode(result: Pick<InformResult, 'findings' | 'disagreements'>, usable: boolean): ExitCode {
+  if (result.findings.some((finding) => finding.id === 'dhcp-unprivileged-port-silence')) return EXIT.local;
+  return usable && result.disagreements.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
 export function registerDhcpCommands(program: Command): Command {
@@ -109,14 +127,16 @@ export function registerDhcpCommands(program: Command): Command {
       .command('inform')
       .description('send a DHCPINFORM as a Lync phone does and show every server\'s answer (DHCPUtil -EmulateClient)'),
   )
-    .option('--json', 'machine-readable result (format: docs/json-output.md, "dhcp inform --json")')
+    .option('--json', 'machine-readable result (format: docs/dhcp-inform-json.md)')
     .option('-v, --verbose', 'also list datagrams that were ignored, and why, and each answer\'s packet hex')
     .option('--debug', 'show stack traces of unexpected errors')
     .addHelpText(
       'after',
       `
-Exit codes: 0 a usable answer, 1 no answer / unusable or conflicting answers, 2 bad usage,
-4 this host cannot run the test (e.g. no privilege to bind UDP 68).
+Exit codes: 0 a usable answer, 1 no answer / a NAK / unusable or conflicting answers / the
+--dhcp-server port refused (ICMP port unreachable, reported at once), 2 bad usage, 4 this host
+cannot run the test (no privilege to bind UDP 68, or silence heard from an ephemeral --client-port,
+which proves nothing). The bootstrap run exits the same way for the same DHCP condition.
 
 Examples:
   sudo bootstrap-test dhcp inform
@@ -125,18 +145,13 @@ Examples:
     )
     .action(async (options: InformCliOptions & { json?: boolean; verbose?: boolean }) => {
       const settings = informSettingsFromOptions(options);
-      const [{ readHostNetwork, chooseInterface }, { runInform, informConfig, isUsable }, report] = await Promise.all([
+      const [{ chooseInformClient }, { runInform, informConfig }, { isUsable }, report] = await Promise.all([
         import('../dhcp/interfaces.js'),
         import('../dhcp/inform.js'),
+        import('../dhcp/inform-analysis.js'),
         import('../report/dhcputil.js'),
       ]);
-      const client = chooseInterface(
-        {
-          ...(settings.interfaceName !== undefined ? { requested: settings.interfaceName } : {}),
-          ...(settings.server ? { serverAddress: settings.server.address } : {}),
-        },
-        await readHostNetwork(),
-      );
+      const client = await chooseInformClient(settings);
       const abort = new AbortController();
       const onSignal = () => abort.abort(new BootstrapTestError('BT_DHCP_INFORM_INTERRUPTED', 'dhcp inform: interrupted'));
       process.once('SIGINT', onSignal);
@@ -146,7 +161,7 @@ Examples:
           ? `${JSON.stringify(report.informResultToJson(result), null, 2)}\n`
           : report.formatInformReport(result, { verbose: options.verbose === true });
         process.stdout.write(text);
-        process.exitCode = isUsable(result) && result.disagreements.length === 0 ? EXIT.ok : EXIT.failed;
+        process.exitCode = informExitCode(result, isUsable(result));
       } finally {
         process.off('SIGINT', onSignal);
       }

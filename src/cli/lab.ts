@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import type { RsaKeys } from '../pki/keys.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { LocalEnvironmentError, UsageError } from '../errors.js';
+import { isLoopbackHost } from '../net/ipv4.js';
 import { parseWholeNumber } from './values.js';
 
 export interface LabCliOptions {
@@ -190,7 +191,7 @@ export async function runLabCommand(options: LabCliOptions, io: LabIo): Promise<
   // RSA key generation runs on the thread pool while the lab's modules load: start-up is the longer of the two.
   const keyPairs = await prestartKeyPairs(options.caDir);
   const lab = await import('../lab/index.js');
-  if (options.allowNonLoopback && !/^127\./.test(options.bind) && options.bind !== 'localhost') {
+  if (options.allowNonLoopback && !isLoopbackHost(options.bind)) {
     io.stderr.write(`bootstrap-test lab: WARNING: listening on ${options.bind}; the lab's CA key and test PINs are reachable from the network\n`);
   }
   let instance: import('../lab/index.js').Lab;

@@ -83,6 +83,31 @@ function looksLikeSipServers(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Longest input guessed to be a bare option 43/120 value. Pasted values are a few hundred bytes at
+ * most; anything longer is a file, and a guess would dump it as hundreds of KB of "sub-options".
+ */
+const MAX_GUESSED_VALUE_BYTES = 1024;
+
+/** A BOOTP message without the DHCP cookie still has op 1 or 2 and a hardware address of at most 16 bytes. */
+function looksLikeBootpHeader(bytes: Uint8Array): boolean {
+  return (bytes[0] === 1 || bytes[0] === 2) && (bytes[2] as number) <= 16;
+}
+
+const FILE_SIGNATURES: ReadonlyArray<{ magic: readonly number[]; name: string }> = [
+  { magic: [0x89, 0x50, 0x4e, 0x47], name: 'a PNG image' },
+  { magic: [0x7f, 0x45, 0x4c, 0x46], name: 'an ELF executable' },
+  { magic: [0x25, 0x50, 0x44, 0x46], name: 'a PDF document' },
+  { magic: [0x50, 0x4b, 0x03, 0x04], name: 'a ZIP archive' },
+  { magic: [0x1f, 0x8b], name: 'gzip data' },
+  { magic: [0xff, 0xd8, 0xff], name: 'a JPEG image' },
+];
+
+/** What a file that is not ours looks like, when its first bytes say so. */
+function knownFileType(bytes: Uint8Array): string | undefined {
+  return FILE_SIGNATURES.find((signature) => signature.magic.every((byte, i) => bytes[i] === byte))?.name;
+}
+
+/**
  * Decode bytes given as hex or read from a file. `option` forces a single-option decode; otherwise a
  * DHCP message, an Ethernet/IPv4 frame holding one, or an obvious option 43/120 value is recognised.
  */
@@ -113,14 +138,22 @@ export function inspectBytes(bytes: Uint8Array, option?: SingleOption): Inspecti
     }
   }
 
-  const tlv120 = stripTlv(bytes, 120);
-  if (tlv120 && looksLikeSipServers(tlv120)) return inspectOption(120, tlv120, 'option 120 with its code and length bytes (78 ..)');
-  const tlv43 = stripTlv(bytes, 43);
-  if (tlv43 && looksLikeSubOptions(tlv43)) return inspectOption(43, tlv43, 'option 43 with its code and length bytes (2b ..)');
-  if (looksLikeSubOptions(bytes)) return inspectOption(43, bytes, 'an option 43 value: it reads as MS-UC-Client sub-options');
-  if (looksLikeSipServers(bytes)) return inspectOption(120, bytes, 'an option 120 value: an encoding byte followed by names or addresses');
+  if (bytes.length <= MAX_GUESSED_VALUE_BYTES) {
+    const tlv120 = stripTlv(bytes, 120);
+    if (tlv120 && looksLikeSipServers(tlv120)) return inspectOption(120, tlv120, 'option 120 with its code and length bytes (78 ..)');
+    const tlv43 = stripTlv(bytes, 43);
+    if (tlv43 && looksLikeSubOptions(tlv43)) return inspectOption(43, tlv43, 'option 43 with its code and length bytes (2b ..)');
+    if (looksLikeSubOptions(bytes)) return inspectOption(43, bytes, 'an option 43 value: it reads as MS-UC-Client sub-options');
+    if (looksLikeSipServers(bytes)) return inspectOption(120, bytes, 'an option 120 value: an encoding byte followed by names or addresses');
+  }
 
-  if (bytes.length >= OPTIONS_START) return { kind: 'packet', packet: decodePacket(bytes) };
+  if (bytes.length >= OPTIONS_START && looksLikeBootpHeader(bytes)) return { kind: 'packet', packet: decodePacket(bytes) };
+  if (bytes.length >= OPTIONS_START) {
+    const known = knownFileType(bytes);
+    throw new UnusableInputError(
+      `${bytes.length} bytes${known ? ` of ${known}` : ''}: not a DHCP message (no magic cookie at offset 236, and bytes 0-2 are not a BOOTP op, htype and hlen), not a pcap/pcapng capture and not hex; it starts ${formatHex(bytes.subarray(0, 8), { separator: ' ' })}`,
+    );
+  }
   throw new UnusableInputError(
     `${bytes.length} bytes: too short for a DHCP message (at least ${OPTIONS_START}) and not recognisable as an option 43 or 120 value; say which with --option 43|119|120`,
   );

@@ -3,7 +3,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import { LocalEnvironmentError } from '../errors.js';
+import { LocalEnvironmentError, UsageError } from '../errors.js';
+import { formatIpv4, ipv4ToNumber, isLoopbackIpv4 } from '../net/ipv4.js';
 
 /** The interface an INFORM is sent for. */
 export interface ClientInterface {
@@ -38,8 +39,8 @@ const RTF_UP = 0x1;
 /** /proc/net/route stores addresses as little-endian hex words. */
 function procHexToIpv4(hex: string): string | undefined {
   if (!/^[0-9A-Fa-f]{8}$/.test(hex)) return undefined;
-  const value = Number.parseInt(hex, 16);
-  return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff].join('.');
+  const littleEndian = Number.parseInt(hex, 16);
+  return formatIpv4(Uint8Array.of(littleEndian & 0xff, (littleEndian >>> 8) & 0xff, (littleEndian >>> 16) & 0xff, (littleEndian >>> 24) & 0xff));
 }
 
 /** Parses the text of /proc/net/route; malformed lines are skipped. */
@@ -79,17 +80,9 @@ export function defaultRouteInterface(routes: RouteEntry[]): RouteEntry | undefi
     .sort((a, b) => a.metric - b.metric)[0];
 }
 
-export function isLoopbackIpv4(address: string): boolean {
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
-}
-
-function ipv4ToNumber(address: string): number {
-  return address.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
-}
-
 function sameSubnet(address: string, other: string, netmask: string): boolean {
-  const mask = ipv4ToNumber(netmask);
-  return ((ipv4ToNumber(address) & mask) >>> 0) === ((ipv4ToNumber(other) & mask) >>> 0);
+  const mask = ipv4ToNumber(netmask) ?? 0;
+  return (((ipv4ToNumber(address) ?? 0) & mask) >>> 0) === (((ipv4ToNumber(other) ?? 0) & mask) >>> 0);
 }
 
 function ipv4Entries(infos: NetworkInterfaceInfo[] | undefined): NetworkInterfaceInfo[] {
@@ -185,6 +178,23 @@ export function chooseInterface(input: InterfaceChoiceInput, host: HostNetwork):
     `cannot tell which interface the phone would use (${why}); choose one with --interface NAME ` +
       `(candidates: ${describeCandidates(host)})`,
     { code: 'BT_INTERFACE_UNDETERMINED' },
+  );
+}
+
+/**
+ * The interface an INFORM speaks for, from the settings a person chose (--interface, --dhcp-server):
+ * the one choice the `dhcp inform` command and the discover stage share.
+ */
+export async function chooseInformClient(
+  settings: { interfaceName?: string; server?: { address: string } },
+  host?: HostNetwork,
+): Promise<ClientInterface> {
+  return chooseInterface(
+    {
+      ...(settings.interfaceName !== undefined ? { requested: settings.interfaceName } : {}),
+      ...(settings.server ? { serverAddress: settings.server.address } : {}),
+    },
+    host ?? (await readHostNetwork()),
   );
 }
 

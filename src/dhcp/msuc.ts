@@ -63,6 +63,16 @@ function walkSubOptions(data: Uint8Array): WalkResult {
   return { subOptions, endSeen: false };
 }
 
+function joinPieces(list: readonly SubOption[]): Uint8Array {
+  const out = new Uint8Array(list.reduce((total, sub) => total + sub.data.length, 0));
+  let position = 0;
+  for (const sub of list) {
+    out.set(sub.data, position);
+    position += sub.data.length;
+  }
+  return out;
+}
+
 function isPrintableText(data: Uint8Array): boolean {
   if (data.length === 0) return false;
   for (const byte of data) if (!((byte >= 0x20 && byte < 0x7f) || byte === 0x09 || byte === 0x0a || byte === 0x0d)) return false;
@@ -131,19 +141,21 @@ export function decodeMsUcVendorInfo(data: Uint8Array): MsUcVendorInfo {
     problem('warn', 'msuc-data-after-end', `option 43 has data after its END sub-option (offset ${walk.trailingAfterEnd}); ignored`, walk.trailingAfterEnd);
   }
 
-  // RFC 3396 applied to the encapsulated space: a repeated code is one value split in pieces.
-  const joined = new Map<number, { offset: number; data: Uint8Array }>();
+  // RFC 3396 applied to the encapsulated space: a repeated code is one value split in pieces. Pieces
+  // are joined once per code, so a value made of thousands of repeats costs linear work.
+  const pieces = new Map<number, SubOption[]>();
   for (const sub of walk.subOptions) {
-    const earlier = joined.get(sub.code);
-    if (!earlier) {
-      joined.set(sub.code, { offset: sub.offset, data: sub.data });
-      continue;
+    const list = pieces.get(sub.code);
+    if (list) list.push(sub);
+    else pieces.set(sub.code, [sub]);
+  }
+  const joined = new Map<number, { offset: number; data: Uint8Array }>();
+  for (const [code, list] of pieces) {
+    const first = list[0] as SubOption;
+    joined.set(code, { offset: first.offset, data: list.length === 1 ? first.data : joinPieces(list) });
+    if (list.length > 1) {
+      problem('warn', 'msuc-repeated-suboption', `option 43: sub-option ${code} (${subOptionName(code)}) appears ${list.length} times; values joined`, (list[1] as SubOption).offset, code);
     }
-    const merged = new Uint8Array(earlier.data.length + sub.data.length);
-    merged.set(earlier.data);
-    merged.set(sub.data, earlier.data.length);
-    joined.set(sub.code, { offset: earlier.offset, data: merged });
-    problem('warn', 'msuc-repeated-suboption', `option 43: sub-option ${sub.code} (${subOptionName(sub.code)}) appears more than once; values joined`, sub.offset, sub.code);
   }
 
   if (!knownFound) {

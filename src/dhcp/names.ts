@@ -9,6 +9,11 @@ export const MAX_POINTER_HOPS = 32;
 /** RFC 1035 §3.1: a name in wire form is at most 255 bytes. */
 export const MAX_NAME_WIRE_LENGTH = 255;
 export const MAX_LABEL_LENGTH = 63;
+/**
+ * Names (and empty names) read from one list. A registrar or search list has a handful; the cap keeps
+ * a 64 KiB value of zero bytes from turning into tens of thousands of names and problems.
+ */
+export const MAX_NAMES_IN_LIST = 64;
 
 export interface NameListDecodeOptions {
   /** Index in `data` of the first byte of the first name. */
@@ -66,7 +71,20 @@ function decodeWithOrigin(data: Uint8Array, start: number, origin: number, optio
   const names: string[] = [];
   const problems: Problem[] = [];
   let position = start;
+  let entries = 0;
   while (position < data.length) {
+    if (entries === MAX_NAMES_IN_LIST) {
+      problems.push({
+        severity: 'warn',
+        code: 'name-list-too-long',
+        ...(option !== undefined ? { option } : {}),
+        offset: position,
+        offsetIn: 'option',
+        message: `${optionLabel(option)}more than ${MAX_NAMES_IN_LIST} names; the rest from offset ${position} is not read`,
+      });
+      break;
+    }
+    entries += 1;
     const read = readName(data, position, origin, start);
     if (read.problem) {
       problems.push({

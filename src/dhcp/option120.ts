@@ -1,6 +1,7 @@
 // Option 120, SIP servers (RFC 3361): an encoding byte, then DNS names (enc 0) or IPv4 addresses (enc 1).
 // Compression offsets count from the byte after the encoding byte (dhcp.md b.6).
 
+import { requireIpv4 } from '../net/ipv4.js';
 import { decodeNameList, encodeNameList, type NameListEncodeOptions } from './names.js';
 import type { Problem, SipServersOption } from './types.js';
 
@@ -56,14 +57,6 @@ export function decodeSipServers(data: Uint8Array): SipServersOption {
 
 export type SipServersValue = { names: readonly string[] } | { addresses: readonly string[] };
 
-function parseIpv4(address: string): number[] {
-  const parts = address.split('.');
-  if (parts.length !== 4 || parts.some((part) => !/^[0-9]{1,3}$/.test(part) || Number(part) > 255)) {
-    throw new RangeError(`"${address}" is not an IPv4 address`);
-  }
-  return parts.map(Number);
-}
-
 /** Encode option 120's value: enc 0 + names (compressed across names by default), or enc 1 + addresses. */
 export function encodeSipServers(value: SipServersValue, options: NameListEncodeOptions = {}): Uint8Array {
   if ('names' in value) {
@@ -77,6 +70,6 @@ export function encodeSipServers(value: SipServersValue, options: NameListEncode
   if (value.addresses.length === 0) throw new RangeError('option 120 needs at least one address');
   const out = new Uint8Array(1 + value.addresses.length * 4);
   out[0] = SIP_ENCODING_ADDRESSES;
-  value.addresses.forEach((address, i) => out.set(parseIpv4(address), 1 + i * 4));
+  value.addresses.forEach((address, i) => out.set(requireIpv4(address, 'option 120'), 1 + i * 4));
   return out;
 }

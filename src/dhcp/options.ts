@@ -2,6 +2,7 @@
 // throws), encode (throws RangeError for a value that cannot be encoded), encodingLength, describe.
 // Values here are option *values*; code and length bytes are written by packet.ts.
 
+import { formatIpv4, requireIpv4 } from '../net/ipv4.js';
 import { formatHex } from './hex.js';
 import { decodeMsUcVendorInfo, encodeSubOptions, subOptionName, subOptionsEncodingLength, quoteBytes } from './msuc.js';
 import { decodeNameList, encodeNameList } from './names.js';
@@ -110,17 +111,6 @@ function target(buffer: Uint8Array | undefined, offset: number, length: number):
   return out;
 }
 
-function parseIpv4(text: string): number[] {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((part) => !/^[0-9]{1,3}$/.test(part) || Number(part) > 255)) {
-    throw new RangeError(`"${text}" is not an IPv4 address`);
-  }
-  return parts.map(Number);
-}
-
-export function ipv4ToString(data: Uint8Array, offset = 0): string {
-  return `${data[offset] ?? 0}.${data[offset + 1] ?? 0}.${data[offset + 2] ?? 0}.${data[offset + 3] ?? 0}`;
-}
 
 function ipv4Codec(code: number): OptionCodec<string> {
   return {
@@ -128,11 +118,11 @@ function ipv4Codec(code: number): OptionCodec<string> {
     name: optionName(code),
     decode(data) {
       if (data.length !== 4) return { problems: [error(code, 'option-length', `option ${code} (${optionName(code)}) is ${data.length} bytes, an IPv4 address needs 4`)] };
-      return { value: ipv4ToString(data), problems: [] };
+      return { value: formatIpv4(data), problems: [] };
     },
     encode(value, buffer, offset = 0) {
       const out = target(buffer, offset, 4);
-      out.set(parseIpv4(value), offset);
+      out.set(requireIpv4(value, `option ${code}`), offset);
       return out;
     },
     encodingLength: () => 4,
@@ -151,12 +141,12 @@ function ipv4ListCodec(code: number): OptionCodec<string[]> {
         problems.push(warn(code, 'option-length', `option ${code} (${optionName(code)}) is ${data.length} bytes, not a non-zero multiple of 4; partial address ignored`));
       }
       const value: string[] = [];
-      for (let i = 0; i + 4 <= data.length; i += 4) value.push(ipv4ToString(data, i));
+      for (let i = 0; i + 4 <= data.length; i += 4) value.push(formatIpv4(data, i));
       return { value, problems };
     },
     encode(value, buffer, offset = 0) {
       const out = target(buffer, offset, value.length * 4);
-      value.forEach((address, i) => out.set(parseIpv4(address), offset + i * 4));
+      value.forEach((address, i) => out.set(requireIpv4(address, `option ${code}`), offset + i * 4));
       return out;
     },
     encodingLength: (value) => value.length * 4,

@@ -4,7 +4,8 @@
 import { formatHex } from './hex.js';
 import { decodeMsUcVendorInfo, MSUC_VENDOR_CLASS } from './msuc.js';
 import { decodeSipServers } from './option120.js';
-import { describeOption, ipv4ToString, MESSAGE_TYPE_NAMES, optionName, vendorInfoToJSON } from './options.js';
+import { formatIpv4, requireIpv4 } from '../net/ipv4.js';
+import { describeOption, MESSAGE_TYPE_NAMES, optionName, vendorInfoToJSON } from './options.js';
 import type { BootpHeader, DhcpPacket, OptionArea, OptionInstance, Problem, ReassembledOption } from './types.js';
 
 export const MAGIC_COOKIE = Uint8Array.of(0x63, 0x82, 0x53, 0x63);
@@ -21,6 +22,14 @@ export const OPTION_END = 255;
 export const OPTION_OVERLOAD = 52;
 export const OPTION_MESSAGE_TYPE = 53;
 export const OPTION_WINDOWS_CONTINUATION = 250;
+
+/**
+ * Option instances read from one datagram. A real reply has a few dozen; even a 64 KiB value split
+ * in 255-byte pieces needs under 300. The cap bounds the work a hostile 64 KiB datagram can cause.
+ */
+export const MAX_OPTION_INSTANCES = 1024;
+/** Problems kept per packet; the rest are counted in one closing problem. */
+export const MAX_PROBLEMS = 200;
 
 export const DHCP_MESSAGE_TYPE = {
   discover: 1,
@@ -74,11 +83,21 @@ interface AreaWalk {
   endOffset?: number;
 }
 
-/** Walk one option area (dhcp.md b.2). Offsets are datagram offsets. */
-function walkArea(bytes: Uint8Array, start: number, end: number, area: OptionArea, problems: Problem[]): AreaWalk {
+/** Walk one option area (dhcp.md b.2), reading at most `budget` instances. Offsets are datagram offsets. */
+function walkArea(bytes: Uint8Array, start: number, end: number, area: OptionArea, problems: Problem[], budget: number): AreaWalk {
   const instances: OptionInstance[] = [];
   let position = start;
   while (position < end) {
+    if (instances.length >= budget) {
+      problems.push({
+        severity: 'error',
+        code: 'too-many-options',
+        offset: position,
+        offsetIn: 'packet',
+        message: `more than ${MAX_OPTION_INSTANCES} option instances; the ${area} area is not read past offset ${position}`,
+      });
+      return { instances };
+    }
     const code = bytes[position] as number;
     if (code === OPTION_PAD) {
       position += 1;
@@ -151,9 +170,9 @@ function reassemble(instances: readonly OptionInstance[]): Map<number, Reassembl
   }
   const byCode = new Map<number, OptionInstance[]>();
   for (const entry of logical) {
-    const list = byCode.get(entry.code) ?? [];
-    list.push(...entry.pieces);
-    byCode.set(entry.code, list);
+    const list = byCode.get(entry.code);
+    if (list) for (const piece of entry.pieces) list.push(piece);
+    else byCode.set(entry.code, entry.pieces);
   }
   const options = new Map<number, ReassembledOption>();
   for (const [code, pieces] of byCode) {
@@ -162,22 +181,47 @@ function reassemble(instances: readonly OptionInstance[]): Map<number, Reassembl
   return options;
 }
 
-/** Map an offset inside a reassembled value back to the datagram. */
-export function valueOffsetToPacket(option: ReassembledOption, valueOffset: number): number | undefined {
+/**
+ * Maps offsets inside a reassembled value back to the datagram. The value offset where each piece
+ * starts is computed once, so each lookup is a binary search instead of a walk over every piece.
+ */
+export function valueOffsetMapper(option: ReassembledOption): (valueOffset: number) => number | undefined {
+  const pieceStarts: number[] = [];
   let consumed = 0;
   for (const piece of option.instances) {
-    if (valueOffset < consumed + piece.data.length) return piece.offset + 2 + (valueOffset - consumed);
+    pieceStarts.push(consumed);
     consumed += piece.data.length;
   }
-  return undefined;
+  return (valueOffset) => {
+    if (valueOffset < 0 || valueOffset >= consumed) return undefined;
+    let low = 0;
+    let high = pieceStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((pieceStarts[middle] as number) <= valueOffset) low = middle;
+      else high = middle - 1;
+    }
+    // Zero-length pieces share a start with the next piece; the search lands on the last of them.
+    return (option.instances[low] as OptionInstance).offset + 2 + (valueOffset - (pieceStarts[low] as number));
+  };
 }
 
 function withPacketOffsets(problems: readonly Problem[], option: ReassembledOption): Problem[] {
+  const toPacket = valueOffsetMapper(option);
   return problems.map((problem) => {
     if (problem.offsetIn !== 'option' || problem.offset === undefined) return problem;
-    const packetOffset = valueOffsetToPacket(option, problem.offset);
+    const packetOffset = toPacket(problem.offset);
     return packetOffset === undefined ? problem : { ...problem, packetOffset };
   });
+}
+
+/** Keeps the first MAX_PROBLEMS problems and says how many more there were. */
+function capProblems(problems: Problem[]): void {
+  if (problems.length <= MAX_PROBLEMS) return;
+  const omitted = problems.length - MAX_PROBLEMS;
+  const worst = worstSeverity(problems.slice(MAX_PROBLEMS)) ?? 'warn';
+  problems.length = MAX_PROBLEMS;
+  problems.push({ severity: worst, code: 'problems-omitted', message: `${omitted} more problems in this packet not listed` });
 }
 
 function readHeader(bytes: Uint8Array, problems: Problem[]): BootpHeader {
@@ -194,10 +238,10 @@ function readHeader(bytes: Uint8Array, problems: Problem[]): BootpHeader {
     xid: u32(bytes, 4),
     secs: u16(bytes, 8),
     flags: u16(bytes, 10),
-    ciaddr: ipv4ToString(bytes, 12),
-    yiaddr: ipv4ToString(bytes, 16),
-    siaddr: ipv4ToString(bytes, 20),
-    giaddr: ipv4ToString(bytes, 24),
+    ciaddr: formatIpv4(bytes, 12),
+    yiaddr: formatIpv4(bytes, 16),
+    siaddr: formatIpv4(bytes, 20),
+    giaddr: formatIpv4(bytes, 24),
     chaddr: hardwareAddress(bytes, hlen),
     sname: '',
     file: '',
@@ -226,7 +270,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodePacketOptions = {
     return packet;
   }
 
-  const main = walkArea(bytes, OPTIONS_START, bytes.length, 'options', problems);
+  const main = walkArea(bytes, OPTIONS_START, bytes.length, 'options', problems, MAX_OPTION_INSTANCES);
   const instances = [...main.instances];
   if (main.endOffset !== undefined) {
     packet.endOffset = main.endOffset;
@@ -239,7 +283,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodePacketOptions = {
   if (overload !== undefined && overload & 1) overloadAreas.push({ area: 'file', ...FILE });
   if (overload !== undefined && overload & 2) overloadAreas.push({ area: 'sname', ...SNAME });
   for (const field of overloadAreas) {
-    for (const instance of walkArea(bytes, field.start, field.end, field.area, problems).instances) {
+    for (const instance of walkArea(bytes, field.start, field.end, field.area, problems, MAX_OPTION_INSTANCES - instances.length).instances) {
       if (instance.code === OPTION_OVERLOAD) {
         problems.push({ severity: 'warn', code: 'overload-nested', option: 52, offset: instance.offset, offsetIn: 'packet', message: `option 52 inside the ${field.area} field at offset ${instance.offset} ignored` });
         continue;
@@ -253,6 +297,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodePacketOptions = {
   packet.options = reassemble(instances.filter((instance) => !(instance.code === OPTION_OVERLOAD && instance.area !== 'options')));
 
   interpretOptions(packet, options);
+  capProblems(problems);
   return packet;
 }
 
@@ -285,7 +330,7 @@ function interpretOptions(packet: DhcpPacket, options: DecodePacketOptions): voi
   const serverId = packet.options.get(54);
   if (serverId) {
     if (serverId.data.length === 4) {
-      packet.serverIdentifier = ipv4ToString(serverId.data);
+      packet.serverIdentifier = formatIpv4(serverId.data);
     } else {
       const why = serverId.instances.length > 1 ? `appears ${serverId.instances.length} times` : `is ${serverId.data.length} bytes, not 4`;
       problems.push({ severity: 'warn', code: 'server-id-invalid', option: 54, offset: serverId.instances[0]?.offset, offsetIn: 'packet', message: `option 54 (server identifier) ${why}; the IP source address identifies the server instead` });
@@ -378,14 +423,6 @@ export interface EncodePacketInput {
   longOptions?: 'rfc3396' | 'windows-250';
 }
 
-function parseIpv4(text: string, field: string): number[] {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((part) => !/^[0-9]{1,3}$/.test(part) || Number(part) > 255)) {
-    throw new RangeError(`${field}: "${text}" is not an IPv4 address`);
-  }
-  return parts.map(Number);
-}
-
 export function parseMac(text: string): Uint8Array {
   const parts = text.split(/[:-]/);
   if (parts.length < 1 || parts.length > 16 || parts.some((part) => !/^[0-9a-fA-F]{2}$/.test(part))) {
@@ -456,10 +493,10 @@ export function encodePacket(input: EncodePacketInput): Uint8Array {
   out[9] = (header.secs ?? 0) & 0xff;
   out[10] = ((header.flags ?? 0) >> 8) & 0xff;
   out[11] = (header.flags ?? 0) & 0xff;
-  out.set(parseIpv4(header.ciaddr ?? '0.0.0.0', 'ciaddr'), 12);
-  out.set(parseIpv4(header.yiaddr ?? '0.0.0.0', 'yiaddr'), 16);
-  out.set(parseIpv4(header.siaddr ?? '0.0.0.0', 'siaddr'), 20);
-  out.set(parseIpv4(header.giaddr ?? '0.0.0.0', 'giaddr'), 24);
+  out.set(requireIpv4(header.ciaddr ?? '0.0.0.0', 'ciaddr'), 12);
+  out.set(requireIpv4(header.yiaddr ?? '0.0.0.0', 'yiaddr'), 16);
+  out.set(requireIpv4(header.siaddr ?? '0.0.0.0', 'siaddr'), 20);
+  out.set(requireIpv4(header.giaddr ?? '0.0.0.0', 'giaddr'), 24);
   out.set(chaddr, 28);
   writeField(out, SNAME, 'sname', input.snameOptions, header.sname, longOptions);
   writeField(out, FILE, 'file', input.fileOptions, header.file, longOptions);

@@ -2,6 +2,8 @@
 // option 120 / option 43 bytes (DHCPUtil's rules, dhcp.md g.1) and into configuration for Windows
 // (netsh, PowerShell), Kea, ISC dhcpd, dnsmasq and Cisco IOS. Pure: strings in, strings out.
 
+import { checkHostName, HostNameError } from '../net/hostname.js';
+import { ipv4ToNumber, numberToIpv4 } from '../net/ipv4.js';
 import { toUpperHex } from './hex.js';
 import { MSUC_DEFAULT_PATH, MSUC_DEFAULT_PORT, MSUC_DEFAULT_SCHEME, MSUC_SUBOPTION_INFO, MSUC_VENDOR_CLASS, encodeSubOptions, msUcSubOptions } from './msuc.js';
 import { encodeSipServers } from './option120.js';
@@ -97,20 +99,20 @@ function fail(field: string, message: string): never {
   throw new DhcpConfigError(field, `${FLAGS[field] ?? field}: ${message}`);
 }
 
-/** Validate a host name for option 120 / sub-option 3 (dhcp.md e.4). Returns it without a trailing dot. */
-export function checkFqdn(field: string, value: string): string {
-  const name = value.endsWith('.') ? value.slice(0, -1) : value;
-  if (name === '') fail(field, 'empty name');
-  if (name.length > 253) fail(field, `"${name.slice(0, 40)}…" is ${name.length} characters; a host name has at most 253`);
-  for (const label of name.split('.')) {
-    if (label === '') fail(field, `"${value}" has an empty label (two dots in a row, or a leading dot)`);
-    if (label.length > 63) fail(field, `label "${label.slice(0, 20)}…" of "${value}" is ${label.length} characters; at most 63`);
-    if (!/^[A-Za-z0-9-]+$/.test(label)) fail(field, `"${value}" is not a valid host name: label "${label}" has characters other than letters, digits and hyphen`);
-    if (label.startsWith('-') || label.endsWith('-')) fail(field, `"${value}" is not a valid host name: label "${label}" starts or ends with a hyphen`);
+/**
+ * Validate a host name for option 120 / sub-option 3 (dhcp.md e.4) with the shared host-name rules;
+ * a single label is allowed (DHCPUtil takes one). An internationalised name is written in its ASCII
+ * form, with a note in `notes`. Returns the name without a trailing dot.
+ */
+export function checkFqdn(field: string, value: string, notes: string[] = []): string {
+  try {
+    const checked = checkHostName(value, { requireDomain: false, internationalised: 'convert' });
+    if (checked.note) notes.push(`${FLAGS[field] ?? field}: ${checked.note}`);
+    return checked.name;
+  } catch (error) {
+    if (error instanceof HostNameError) fail(field, error.message);
+    throw error;
   }
-  const last = name.split('.').pop() as string;
-  if (/^[0-9]+$/.test(last)) fail(field, `"${value}" looks like an IP address; a Lync phone needs a name (its TLS certificate is issued to a name)`);
-  return name;
 }
 
 function checkPort(value: number | string | undefined): number {
@@ -143,13 +145,13 @@ function checkVendorClass(value: string | undefined): string {
 
 /** Compute every value DHCPUtil prints. Throws DhcpConfigError for a bad input. */
 export function encodeDhcpValues(input: DhcpEncodeInput): DhcpEncoding {
-  const sipServer = checkFqdn('sipServer', input.sipServer ?? '');
-  const webServer = input.webServer === undefined ? sipServer : checkFqdn('webServer', input.webServer);
+  const warnings: string[] = [];
+  const sipServer = checkFqdn('sipServer', input.sipServer ?? '', warnings);
+  const webServer = input.webServer === undefined ? sipServer : checkFqdn('webServer', input.webServer, warnings);
   const port = checkPort(input.port);
   const path = checkPath(input.path);
   const vendorClass = checkVendorClass(input.vendorClass);
   const urlScheme = MSUC_DEFAULT_SCHEME;
-  const warnings: string[] = [];
 
   const option120 = encodeSipServers({ names: [sipServer] }, { compress: false });
   // Sub-option 1 is the UC identifier, which DHCPUtil always writes as MS-UC-Client.
@@ -192,16 +194,6 @@ export interface Subnet {
   netmask: string;
 }
 
-function ipv4ToNumber(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((part) => !/^[0-9]{1,3}$/.test(part) || Number(part) > 255)) return undefined;
-  return parts.reduce((total, part) => total * 256 + Number(part), 0);
-}
-
-function numberToIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
-}
-
 export function parseSubnet(text: string): Subnet {
   const match = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text.trim());
   const address = match ? ipv4ToNumber(match[1] as string) : undefined;
@@ -237,50 +229,55 @@ export interface RenderedConfig {
   warnings: string[];
 }
 
+interface RenderContext {
+  encoding: DhcpEncoding;
+  site: SiteSettings;
+  input: ServerConfigInput;
+  /** A format adds what the administrator must know about its own limits here. */
+  warnings: string[];
+}
+
+interface ConfigFormatEntry {
+  /** The configuration declares a subnet (the server answers an INFORM only from one it serves). */
+  needsSubnet: boolean;
+  render(context: RenderContext): string;
+}
+
+/** Every output format: adding one is one entry here and its formatter. */
+export const CONFIG_FORMAT_TABLE: Readonly<Record<ConfigFormat, ConfigFormatEntry>> = {
+  dhcputil: { needsSubnet: false, render: ({ encoding, input }) => formatDhcpUtil(encoding, input.scriptPath) },
+  netsh: { needsSubnet: false, render: ({ encoding }) => formatNetsh(encoding) },
+  powershell: { needsSubnet: false, render: ({ encoding }) => formatPowerShell(encoding) },
+  kea: { needsSubnet: true, render: ({ encoding, site, input }) => (input.fragment ? formatKeaFragment(encoding) : formatKea(encoding, site)) },
+  dhcpd: { needsSubnet: true, render: ({ encoding, site }) => formatDhcpd(encoding, site) },
+  dnsmasq: { needsSubnet: true, render: ({ encoding, site }) => formatDnsmasq(encoding, site) },
+  ios: {
+    needsSubnet: true,
+    render: ({ encoding, site, warnings }) => {
+      if (encoding.option43HexLength > IOS_HEX_DIGIT_LIMIT) {
+        warnings.push(
+          `option 43 is ${encoding.option43HexLength} hex digits; Cisco IOS keeps only ${IOS_HEX_DIGIT_LIMIT} with "option 43 hex" and drops the rest silently: use "option ext 43 hex" (IOS XE 3.2.1S+) or a shorter web server name`,
+        );
+      }
+      return formatIos(encoding, site);
+    },
+  },
+  json: { needsSubnet: false, render: ({ encoding }) => formatJson(encoding) },
+};
+
 /** Validate the inputs and print one configuration. Throws DhcpConfigError for a bad input. */
 export function renderServerConfig(format: ConfigFormat, input: ServerConfigInput): RenderedConfig {
   const encoding = encodeDhcpValues(input);
   const warnings = [...encoding.warnings];
-  const needsSubnet = format === 'kea' || format === 'dhcpd' || format === 'dnsmasq' || format === 'ios';
-  if (needsSubnet && input.subnet === undefined) {
+  const entry = CONFIG_FORMAT_TABLE[format];
+  if (entry.needsSubnet && input.subnet === undefined) {
     warnings.push(`--subnet not given: using ${PLACEHOLDER_SUBNET} (a documentation range); set it to the phones' subnet, the server answers an INFORM only from a subnet it serves`);
   }
   const subnet = parseSubnet(input.subnet ?? PLACEHOLDER_SUBNET);
   const range = input.range === undefined ? undefined : parseRange(input.range, subnet);
   const interfaceName = checkInterface(input.interfaceName);
   const site: SiteSettings = { subnet, ...(range ? { range } : {}), ...(interfaceName ? { interfaceName } : {}) };
-  let text: string;
-  switch (format) {
-    case 'dhcputil':
-      text = formatDhcpUtil(encoding, input.scriptPath);
-      break;
-    case 'netsh':
-      text = formatNetsh(encoding);
-      break;
-    case 'powershell':
-      text = formatPowerShell(encoding);
-      break;
-    case 'kea':
-      text = input.fragment ? formatKeaFragment(encoding) : formatKea(encoding, site);
-      break;
-    case 'dhcpd':
-      text = formatDhcpd(encoding, site);
-      break;
-    case 'dnsmasq':
-      text = formatDnsmasq(encoding, site);
-      break;
-    case 'ios':
-      text = formatIos(encoding, site);
-      if (encoding.option43HexLength > IOS_HEX_DIGIT_LIMIT) {
-        warnings.push(
-          `option 43 is ${encoding.option43HexLength} hex digits; Cisco IOS keeps only ${IOS_HEX_DIGIT_LIMIT} with "option 43 hex" and drops the rest silently: use "option ext 43 hex" (IOS XE 3.2.1S+) or a shorter web server name`,
-        );
-      }
-      break;
-    case 'json':
-      text = formatJson(encoding);
-      break;
-  }
+  const text = entry.render({ encoding, site, input, warnings });
   return { format, text, encoding, warnings };
 }
 

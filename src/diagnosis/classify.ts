@@ -94,6 +94,8 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   },
   { stages: ['discover'], observations: ['content:43-truncated'], candidates: ['dhcp-option-43-truncated'], row: 'ACK, 43 sub-option overruns or ends early' },
   { stages: ['discover'], observations: ['content:43'], candidates: ['dhcp-option-43-bad-values', 'dhcp-option-43-truncated'], row: 'ACK, 43 present but a sub-option missing or odd' },
+  { stages: ['discover'], observations: ['udp:refused'], candidates: ['dhcp-voice-vlan-not-served'], row: 'ICMP port unreachable from the named DHCP server (nothing listens on that port)' },
+  { stages: ['discover'], observations: ['content:inform-refused'], candidates: ['dhcp-inform-ignored'], row: 'only DHCPNAK (or other non-ACK) replies' },
   { stages: ['discover'], observations: ['content:no-120'], candidates: ['dhcp-no-option-120'], row: 'ACK, content:no-120' },
   { stages: ['discover'], observations: ['content:120'], candidates: ['dhcp-option-120-malformed'], row: 'ACK, 120 does not decode to one FQDN' },
   { stages: ['discover'], observations: ['content:multiple-responders'], candidates: ['dhcp-multiple-responders'], severity: 'fail', row: 'several ACKs with different 43/120' },

@@ -24,6 +24,8 @@ export const observe = {
   local: (code: string): Observation => `local:${segment(code)}`,
   noReply: (): Observation => 'no-reply',
   tcp: (failure: TcpFailure): Observation => `tcp:${failure}`,
+  /** A datagram to a named UDP server came back as ICMP port unreachable. */
+  udpRefused: (): Observation => 'udp:refused',
   tlsAlert: (alert: number): Observation => `tls:alert:${alert}`,
   tlsClosed: (): Observation => 'tls:closed',
   tlsVerify: (reason: TlsVerifyReason): Observation => `tls:verify:${reason}`,
@@ -52,6 +54,8 @@ export const CONTENT = {
   option43BadValues: '43',
   /** A sub-option runs past the end of the reassembled option 43, or later sub-options are cut off. */
   option43Truncated: '43-truncated',
+  /** Every DHCP server that answered refused the INFORM (DHCPNAK or another non-ACK type). */
+  informRefused: 'inform-refused',
   noOption120: 'no-120',
   option120Malformed: '120',
   /** Several ACKs whose 43/120 differ. */

@@ -4,7 +4,7 @@
 import type { BootstrapSettings } from '../cli/bootstrap.js';
 import { parseFqdn, parseTargetUri } from '../cli/bootstrap.js';
 import { pipelineOptionsFrom } from '../cli/bootstrap-run.js';
-import { DEFAULT_HOST_NAME, DEFAULT_VENDOR_CLASS } from '../dhcp/inform.js';
+import { informSettings } from '../dhcp/inform-settings.js';
 import { MSUC_DEFAULT_PATH } from '../dhcp/msuc.js';
 import { UsageError } from '../errors.js';
 import type { ConnectionInfo } from '../net/connector.js';
@@ -68,17 +68,14 @@ function settingsFor(module: ModuleConfig, target: ProbeTarget): BootstrapSettin
     registrarPort: 5061,
     caFiles: module.trust.caFiles,
     resolve: module.trust.resolve,
-    dhcp: {
-      ...(interfaceName !== undefined ? { interfaceName } : {}),
-      ...(dhcp.server ? { server: dhcp.server } : {}),
+    dhcp: informSettings({
+      interfaceName,
+      server: dhcp.server,
       clientPort: dhcp.clientPort,
-      vendorClass: DEFAULT_VENDOR_CLASS,
-      hostName: DEFAULT_HOST_NAME,
-      extraRequestedOptions: [],
       timeoutMs: dhcp.timeoutMs,
       tries: dhcp.tries,
       listenMs: dhcp.listenMs,
-    },
+    }),
     timeoutMs: module.budgets.timeoutMs,
     csrHash: 'sha1',
     maxResponseBytes: 4 * 1024 * 1024,

@@ -5,7 +5,7 @@
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { MSUC_DEFAULT_PATH, MSUC_VENDOR_CLASS, encodeSubOptions, msUcSubOptions } from '../dhcp/msuc.js';
-import { isLoopbackIpv4 } from '../dhcp/interfaces.js';
+import { isLoopbackIpv4, requireIpv4 } from '../net/ipv4.js';
 import { encodeSipServers } from '../dhcp/option120.js';
 import { DHCP_MESSAGE_TYPE, decodePacket, encodePacket, type PacketOption } from '../dhcp/packet.js';
 import type { FaultSet } from './faults.js';
@@ -73,17 +73,13 @@ function latin1(bytes: Uint8Array | undefined): string | undefined {
   return bytes === undefined ? undefined : Buffer.from(bytes).toString('latin1');
 }
 
-function ipv4Bytes(address: string): Uint8Array {
-  return Uint8Array.from(address.split('.').map(Number));
-}
-
 /** The options of an ACK for one vendor class under the current faults. */
 export function answerOptions(advertisement: DhcpAdvertisement, vendorClass: string, faults: FaultSet): PacketOption[] {
   // The class the option 43 definition was configured for; the fault spells it in lower case.
   const configuredClass = faults.has('dhcp-vendor-class-case') ? MSUC_VENDOR_CLASS.toLowerCase() : MSUC_VENDOR_CLASS;
   const options: PacketOption[] = [
     { code: 53, data: Uint8Array.of(DHCP_MESSAGE_TYPE.ack) },
-    { code: OPTION_SERVER_ID, data: ipv4Bytes(advertisement.serverIdentifier) },
+    { code: OPTION_SERVER_ID, data: requireIpv4(advertisement.serverIdentifier, 'server identifier') },
   ];
   if (vendorClass === configuredClass && !faults.has('dhcp-no-option-43')) {
     const subOptions = msUcSubOptions({

@@ -3,6 +3,8 @@
 // that can be switched per instance or per request. Everything binds to loopback unless told otherwise.
 
 import { isIP } from 'node:net';
+import { checkHostName, HostNameError } from '../net/hostname.js';
+import { isLoopbackHost } from '../net/ipv4.js';
 import type { RsaKeys } from '../pki/keys.js';
 import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
 import type { ResolveUserShape } from '../soap/services/inferred/resolve-user.js';
@@ -122,20 +124,21 @@ export class LabOptionError extends BootstrapTestError {
   }
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-}
-
-const FQDN = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-
 function checkOptions(options: LabOptions): void {
   const host = options.host ?? '127.0.0.1';
   if (isIP(host) !== 4 && host !== 'localhost') throw new LabOptionError(`bind: "${host}" is not an IPv4 address`);
-  if (!isLoopback(host) && !options.allowNonLoopback) {
+  if (!isLoopbackHost(host) && !options.allowNonLoopback) {
     throw new LabOptionError(`bind: ${host} is not a loopback address; the lab serves loopback only unless forced`);
   }
   for (const [name, value] of [['fqdn', options.fqdn], ['registrar fqdn', options.registrarFqdn]] as const) {
-    if (value !== undefined && !FQDN.test(value)) throw new LabOptionError(`${name}: "${value}" is not a fully qualified host name`);
+    if (value === undefined) continue;
+    try {
+      // The lab's names go into certificates and URLs as given: refuse rather than convert.
+      if (checkHostName(value).name !== value) throw new HostNameError(`"${value}" must be given without a trailing dot`);
+    } catch (error) {
+      if (error instanceof HostNameError) throw new LabOptionError(`${name}: ${error.message}`);
+      throw error;
+    }
   }
   for (const [name, value] of Object.entries(options.ports ?? {})) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 65535)) {

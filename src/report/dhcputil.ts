@@ -2,7 +2,8 @@
 // answer's option field with hex, then Result / DHCP Server / SIP Server FQDN / Certificate
 // Provisioning Service URL per responder, and a warning when responders disagree.
 //
-// JSON form (`--json`), schema "bootstrap-test/dhcp-inform/1". Fields are only ever added:
+// JSON form (`--json`, documented for users in docs/dhcp-inform-json.md), schema
+// "bootstrap-test/dhcp-inform/1". Fields are only ever added:
 //   schema          "bootstrap-test/dhcp-inform/1"
 //   result          "succeeded" (the phone's pick is usable and nobody disagrees), "failed" (answers,
 //                   but unusable or conflicting) or "no-answer"
@@ -18,15 +19,17 @@
 //                     duplicates, hex }]
 //   disagreements   [{ option (43|120), values [{ server, value }] }]
 //   findings        [{ id (diagnosis.md id), message }]
-//   ignored         [{ from ("a.b.c.d:p"), atMs, length, reason }]
+//   ignored         [{ from ("a.b.c.d:p"), atMs, length, reason }], the first 50
+//   ignoredNotListed  ignored datagrams beyond those, counted
+//   refusedBy       { address, port, atMs } when the --dhcp-server port answered ICMP port unreachable, or null
 //   OPTION          { code, name, length, hex (upper case, reassembled value), text|null }
 
 import { toUpperHex } from '../dhcp/hex.js';
 import { subOptionName, MSUC_SUBOPTION_INFO } from '../dhcp/msuc.js';
 import { describeOption, MESSAGE_TYPE_NAMES, optionName } from '../dhcp/options.js';
 import type { DhcpPacket, Problem } from '../dhcp/types.js';
-import type { InformResult, Responder } from '../dhcp/inform.js';
-import { decodeInformRequest } from '../dhcp/inform.js';
+import type { InformResult, Responder } from '../dhcp/inform-analysis.js';
+import { decodeInformRequest } from '../dhcp/inform-messages.js';
 
 export function messageTypeName(type: number | undefined): string {
   if (type === undefined) return 'no message type';
@@ -173,6 +176,7 @@ export function formatInformReport(result: InformResult, options: ReportOptions 
     for (const datagram of result.ignored) {
       lines.push(`Ignored ${datagram.length} bytes from ${datagram.from} at ${datagram.atMs} ms: ${datagram.reason}`);
     }
+    if (result.ignoredNotListed > 0) lines.push(`Ignored ${result.ignoredNotListed} more datagrams (not listed)`);
   }
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
@@ -257,5 +261,7 @@ export function informResultToJson(result: InformResult) {
     disagreements: result.disagreements,
     findings: result.findings,
     ignored: result.ignored,
+    ignoredNotListed: result.ignoredNotListed,
+    refusedBy: result.refusedBy ?? null,
   };
 }

@@ -2,8 +2,9 @@
 // the certificate-provisioning URL and option 120 into the registrar pool. --target-uri and
 // --target-fqdn replace what they cover; with both given the stage is skipped, as in the cmdlet.
 
-import { chooseInterface, readHostNetwork, type ClientInterface } from '../dhcp/interfaces.js';
-import { informConfig, runInform, type InformResult, type Responder } from '../dhcp/inform.js';
+import { chooseInformClient } from '../dhcp/interfaces.js';
+import { informConfig, runInform } from '../dhcp/inform.js';
+import type { InformResult, Responder } from '../dhcp/inform-analysis.js';
 import { CONTENT, observe } from '../diagnosis/observation.js';
 import type { Evidence } from '../model.js';
 import { StageFailure, type StageContext, type StageOutcome } from './types.js';
@@ -30,17 +31,6 @@ function findingText(result: InformResult, id: string): string | undefined {
   return result.findings.find((finding) => finding.id === id)?.message;
 }
 
-async function clientInterface(context: StageContext): Promise<ClientInterface> {
-  const dhcp = context.options.dhcp;
-  if (dhcp.client) return dhcp.client;
-  return chooseInterface(
-    {
-      ...(dhcp.interfaceName !== undefined ? { requested: dhcp.interfaceName } : {}),
-      ...(dhcp.server ? { serverAddress: dhcp.server.address } : {}),
-    },
-    await readHostNetwork(),
-  );
-}
 
 export async function discover(context: StageContext): Promise<StageOutcome> {
   const { options, state, log } = context;
@@ -64,7 +54,7 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
     };
   }
 
-  const client = await clientInterface(context);
+  const client = options.dhcp.client ?? (await chooseInformClient(options.dhcp));
   const dhcp = options.dhcp;
   log.step('Constructing a dhcp packet (DHCPINFORM, PARAMETER_REQUEST_LIST 120 43, VENDOR_CLASS_IDENTIFIER ' + dhcp.vendorClass + ')');
   log.detail(`Interface ${client.name} (${client.reason}): ciaddr ${client.address}, chaddr ${client.mac}`);
@@ -96,6 +86,12 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
   for (const ignored of result.ignored) log.detail(`Ignored a datagram from ${ignored.from}: ${ignored.reason}`);
   log.detail(`Listened ${result.waitedMs} ms on UDP port ${result.sent.fromPort} (xid ${result.sent.xid.toString(16)}, ${result.sent.tries} ${result.sent.tries === 1 ? 'copy' : 'copies'} sent)`);
 
+  if (result.refusedBy) {
+    throw new StageFailure(
+      { observation: observe.udpRefused(), message: findingText(result, 'dhcp-voice-vlan-not-served') ?? `${evidence.sentTo} refused the DHCPINFORM` },
+      { ...evidence, waitedMs: result.waitedMs },
+    );
+  }
   if (result.responders.length === 0) {
     throw new StageFailure(
       {
@@ -123,10 +119,10 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
   const chosenIndex = result.chosen ?? result.responders.findIndex((responder) => responder.kind === 'ack');
   const chosen = result.responders[chosenIndex];
   if (!chosen || chosen.kind !== 'ack') {
+    // A NAK is an answer: the server heard the INFORM and refused it, which silence would misstate.
     throw new StageFailure(
-      { observation: observe.noReply(), message: findingText(result, 'dhcp-inform-ignored') ?? 'no DHCPACK among the replies' },
+      { observation: observe.content(CONTENT.informRefused), message: findingText(result, 'dhcp-inform-ignored') ?? 'no DHCPACK among the replies' },
       evidence,
-      { sourcePort: result.sent.fromPort },
     );
   }
   evidence.server = chosen.server;
@@ -164,9 +160,10 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
       log.step(`SIP Server FQDN : ${registrar}`);
       evidence.registrar = registrar;
     } else {
-      const message = findingText(result, 'dhcp-no-option-120') ?? `${chosen.server} sent no usable option 120 name`;
+      const malformed = findingText(result, 'dhcp-option-120-malformed');
+      const message = malformed ?? findingText(result, 'dhcp-no-option-120') ?? `${chosen.server} sent no usable option 120 name`;
       log.warn(message);
-      warning = { observation: observe.content(CONTENT.noOption120), message };
+      warning = { observation: observe.content(malformed ? CONTENT.option120Malformed : CONTENT.noOption120), message };
     }
   }
 

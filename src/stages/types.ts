@@ -4,7 +4,7 @@
 
 import type { KeyObject } from 'node:crypto';
 import type { X509Certificate } from 'node:crypto';
-import type { InformSettings } from '../dhcp/inform.js';
+import type { InformSettings } from '../dhcp/inform-settings.js';
 import type { ClientInterface } from '../dhcp/interfaces.js';
 import type { KeyPair } from '../pki/keys.js';
 import type { HttpTransport } from '../net/transport.js';

@@ -1,6 +1,8 @@
-// Codec speed: decode and encode ns per packet for the real Kea ACK and a dnsmasq-style ACK.
-// Plain ESM over dist/ (run `npm run build` first); prints one line per measurement.
-import { readFileSync } from 'node:fs';
+// Codec speed: decode and encode ns per packet for the real Kea ACK and a dnsmasq-style ACK, and the
+// decode time of each worst-case 64 KiB datagram in fixtures/dhcp/worst-case/, which must stay under
+// WORST_CASE_BOUND_MS (the exit code says whether it did). Plain ESM over dist/ (run `npm run build`
+// first); prints one line per measurement.
+import { readdirSync, readFileSync } from 'node:fs';
 import { decodePacket, encodePacket } from '../../dist/dhcp/packet.js';
 import { optionData } from '../../dist/dhcp/options.js';
 import { encodeSubOptions, msUcSubOptions } from '../../dist/dhcp/msuc.js';
@@ -8,6 +10,11 @@ import { encodeSipServers } from '../../dist/dhcp/option120.js';
 import { parseHex } from '../../dist/dhcp/hex.js';
 
 const keaAck = parseHex(readFileSync(new URL('../../fixtures/dhcp/vectors/ack-kea.hex', import.meta.url), 'utf8'));
+/**
+ * Per worst-case datagram. A linear decoder needs well under a millisecond for 64 KiB; the quadratic
+ * one this guards against needed 0.5-2 s, so the bound catches a regression without flapping.
+ */
+const WORST_CASE_BOUND_MS = 20;
 
 const subOptions = msUcSubOptions({ webServerFqdn: 'lync.schertz.local' });
 const dnsmasqInput = {
@@ -43,3 +50,25 @@ measure(`decode kea-ack (${keaAck.length} B)`, () => decodePacket(keaAck));
 measure(`decode dnsmasq-ack (${dnsmasqAck.length} B)`, () => decodePacket(dnsmasqAck));
 measure('encode kea-ack', () => encodePacket(keaInput));
 measure('encode dnsmasq-ack', () => encodePacket(dnsmasqInput));
+
+const worstCaseDir = new URL('../../fixtures/dhcp/worst-case/', import.meta.url);
+const worstCases = readdirSync(worstCaseDir).filter((name) => name.endsWith('.hex')).sort();
+if (worstCases.length === 0) {
+  console.log('dhcp-codec worst-case: no fixtures found in fixtures/dhcp/worst-case/');
+  process.exitCode = 1;
+}
+for (const name of worstCases) {
+  const input = parseHex(readFileSync(new URL(name, worstCaseDir), 'utf8'));
+  for (let i = 0; i < 5; i++) decodePacket(input);
+  // The median of repeated runs: one GC pause must not fail the bound, a slow decoder always does.
+  const times = [];
+  for (let i = 0; i < 21; i++) {
+    const started = process.hrtime.bigint();
+    decodePacket(input);
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  const median = times.sort((a, b) => a - b)[10];
+  const verdict = median <= WORST_CASE_BOUND_MS ? 'ok' : 'OVER THE BOUND';
+  console.log(`dhcp-codec worst-case ${name} (${input.length} B): ${median.toFixed(3)} ms median, bound ${WORST_CASE_BOUND_MS} ms: ${verdict}`);
+  if (median > WORST_CASE_BOUND_MS) process.exitCode = 1;
+}

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODE_OF_ERROR, exitCodeOfError } from '../../src/cli/main.js';
 import { BootstrapTestError, ERROR_CODES, LocalEnvironmentError, UsageError } from '../../src/errors.js';
-import { InformSocketError } from '../../src/dhcp/inform.js';
+import { InformSocketError } from '../../src/dhcp/inform-socket-errors.js';
 import { HexParseError } from '../../src/dhcp/hex.js';
 import { ConnectRefusedError } from '../../src/net/errors.js';
 import { XmlError } from '../../src/soap/xml.js';

@@ -125,4 +125,16 @@ describe('dhcp decode', () => {
     await expect(run('decode', '--file', join(scratch, 'missing'))).rejects.toThrow(/cannot read .* \(ENOENT\)/);
     await expect(run('decode', '--option', '44', '00')).rejects.toThrow(/^--option: "44" is not 43, 119 or 120$/);
   });
+
+  test('a file that is neither hex, a DHCP message nor a capture: UsageError (exit 2), one line, no guessed dump', async () => {
+    const png = join(scratch, 'image.png');
+    writeFileSync(png, Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(4000, 0x41)]));
+    await expect(run('decode', '--file', png)).rejects.toThrow(/^4016 bytes of a PNG image: not a DHCP message .* it starts 89 50 4e 47 0d 0a 1a 0a$/);
+    const elf = join(scratch, 'program');
+    writeFileSync(elf, readFileSync(process.execPath).subarray(0, 300_000));
+    await expect(run('decode', '--file', elf)).rejects.toThrow(/^300000 bytes of an ELF executable: not a DHCP message/);
+    const empty = join(scratch, 'empty');
+    writeFileSync(empty, '');
+    await expect(run('decode', '--file', empty)).rejects.toThrow(/^--file: ".*empty" is empty$/);
+  });
 });

@@ -20,6 +20,9 @@ describe('input validation (dhcp.md e.4): one line naming the option and the val
     rejects({ sipServer: Array.from({ length: 5 }, () => 'a'.repeat(60)).join('.') }, /^--sip-server: .* 304 characters; a host name has at most 253/);
     rejects({ sipServer: '10.0.0.5' }, /looks like an IP address/);
     rejects({ sipServer: '' }, /^--sip-server: empty name/);
+    const idn = encodeDhcpValues({ sipServer: 'pöol.exämple.com' });
+    expect(idn.sipServer).toBe('xn--pol-sna.xn--exmple-cua.com');
+    expect(idn.warnings).toContain('--sip-server: "pöol.exämple.com" is used in its ASCII form "xn--pol-sna.xn--exmple-cua.com"');
     expect(encodeDhcpValues({ sipServer: 'lync.schertz.local.' }).sipServer).toBe('lync.schertz.local');
     expect(encodeDhcpValues({ sipServer: Array.from({ length: 4 }, () => 'a'.repeat(62)).join('.') + '.a' }).sipServer.length).toBe(253);
   });

@@ -22,6 +22,8 @@ const CASES: Case[] = [
   { stage: 'discover', observation: 'content:no-43', context: { option120Missing: true }, top: 'dhcp-registrar-dhcp-disabled', also: ['dhcp-no-option-43', 'dhcp-multiple-responders'] },
   { stage: 'discover', observation: observe.content(CONTENT.option43BadValues), top: 'dhcp-option-43-bad-values', also: ['dhcp-option-43-truncated'] },
   { stage: 'discover', observation: observe.content(CONTENT.option43Truncated), top: 'dhcp-option-43-truncated', also: [] },
+  { stage: 'discover', observation: 'content:inform-refused', top: 'dhcp-inform-ignored' },
+  { stage: 'discover', observation: 'udp:refused', top: 'dhcp-voice-vlan-not-served' },
   { stage: 'discover', observation: 'content:no-120', top: 'dhcp-no-option-120' },
   { stage: 'discover', observation: 'content:120', top: 'dhcp-option-120-malformed' },
   { stage: 'discover', observation: 'content:multiple-responders', top: 'dhcp-multiple-responders' },

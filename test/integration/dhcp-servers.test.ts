@@ -239,7 +239,8 @@ if (unavailable !== undefined && inCi) {
           const capture = tsharkAvailable ? await startCapture(topology.clientNs, CLIENT_IF, pcap) : undefined;
           const result = await inform(topology, ['--json', '--client-port', '0', '--dhcp-timeout', '1.5']);
           await capture?.stop();
-          expect(result.code).toBe(1);
+          // Silence heard from an ephemeral port proves nothing: exit 4, as the bootstrap run gives.
+          expect(result.code).toBe(4);
           const json = result.json;
           if (!json) throw new Error(`no JSON output: ${result.stderr}`);
           expect(json.result).toBe('no-answer');

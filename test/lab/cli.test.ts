@@ -130,7 +130,7 @@ describe('bootstrap-test lab', () => {
     [{ fault: ['no-such'] }, UsageError, '--fault: unknown fault "no-such"'],
     [{ fault: ['slow:fast'] }, UsageError, 'ms must be a whole number'],
     [{ bind: '10.1.2.3' }, UsageError, 'not a loopback address'],
-    [{ fqdn: 'not_a_name' }, UsageError, 'fqdn: "not_a_name" is not a fully qualified host name'],
+    [{ fqdn: 'not_a_name' }, UsageError, 'fqdn: "not_a_name" is not a valid host name'],
     [{ certValidityHours: '0' }, UsageError, '--cert-validity-hours: "0"'],
   ])('refuses %j with a one-line usage error', async (options, type, message) => {
     const error = await failure(options);
