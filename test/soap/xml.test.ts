@@ -92,7 +92,7 @@ describe('parseXml on hostile input', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(XmlError);
-    expect((caught as XmlError).code).toBe(code);
+    expect((caught as XmlError).problem).toBe(code);
     expect((caught as XmlError).message).toMatch(message);
     expect((caught as XmlError).message.length).toBeLessThan(400);
   });
