@@ -267,6 +267,7 @@ export async function callWithProof(context: StageContext, held: HeldTicket, cal
   const alternative = held.alternativeKey;
   if (!isProofRefusal(first)) {
     context.state.acceptedProofKey = held.keyInterpretation;
+    context.log.detail(`${call.operation}: CertProv accepted the proof signed with ${PROOF_KEY_INTERPRETATIONS[held.keyInterpretation]}`);
     return first;
   }
   if (!alternative) return first;
