@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalogEntry } from '../../src/diagnosis/catalog.js';
-import { type DiagnosisContext, LOOKUP_TABLE, type LookupRow, classify, diagnose, diagnosisFor, mergeChecks } from '../../src/diagnosis/classify.js';
+import { type DiagnosisContext, LOOKUP_TABLE, type LookupRow, classify, diagnose, diagnosisFor, mergeChecks, rankedByServerReason } from '../../src/diagnosis/classify.js';
 import { CONTENT, DNS, observe } from '../../src/diagnosis/observation.js';
 import type { StageName } from '../../src/model.js';
 import type { CatalogStage } from '../../src/diagnosis/catalog.js';
@@ -230,5 +230,27 @@ describe('observation spelling', () => {
     expect(observe.soapFault('wsse:FailedAuthentication', 28020)).toBe('soap-fault:FailedAuthentication:28020');
     expect(observe.soapFault('s:Sender')).toBe('soap-fault:Sender:');
     expect(diagnose('webticket', observe.soapFault('wsse:FailedAuthentication')).id).toBe('webticket-auth-rejected');
+  });
+});
+
+describe("the server's reason re-ranks the children of webticket-auth-rejected", () => {
+  const children = catalogEntry('webticket-auth-rejected')!.children!;
+  it.each([
+    ['The PIN is locked.', 'webticket-pin-locked'],
+    ['No PIN is set for this user.', 'webticket-pin-not-set'],
+    ['No user has a line URI matching this phone number or extension.', 'webticket-number-not-on-lineuri'],
+    ['More than one user matches this phone number or extension and PIN.', 'webticket-extension-ambiguous'],
+    ['The PIN is not valid for this phone number or extension.', 'webticket-pin-wrong'],
+    ['PIN expired', 'webticket-pin-expired'],
+    ['User is not SIP enabled.', 'webticket-user-not-enabled'],
+  ])('"%s" puts %s first and keeps the rest in order', (reason, first) => {
+    const ranked = rankedByServerReason(children, reason);
+    expect(ranked[0]).toBe(first);
+    expect(ranked.slice(1)).toEqual(children.filter((id) => id !== first));
+  });
+
+  it('leaves the order alone when the reason names no cause ("No valid security token.")', () => {
+    expect(rankedByServerReason(children, 'No valid security token.')).toEqual([...children]);
+    expect(rankedByServerReason(children, undefined)).toEqual([...children]);
   });
 });
