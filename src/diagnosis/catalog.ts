@@ -521,6 +521,16 @@ const WEBTICKET = section('webticket', {
     diagnosis: 'A token response arrived, but without the parts the next steps need.',
     check: ['the response kept under --trace DIR (assertion and entropy redacted)', 'the server version'],
   },
+  'webticket-proof-key-unsupported': {
+    severity: 'fail',
+    severityNote: 'tool side',
+    diagnosis: 'The Web Ticket service issued a ticket whose proof key this tool cannot use.',
+    check: [
+      'the token response kept under --trace DIR: RequestedProofToken holds EncryptedKey or a ComputedKey other than CK/PSHA1',
+      'the server version and any token-service customisation in front of the pool',
+      'report the trace: a phone sends client entropy and expects CK/PSHA1 or a BinarySecret',
+    ],
+  },
   'webticket-pin-option-hidden': {
     severity: 'device-only',
     diagnosis: 'The phone does not offer PIN sign-in, so users cannot even try.',

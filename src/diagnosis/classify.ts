@@ -30,6 +30,27 @@ export interface DiagnosisContext {
   tlsDskOffered?: boolean;
   /** registrar: the failure came after the TLS-DSK exchange. */
   afterTlsDsk?: boolean;
+  /** The server's own reason text (OCSDiagnosticsFault Reason, X-Ms-diagnostics reason, faultstring). */
+  serverReason?: string;
+}
+
+/**
+ * WS-Security fault codes (WSS 1.1 §12, and WS-Trust's for a token the service would not take) that
+ * say the proof or the ticket was refused, whatever the operation: at ResolveUser or GetAndPublishCert
+ * they are not "no such user".
+ */
+export const PROOF_REFUSAL_FAULT_CODES = [
+  'FailedAuthentication',
+  'InvalidSecurity',
+  'InvalidSecurityToken',
+  'FailedCheck',
+  'MessageExpired',
+  'SecurityTokenUnavailable',
+  'UnsupportedSecurityToken',
+] as const;
+
+export function isProofRefusalFault(codeName: string): boolean {
+  return (PROOF_REFUSAL_FAULT_CODES as readonly string[]).some((code) => code.toLowerCase() === codeName.toLowerCase());
 }
 
 /** Named predicates a row can require; kept by name so the table stays plain data. */
@@ -142,9 +163,16 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['webticket'], observations: ['tls:verify:name'], candidates: ['webticket-cert-name-mismatch', 'dhcp-option-43-stale'], row: 'tls:verify:name' },
   { stages: ['webticket'], observations: ['errorid:28000'], candidates: ['webticket-user-not-enabled'], row: 'ErrorId 28000' },
   {
-    stages: ['webticket'], observations: ['errorid:28020', 'http:400', 'http:415'],
+    // 28020 "No valid security token." with FailedAuthentication is how a pool refuses the number and
+    // PIN ([MS-OCAUTHWS] 3.2.4.1), in the fault or in X-Ms-diagnostics: the credential was read.
+    stages: ['webticket'], observations: ['errorid:28020'],
+    candidates: ['webticket-auth-rejected', 'webticket-request-not-understood', 'webticket-pin-auth-disabled'], expand: true,
+    row: 'ErrorId 28020 (fault or X-Ms-diagnostics)',
+  },
+  {
+    stages: ['webticket'], observations: ['http:400', 'http:415'],
     candidates: ['webticket-request-not-understood', 'webticket-pin-auth-disabled', 'webticket-auth-rejected'],
-    row: 'ErrorId 28020, or http:400/415',
+    row: 'http:400/415',
   },
   { stages: ['webticket'], observations: ['errorid:28001'], candidates: ['webticket-server-error'], row: 'ErrorId 28001' },
   {
@@ -157,6 +185,7 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['webticket'], observations: ['timeout'], candidates: ['webticket-no-response'], row: 'timeout after the request' },
   { stages: ['webticket'], observations: ['content:no-pin-port'], candidates: ['webticket-pin-auth-disabled'], row: 'service metadata has no PIN port' },
   { stages: ['webticket'], observations: ['content:rstr-incomplete'], candidates: ['webticket-rstr-incomplete'], row: 'http:200 but assertion, entropy or lifetime missing' },
+  { stages: ['webticket'], observations: ['content:proof-key-unsupported'], candidates: ['webticket-proof-key-unsupported'], row: 'http:200, proof key as EncryptedKey or a ComputedKey other than PSHA1' },
   {
     stages: ['webticket', 'resolveuser', 'certificate'], observations: ['content:secret-not-https'],
     candidates: ['webticket-pin-port-not-https'], row: 'a PIN or ticket would have gone to an address that is not https (refused before sending)',
@@ -166,9 +195,9 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['certprov-mex'], observations: ['http:3xx', 'http:4xx', 'http:5xx'], candidates: ['resolve-mex-unavailable'], row: 'http:* error on CertProv /mex' },
   { stages: ['resolveuser'], observations: ['content:no-proof-port'], candidates: ['resolve-proof-endpoint-missing', 'cert-auth-disabled'], row: '/mex has no WebTicketProof port' },
   {
-    stages: ['resolveuser', 'certificate'], observations: ['soap-fault:FailedAuthentication:*', 'http:401', 'http:403'],
+    stages: ['resolveuser', 'certificate'], observations: [...PROOF_REFUSAL_FAULT_CODES.map((code) => `soap-fault:${code}:*`), 'http:401', 'http:403'],
     candidates: ['resolve-proof-rejected', 'time-clock-skew'],
-    row: 'soap-fault:FailedAuthentication:* or 401/403 with the ticket',
+    row: 'a WS-Security fault (FailedAuthentication, InvalidSecurity, FailedCheck, MessageExpired, SecurityTokenUnavailable ...) or 401/403 with the ticket',
   },
   { stages: ['resolveuser'], observations: ['content:no-sip-uri', 'soap-fault:*'], candidates: ['resolve-no-user'], row: 'no SIP URI in the answer' },
   { stages: ['resolveuser'], observations: ['content:user-mismatch'], candidates: ['resolve-user-mismatch'], row: 'SIP URI differs from --user-sip-address' },
@@ -264,7 +293,7 @@ export function classify(stage: StageName | CatalogStage, observation: Observati
   const candidates: string[] = [];
   for (const id of row.candidates) {
     candidates.push(id);
-    if (row.expand) candidates.push(...(requireCatalogEntry(id).children ?? []));
+    if (row.expand) candidates.push(...rankedByServerReason(requireCatalogEntry(id).children ?? [], context.serverReason));
   }
   const top = requireCatalogEntry(candidates[0]!);
   let severity = row.severity ?? top.severity;
@@ -272,6 +301,27 @@ export function classify(stage: StageName | CatalogStage, observation: Observati
   // Whatever the row, a step this host could not carry out says nothing about the deployment (Nagios UNKNOWN).
   if (isLocal) severity = 'unknown';
   return { candidates: unique(candidates), severity, row };
+}
+
+/**
+ * What the server's own words point at, by catalogue id: a reason naming a locked PIN puts
+ * webticket-pin-locked before webticket-pin-wrong (a locked PIN is not a wrong PIN). The first
+ * pattern that matches wins; the ids are children of an umbrella the wire cannot tell apart.
+ */
+const SERVER_REASON_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\block/i, 'webticket-pin-locked'],
+  [/\bexpired?\b/i, 'webticket-pin-expired'],
+  [/\bno pin\b|pin is not set|not set|has no pin/i, 'webticket-pin-not-set'],
+  [/more than one|ambiguous|duplicate/i, 'webticket-extension-ambiguous'],
+  [/not (sip|lync|voice)[ -]?enabled|not enabled|disabled user|enterprise voice/i, 'webticket-user-not-enabled'],
+  [/line ?uri|no user|not found|unknown (user|number)|dial plan/i, 'webticket-number-not-on-lineuri'],
+  [/\b(wrong|incorrect|invalid|not valid|mismatch)\b/i, 'webticket-pin-wrong'],
+];
+
+/** The children with the one the server's reason names moved to the front; unchanged without a hint. */
+export function rankedByServerReason(children: readonly string[], reason: string | undefined): string[] {
+  const hinted = reason === undefined ? undefined : SERVER_REASON_HINTS.find(([pattern, id]) => pattern.test(reason) && children.includes(id))?.[1];
+  return hinted === undefined ? [...children] : [hinted, ...children.filter((id) => id !== hinted)];
 }
 
 function unique(values: Iterable<string>): string[] {

@@ -79,6 +79,8 @@ export const CONTENT = {
   sip: 'sip',
   /** Token response without assertion, entropy or lifetime. */
   rstrIncomplete: 'rstr-incomplete',
+  /** Token response whose proof key the client cannot use (EncryptedKey, a ComputedKey other than PSHA1). */
+  proofKeyUnsupported: 'proof-key-unsupported',
   /** CertProv /mex lists no CertProvisioningServiceWebTicketProof port. */
   noProofPort: 'no-proof-port',
   noSipUri: 'no-sip-uri',

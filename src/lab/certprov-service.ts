@@ -16,7 +16,7 @@ import { serverNow, type PoolContext } from './context.js';
 import { child, textOf } from '../soap/xml.js';
 import type { LabEndpoint } from './faults.js';
 import type { LabRequest, LabResponse } from './http-server.js';
-import type { IssuedTicket } from './tickets.js';
+import { ticketAudienceProblem, type IssuedTicket } from './tickets.js';
 import { AUTH_ERRORS, authFault, clientFault, soapReply, type ReplyContext } from './replies.js';
 import { quoteText } from '../text.js';
 
@@ -120,16 +120,6 @@ export function proofEndpointOf(request: Pick<LabRequest, 'headers' | 'body'>): 
   return soapActionOf(request) === ACTION_GET_AND_PUBLISH_CERT ? 'certificate' : 'resolveuser';
 }
 
-function sameService(a: string, b: string): boolean {
-  try {
-    const left = new URL(a);
-    const right = new URL(b);
-    return left.hostname.toLowerCase() === right.hostname.toLowerCase() && left.pathname.toLowerCase() === right.pathname.toLowerCase();
-  } catch {
-    return false;
-  }
-}
-
 type ProofOutcome = { ticket: IssuedTicket; verdict: ProofVerdict & { ok: true } } | { error: LabResponse };
 
 async function checkProof(context: PoolContext, request: LabRequest, reply: ReplyContext): Promise<ProofOutcome> {
@@ -139,6 +129,10 @@ async function checkProof(context: PoolContext, request: LabRequest, reply: Repl
     return { error: authFault(reply, AUTH_ERRORS.noValidToken, `proof rejected: ${why}`) };
   };
   if (faults.has('proof-rejected')) return reject('proof-rejected fault');
+  if (faults.has('proof-invalid-security')) {
+    context.counters.proofRejections += 1;
+    return { error: clientFault(reply, 'wsse:InvalidSecurity', 'An error was discovered processing the <wsse:Security> header.', 500, 'proof-invalid-security') };
+  }
   const now = serverNow(context, faults);
   // xml-crypto and xmldom load on the first proof, not at start-up.
   const { verifyProofSecurity } = await import('./wire/proof.js');
@@ -154,10 +148,9 @@ async function checkProof(context: PoolContext, request: LabRequest, reply: Repl
   const skew = context.settings.proofSkewMs;
   if (ticket.expires <= now - skew) return reject('the web ticket has expired');
   if (ticket.notBefore > now + skew) return reject('the web ticket is not valid yet');
-  // Ticket 1 is asked for the option 43 CertProv URL, ticket 2 for the proof port (h5-client-wiring).
-  if (ticket.appliesTo !== undefined && ![context.urls.webTicketProof, context.urls.certProv].some((url) => sameService(url, ticket.appliesTo ?? ''))) {
-    return reject(`the ticket was issued for ${quoteText(ticket.appliesTo)}`);
-  }
+  // Both tickets must be for the WebTicketProof port, the address the metadata publishes (issue 8).
+  const audienceProblem = ticketAudienceProblem(ticket, context.urls.webTicketProof);
+  if (audienceProblem) return reject(quoteText(audienceProblem));
   return { ticket, verdict };
 }
 
@@ -178,6 +171,9 @@ export async function proofOperation(context: PoolContext, request: LabRequest):
       500,
       'unknown action',
     );
+  }
+  if (endpoint === 'certificate' && request.faults.has('cert-proof-http-403')) {
+    return { kind: 'reply', status: 403, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>403 - Forbidden: Access is denied.</h1></body></html>', action: operation, endpoint, result: 'cert-proof-http-403' };
   }
   if (endpoint === 'certificate' && request.faults.has('cert-http-500')) {
     return { kind: 'reply', status: 500, headers: {}, body: '', action: operation, endpoint, result: 'cert-http-500' };

@@ -6,6 +6,7 @@ import type { ResolveUserShape } from '../soap/services/inferred/resolve-user.js
 import type { ResolveUserResponseLayout } from './wire/resolve-user.js';
 import type { RootChainVariant } from '../soap/services/inferred/root-chain.js';
 import type { RootChainAnswerFormat } from './wire/root-chain.js';
+import type { TokenLayout } from './wire/webticket.js';
 import type { LabDirectory } from './directory.js';
 import type { FaultSet } from './faults.js';
 import type { PinLedger } from './pin-ledger.js';
@@ -63,8 +64,8 @@ export interface ServedVariants {
   resolveUserLayout: ResolveUserResponseLayout;
   /** The ResolveUser action the CertProv WSDL names and the lab accepts. */
   resolveUserAction: string;
-  /** Where the token response carries the server entropy. */
-  tokenLayout: 'proof-token' | 'entropy';
+  /** How the token response carries the proof key (wire/webticket.ts TOKEN_LAYOUTS). */
+  tokenLayout: TokenLayout;
   /** 'endorsing' requires the proof signature; 'signed' takes the ticket without one. */
   proofPolicy: 'endorsing' | 'signed';
 }

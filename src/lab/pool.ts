@@ -11,6 +11,7 @@ import type { ResolveUserShape } from '../soap/services/inferred/resolve-user.js
 import type { ResolveUserResponseLayout } from './wire/resolve-user.js';
 import type { RootChainVariant } from '../soap/services/inferred/root-chain.js';
 import type { RootChainAnswerFormat } from './wire/root-chain.js';
+import type { TokenLayout } from './wire/webticket.js';
 import { labUrls, type LabCounters, type LabUrls, type PoolContext, type RequestedVariants } from './context.js';
 import { DhcpResponder, type DhcpAdvertisement, type DhcpLogEntry, type DhcpStats } from './dhcp-responder.js';
 import { DEFAULT_LAB_DOMAIN, sampleDirectory, typedNumberFor, type LabDirectory } from './directory.js';
@@ -50,7 +51,8 @@ export interface LabOptions {
   resolveUserShape?: ResolveUserShape | 'any';
   resolveUserLayout?: ResolveUserResponseLayout;
   resolveUserAction?: string;
-  tokenLayout?: 'proof-token' | 'entropy';
+  /** How the token response carries the proof key; default 'computed-key' (WS-Trust 1.3 §4.4.3). */
+  tokenLayout?: TokenLayout;
   proofPolicy?: 'endorsing' | 'signed';
   /** Validity of issued user certificates (Set-CsWebServiceConfiguration default: 4320 h). */
   certValidityHours?: number;

@@ -23,7 +23,7 @@ export function servedVariants(requested: RequestedVariants): ServedVariants {
     resolveUserShape: requested.resolveUserShape ?? DEFAULT_RESOLVE_USER_SHAPE,
     resolveUserLayout: requested.resolveUserLayout ?? 'element',
     resolveUserAction: requested.resolveUserAction ?? ACTION_RESOLVE_USER,
-    tokenLayout: requested.tokenLayout ?? 'proof-token',
+    tokenLayout: requested.tokenLayout ?? 'computed-key',
     proofPolicy: requested.proofPolicy ?? 'endorsing',
   };
 }

@@ -8,6 +8,7 @@ export interface IssuedTicket {
   sipUri: string;
   /** What the phone typed, for ResolveUser's `entity` shape. */
   phoneOrExt: string;
+  /** The AppliesTo the ticket was asked for (its SAML Audience); proofs check it (ticketAudienceProblem). */
   appliesTo?: string;
   notBefore: number;
   expires: number;
@@ -43,4 +44,25 @@ export class TicketStore {
       if (ticket.expires < now - 3_600_000) this.tickets.delete(id);
     }
   }
+}
+
+/** Host and path, compared without case; scheme and port may differ (a published http:// address). */
+function sameEndpoint(a: string, b: string): boolean {
+  try {
+    const left = new URL(a.trim());
+    const right = new URL(b.trim());
+    const path = (url: URL): string => url.pathname.toLowerCase().replace(/\/+$/, '');
+    return left.hostname.toLowerCase() === right.hostname.toLowerCase() && path(left) === path(right);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a ticket may not be used at `audience` (the WebTicketProof port address), or undefined when it
+ * may: a service that checks the SAML audience refuses a ticket issued for any other AppliesTo.
+ */
+export function ticketAudienceProblem(ticket: Pick<IssuedTicket, 'appliesTo'>, audience: string): string | undefined {
+  if (ticket.appliesTo === undefined) return 'the ticket names no audience (no AppliesTo in its request)';
+  return sameEndpoint(ticket.appliesTo, audience) ? undefined : `the ticket was issued for ${ticket.appliesTo}, not for ${audience}`;
 }

@@ -3,12 +3,12 @@
 // dial plan, checks the PIN against the policy and issues a SAML 1.1 ticket with a proof key.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { parseEnvelope } from '../soap/envelope.js';
+import { parseEnvelope, SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
 import { ACTION_RST_ISSUE, SP } from '../soap/namespaces.js';
-import { computeProofKey } from '../soap/psha1.js';
 import { buildMexDocument, type MexPortSpec } from './wire/mex.js';
 import { pinPolicyAssertion, readPinCredential } from './wire/pin-credential.js';
-import { buildIssueTokenResponse, buildSamlAssertion, readIssueTokenRequest } from './wire/webticket.js';
+import { buildIssueTokenResponse, buildSamlAssertion, readIssueTokenRequest, serverProofKey, type TokenLayout } from './wire/webticket.js';
+import { buildFaultEnvelope, formatMsDiagnostics } from './wire/fault.js';
 import { LAB_PATHS, serverNow, wcfTime, type PoolContext } from './context.js';
 import { findUsersByNumber, type LabUser } from './directory.js';
 import type { FaultSet } from './faults.js';
@@ -125,6 +125,8 @@ export function issueToken(context: PoolContext, request: LabRequest): LabRespon
   if (faults.has('webticket-x-ms-diagnostics')) {
     return diagnosticsHeaderOnly(reply, AUTH_ERRORS.pinWrong, 401, 'webticket-x-ms-diagnostics');
   }
+  if (faults.has('pin-rejected-28020')) return noValidTokenInBody(reply);
+  if (faults.has('pin-rejected-401')) return noValidTokenAs401(reply);
   const rst = readIssueTokenRequest(request.body);
   if (!rst.ok) return clientFault(reply, 's:Client', `The token request cannot be read: ${rst.reason}`, 500, 'RST unreadable');
   const credential = readPinCredential(request.body, context.variants.pinEncoding);
@@ -145,7 +147,8 @@ export function issueToken(context: PoolContext, request: LabRequest): LabRespon
   const now = serverNow(context, faults);
   const expires = now + context.settings.ticketLifetimeMinutes * 60_000;
   const assertionId = `SamlSecurityToken-${randomUUID()}`;
-  const serverEntropy = randomBytes(32);
+  const layout = tokenLayoutFor(context, faults);
+  const proofMaterial = randomBytes(32);
   const appliesTo = rst.request.appliesTo ?? context.urls.webTicketProof;
   const assertionXml = buildSamlAssertion({
     assertionId,
@@ -159,7 +162,7 @@ export function issueToken(context: PoolContext, request: LabRequest): LabRespon
   context.tickets.add(
     {
       assertionId,
-      proofKey: computeProofKey(clientEntropy, serverEntropy),
+      proofKey: serverProofKey(layout, clientEntropy, proofMaterial),
       sipUri: user.sipUri,
       phoneOrExt: credential.phoneOrExt,
       appliesTo,
@@ -172,14 +175,54 @@ export function issueToken(context: PoolContext, request: LabRequest): LabRespon
   let body = buildIssueTokenResponse({
     ...(rst.request.context !== undefined ? { context: rst.request.context } : {}),
     assertionXml,
-    serverEntropy,
+    proofMaterial,
     created: wcfTime(now),
     expires: wcfTime(expires),
-    layout: context.variants.tokenLayout,
+    layout,
   });
   if (faults.has('rstr-incomplete')) body = withoutProofAndLifetime(body);
   const kind = claimed !== undefined ? 'ticket with SIP claim' : 'ticket';
-  return soapReply(reply, body, `${kind} for ${user.sipUri}, ${found.how}${faults.has('rstr-incomplete') ? ' (rstr-incomplete)' : ''}`);
+  return soapReply(reply, body, `${kind} for ${user.sipUri}, ${found.how}, proof key ${layout}${faults.has('rstr-incomplete') ? ' (rstr-incomplete)' : ''}`);
+}
+
+/** The proof-key layout of this answer: a token-* fault for this request, else the pool's variant. */
+function tokenLayoutFor(context: PoolContext, faults: FaultSet): TokenLayout {
+  if (faults.has('token-proof-secret')) return 'proof-secret';
+  if (faults.has('token-legacy-entropy')) return 'legacy-entropy';
+  if (faults.has('token-encrypted-key')) return 'encrypted-key';
+  return context.variants.tokenLayout;
+}
+
+const NO_VALID_TOKEN = AUTH_ERRORS.noValidToken;
+
+/** [MS-OCAUTHWS] 3.2.4.1's refusal in the body only: HTTP 500, FailedAuthentication, OCSDiagnosticsFault 28020. */
+function noValidTokenInBody(reply: ReplyContext): LabResponse {
+  return {
+    kind: 'reply',
+    status: 500,
+    headers: { 'content-type': SOAP11_CONTENT_TYPE, 'x-ms-server-fqdn': reply.serverFqdn },
+    body: buildFaultEnvelope({ code: NO_VALID_TOKEN.code, reason: NO_VALID_TOKEN.reason, diagnostics: { errorId: NO_VALID_TOKEN.errorId, reason: NO_VALID_TOKEN.reason } }),
+    action: reply.action,
+    endpoint: reply.endpoint,
+    result: `PIN refused, fault ErrorId ${NO_VALID_TOKEN.errorId} in the body (pin-rejected-28020)`,
+  };
+}
+
+/** The same refusal as IIS passes it on: HTTP 401, X-Ms-diagnostics and an HTML page. */
+function noValidTokenAs401(reply: ReplyContext): LabResponse {
+  return {
+    kind: 'reply',
+    status: 401,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'x-ms-server-fqdn': reply.serverFqdn,
+      'x-ms-diagnostics': formatMsDiagnostics({ errorId: NO_VALID_TOKEN.errorId, source: reply.serverFqdn, reason: NO_VALID_TOKEN.reason }),
+    },
+    body: '<html><head><title>401 - Unauthorized</title></head><body><h1>401 - Unauthorized: Access is denied due to invalid credentials.</h1></body></html>',
+    action: reply.action,
+    endpoint: reply.endpoint,
+    result: `PIN refused, HTTP 401 with X-Ms-diagnostics ${NO_VALID_TOKEN.errorId} (pin-rejected-401)`,
+  };
 }
 
 /** The token response minus everything that carries entropy or lifetime (rstr-incomplete). */

@@ -9,7 +9,7 @@ import { createCsr } from '../pki/csr.js';
 import { verifyIssuedCertificate } from '../pki/verify.js';
 import { buildGetAndPublishCertRequest, newDeviceId, parseGetAndPublishCertResponse } from '../soap/services/certprov.js';
 import { contentFailure, httpFailure, soapFaultFailure } from './exchange.js';
-import { callWithProof } from './ticket-client.js';
+import { callWithProof, proofKeyEvidence } from './ticket-client.js';
 import { StageFailure, type StageContext, type StageOutcome } from './types.js';
 
 export async function certificate(context: StageContext): Promise<StageOutcome> {
@@ -35,7 +35,7 @@ export async function certificate(context: StageContext): Promise<StageOutcome> 
       buildGetAndPublishCertRequest({ to: proof.proofAddress, action, security, entity, csrDer: csr.der, deviceId }),
     oversizedAs: CONTENT.noCertificate,
   });
-  const evidence = { url: proof.proofUrl, deviceId, user: entity, csrHash: context.options.csrHash };
+  const evidence = { url: proof.proofUrl, deviceId, user: entity, csrHash: context.options.csrHash, ...proofKeyEvidence(context, state.secondTicket) };
   const parsed = parseGetAndPublishCertResponse(response.text);
   if (parsed.kind === 'fault') throw soapFaultFailure(parsed.fault, response, evidence);
   if (parsed.kind === 'error-info') {

@@ -1,10 +1,11 @@
-// Stage 4, certprov-mex: the CertProv metadata over HTTPS. It names the WebTicketProof port (the
+// Stage 4, certprov-mex: the CertProv metadata over HTTPS (downloaded by the webticket stage, which
+// needs it first: see certProvMetadata). It names the WebTicketProof port (the
 // tickets' AppliesTo and where ResolveUser and GetAndPublishCert go), its policy (endorsing = a
 // proof signature is required) and each operation's SOAP action.
 
 import { CONTENT } from '../diagnosis/observation.js';
 import { ACTION_GET_AND_PUBLISH_CERT, ACTION_RESOLVE_USER } from '../soap/namespaces.js';
-import { CERTPROV_PROOF_PORT_PREFIX, chooseCertProvPort, parseMex, soapActionFor } from '../soap/services/mex.js';
+import { CERTPROV_PROOF_PORT_PREFIX, chooseCertProvPort, parseMex, soapActionFor, type MexDocument } from '../soap/services/mex.js';
 import { contentFailure, httpFailure, send } from './exchange.js';
 import { secureTarget } from './https-address.js';
 import type { StageContext, StageOutcome } from './types.js';
@@ -14,22 +15,44 @@ const OPERATION_DEFAULTS: Readonly<Record<string, string>> = {
   GetAndPublishCert: ACTION_GET_AND_PUBLISH_CERT,
 };
 
-export async function certprovMex(context: StageContext): Promise<StageOutcome> {
-  const { state, log } = context;
-  const service = state.certProvisioningUrl;
-  if (!service) throw new Error('certprov-mex needs the certificate provisioning URL from discover');
-  const serviceUrl = service.toString();
-  const mexUrl = `${serviceUrl.replace(/\/$/, '')}/mex`;
-  log.step(`Connecting to web service : ${serviceUrl}`);
-  log.step('Using Webticket Proof authentication');
-  log.step(`Trying to download MEX data from ${mexUrl}`);
+/** CertProv's /mex address beside the option-43 (or --target-uri) service. */
+function certProvMexUrl(context: StageContext): string {
+  const service = context.state.certProvisioningUrl;
+  if (!service) throw new Error('the CertProv metadata needs the certificate provisioning URL from discover');
+  return `${service.toString().replace(/\/$/, '')}/mex`;
+}
+
+async function downloadCertProvMetadata(context: StageContext): Promise<{ mexUrl: string; mex: MexDocument }> {
+  const mexUrl = certProvMexUrl(context);
+  context.log.step(`Trying to download MEX data from ${mexUrl}`);
   const response = await send(context, { method: 'GET', url: mexUrl, label: 'CertProvisioningService-mex', oversizedAs: CONTENT.noProofPort });
   if (response.status !== 200) throw httpFailure(response, { url: mexUrl });
   const parsed = parseMex(response.text);
   if (!parsed.ok) throw contentFailure(CONTENT.noProofPort, `CertProv metadata unreadable: ${parsed.reason}`, { url: mexUrl });
+  return { mexUrl, mex: parsed.mex };
+}
+
+/**
+ * The CertProv metadata, downloaded once per run by whichever stage asks first (the webticket stage,
+ * which needs the WebTicketProof address as the ticket's AppliesTo); a failure is kept and rethrown
+ * to every caller, so this stage reports it with its own diagnosis.
+ */
+export function certProvMetadata(context: StageContext): Promise<{ mexUrl: string; mex: MexDocument }> {
+  context.state.certProvMetadata ??= downloadCertProvMetadata(context);
+  return context.state.certProvMetadata;
+}
+
+export async function certprovMex(context: StageContext): Promise<StageOutcome> {
+  const { state, log } = context;
+  const service = state.certProvisioningUrl;
+  if (!service) throw new Error('certprov-mex needs the certificate provisioning URL from discover');
+  log.step(`Connecting to web service : ${service.toString()}`);
+  log.step('Using Webticket Proof authentication');
+  const { mexUrl, mex } = await certProvMetadata(context);
+  log.detail(`MEX data from ${mexUrl} was downloaded before the first web ticket (its WebTicketProof port is the ticket's AppliesTo)`);
 
   log.step(`Searching for end point with name ${CERTPROV_PROOF_PORT_PREFIX}`);
-  const choice = chooseCertProvPort(parsed.mex);
+  const choice = chooseCertProvPort(mex);
   if (!choice.ok) {
     throw contentFailure(
       CONTENT.noProofPort,
@@ -54,7 +77,7 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
 
   const actions: Record<string, string> = {};
   for (const [operation, fallback] of Object.entries(OPERATION_DEFAULTS)) {
-    const fromWsdl = soapActionFor(parsed.mex, choice.port.name, operation);
+    const fromWsdl = soapActionFor(mex, choice.port.name, operation);
     if (fromWsdl) {
       actions[operation] = fromWsdl;
       log.detail(`SOAP action for ${operation} from the WSDL: ${fromWsdl}`);
@@ -70,7 +93,7 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
     portName: choice.port.name,
     policy,
     actions,
-    metadata: parsed.mex,
+    metadata: mex,
     issuerAddress: choice.issuerAddress,
   };
   return {

@@ -90,6 +90,7 @@ export function httpFailure(response: HttpResponse, evidence: Evidence = {}, pre
   const facts: Record<string, unknown> = {};
   if (response.headers.location) facts.location = response.headers.location;
   if (diagnostics) facts.errorId = diagnostics.errorId;
+  if (diagnostics?.reason) facts.serverReason = diagnostics.reason;
   return new StageFailure({ observation, message, server }, { ...evidence, status: response.status }, facts);
 }
 
@@ -108,7 +109,10 @@ export function soapFaultFailure(fault: SoapFault, response: HttpResponse, evide
       server,
     },
     { ...evidence, status: response.status },
-    fault.errorId !== undefined ? { errorId: fault.errorId } : {},
+    {
+      ...(fault.errorId !== undefined ? { errorId: fault.errorId } : {}),
+      ...(reason ? { serverReason: reason } : {}),
+    },
   );
 }
 

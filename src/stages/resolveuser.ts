@@ -11,7 +11,7 @@ import {
   type ResolveUserShape,
 } from '../soap/services/inferred/resolve-user.js';
 import { contentFailure, httpFailure, soapFaultFailure } from './exchange.js';
-import { callWithProof } from './ticket-client.js';
+import { callWithProof, proofKeyEvidence } from './ticket-client.js';
 import type { StageContext, StageOutcome } from './types.js';
 
 function shapeOf(context: StageContext): ResolveUserShape {
@@ -42,7 +42,7 @@ export async function resolveUser(context: StageContext): Promise<StageOutcome> 
       buildResolveUserRequest({ to: proof.proofAddress, action, security, shape, phoneOrExt: context.options.phoneOrExt }),
     oversizedAs: CONTENT.noSipUri,
   });
-  const evidence = { url: proof.proofUrl, shape, proof: proof.policy };
+  const evidence = { url: proof.proofUrl, shape, proof: proof.policy, ...proofKeyEvidence(context, state.firstTicket) };
   const parsed = parseResolveUserResponse(response.text);
   if (parsed.kind === 'fault') throw soapFaultFailure(parsed.fault, response, evidence);
   if (response.status !== 200) throw httpFailure(response, evidence);

@@ -14,9 +14,14 @@ import {
   buildIssueTokenRequest,
   newClientEntropy,
   parseIssueTokenResponse,
-  ticketProofKey,
+  PROOF_KEY_INTERPRETATIONS,
+  ticketProofKeys,
+  type ProofKeyCandidate,
+  type ProofKeyInterpretation,
   type WebTicket,
 } from '../soap/services/webticket.js';
+import { parseEnvelope } from '../soap/envelope.js';
+import { isProofRefusalFault } from '../diagnosis/classify.js';
 import {
   buildPinCredentialHeader,
   DEFAULT_PIN_ENCODING,
@@ -35,20 +40,24 @@ export const WEB_TICKET_SERVICE_PATH = '/WebTicket/WebTicketService.svc';
 /** Beyond this, ticket times and the local clock disagree enough for servers to refuse the proof. */
 const CLOCK_TOLERANCE_SECONDS = 300;
 
+/**
+ * The PIN credential's encoding, by the documented precedence: --pin-encoding > the PIN port's policy
+ * > the default. An option that differs from the policy is used, with a warning naming both.
+ */
 function chooseEncoding(context: StageContext, policy: MexPolicy | undefined): PinEncoding {
   const fromPolicy = encodingFromPolicy(policy);
   const option = context.options.pinEncoding;
-  if (fromPolicy.encoding) {
-    if (option && option !== fromPolicy.encoding) {
-      context.log.warn(`--pin-encoding ${option} not used: the PIN port's policy asks for ${fromPolicy.encoding} (${fromPolicy.reason})`);
-    } else {
-      context.log.detail(`PIN encoding ${fromPolicy.encoding} from the server's policy (${fromPolicy.reason})`);
-    }
-    return fromPolicy.encoding;
-  }
   if (option) {
-    context.log.detail(`PIN encoding ${option} from --pin-encoding (${fromPolicy.reason})`);
+    if (fromPolicy.encoding && fromPolicy.encoding !== option) {
+      context.log.warn(`PIN encoding ${option} from --pin-encoding, although the PIN port's policy asks for ${fromPolicy.encoding} (${fromPolicy.reason})`);
+    } else {
+      context.log.detail(`PIN encoding ${option} from --pin-encoding (${fromPolicy.reason})`);
+    }
     return option;
+  }
+  if (fromPolicy.encoding) {
+    context.log.detail(`PIN encoding ${fromPolicy.encoding} from the server's policy (${fromPolicy.reason})`);
+    return fromPolicy.encoding;
   }
   context.log.defaulted(`PIN encoding ${DEFAULT_PIN_ENCODING}: ${fromPolicy.reason}; switch with --pin-encoding plain|base64`);
   return DEFAULT_PIN_ENCODING;
@@ -60,7 +69,7 @@ export async function findPinPort(context: StageContext): Promise<PinPort> {
   if (!base) throw new Error('webticket needs the certificate provisioning URL from discover');
   const serviceUrl = siblingUrl(base, WEB_TICKET_SERVICE_PATH);
   context.log.step(`Connecting to web service : ${serviceUrl}`);
-  context.log.defaulted(`Web Ticket Service at the documented path ${WEB_TICKET_SERVICE_PATH} on the option-43 host (the CertProv metadata that names it is read later)`);
+  context.log.defaulted(`Web Ticket Service at the documented path ${WEB_TICKET_SERVICE_PATH} on the option-43 host (the CertProv policy's ticket issuer is compared with it at certprov-mex)`);
   context.log.step(`Trying to download MEX data from ${serviceUrl}/mex`);
   const response = await send(context, { method: 'GET', url: `${serviceUrl}/mex`, label: 'WebTicketService-mex' });
   if (response.status !== 200) throw httpFailure(response, { url: `${serviceUrl}/mex` });
@@ -121,6 +130,25 @@ function lifetimeText(ticket: WebTicket): string {
   return minutes >= 120 ? `${Math.round(minutes / 60)} h` : `${minutes} min`;
 }
 
+const PROOF_SOURCE_TEXT: Readonly<Record<WebTicket['proofSource'], string>> = {
+  'computed-key': 'RequestedProofToken/ComputedKey with the server Entropy',
+  entropy: 'the server Entropy (no ComputedKey named)',
+  'proof-secret': 'RequestedProofToken/BinarySecret',
+  elsewhere: 'a BinarySecret outside RequestedProofToken and Entropy',
+};
+
+/** The ticket with its proof key; a reading CertProv already accepted in this run goes first. */
+function heldTicket(ticket: WebTicket, candidates: ProofKeyCandidate[], accepted: ProofKeyInterpretation | undefined): HeldTicket {
+  const ordered = [...candidates].sort((a, b) => Number(b.interpretation === accepted) - Number(a.interpretation === accepted));
+  const [primary, alternative] = ordered as [ProofKeyCandidate, ProofKeyCandidate | undefined];
+  return {
+    ticket,
+    proofKey: primary.key,
+    keyInterpretation: primary.interpretation,
+    ...(alternative ? { alternativeKey: alternative } : {}),
+  };
+}
+
 export interface TicketRequest {
   port: PinPort;
   appliesTo: string;
@@ -164,10 +192,14 @@ export async function requestTicket(context: StageContext, request: TicketReques
   const parsed = parseIssueTokenResponse(response.text);
   if (parsed.kind === 'ticket' && response.status === 200) {
     checkTicketClock(context, parsed.ticket, evidence);
-    const held: HeldTicket = { ticket: parsed.ticket, proofKey: ticketProofKey(parsed.ticket, clientEntropy) };
+    const held = heldTicket(parsed.ticket, ticketProofKeys(parsed.ticket, clientEntropy), context.state.acceptedProofKey);
     const lifetime = lifetimeText(parsed.ticket);
-    log.step(`Received web ticket valid until ${parsed.ticket.expires} (lifetime ${lifetime}; server entropy from ${parsed.ticket.entropySource})`);
-    return { held, evidence: { ...evidence, expires: parsed.ticket.expires, lifetime }, lifetime };
+    log.step(`Received web ticket valid until ${parsed.ticket.expires} (lifetime ${lifetime})`);
+    log.detail(
+      `Proof key from ${PROOF_SOURCE_TEXT[parsed.ticket.proofSource]}: ${PROOF_KEY_INTERPRETATIONS[held.keyInterpretation]}` +
+        (held.alternativeKey ? `; if CertProv refuses it, once more with ${PROOF_KEY_INTERPRETATIONS[held.alternativeKey.interpretation]}` : ''),
+    );
+    return { held, evidence: { ...evidence, expires: parsed.ticket.expires, lifetime, proofKeyFrom: parsed.ticket.proofSource }, lifetime };
   }
 
   log.step('Could not get web ticket');
@@ -181,6 +213,9 @@ export async function requestTicket(context: StageContext, request: TicketReques
     throw httpFailure(response, evidence, true);
   }
   pin.markRejected('the answer held no usable ticket');
+  if (parsed.kind === 'unsupported-proof') {
+    throw contentFailure(CONTENT.proofKeyUnsupported, `the ticket came with a proof key this client cannot use: ${parsed.reason}`, evidence);
+  }
   if (parsed.kind === 'incomplete') {
     throw contentFailure(CONTENT.rstrIncomplete, `token response without ${parsed.missing.join(', ')}`, { ...evidence, missing: parsed.missing });
   }
@@ -196,14 +231,17 @@ export interface ProofCall {
   oversizedAs: string;
 }
 
-/**
- * Posts an operation to the WebTicketProof address with `held` as proof (protocol.md section 5):
- * signed with the proof key when the policy is endorsing, the bare ticket when it is only signed.
- */
-export async function callWithProof(context: StageContext, held: HeldTicket, call: ProofCall): Promise<HttpResponse> {
+/** A refusal of the proof or the ticket: HTTP 401/403 or a WS-Security fault (not "no such user"). */
+function isProofRefusal(response: HttpResponse): boolean {
+  if (response.status === 401 || response.status === 403) return true;
+  const message = parseEnvelope(response.text);
+  return message.kind === 'fault' && isProofRefusalFault(message.fault.codeName);
+}
+
+async function postWithProof(context: StageContext, held: HeldTicket, proofKey: Buffer | undefined, call: ProofCall): Promise<HttpResponse> {
   const proof = context.state.certProv;
   if (!proof) throw new Error(`${call.operation} needs the WebTicketProof address`);
-  const request = call.build(buildProofSecurity(held.ticket, proof.policy === 'endorsing' ? held.proofKey : undefined), proof.actions[call.operation]);
+  const request = call.build(buildProofSecurity(held.ticket, proofKey), proof.actions[call.operation]);
   return send(context, {
     method: 'POST',
     url: proof.proofUrl,
@@ -213,4 +251,46 @@ export async function callWithProof(context: StageContext, held: HeldTicket, cal
     oversizedAs: call.oversizedAs,
     carriesSecret: true,
   });
+}
+
+/**
+ * Posts an operation to the WebTicketProof address with `held` as proof (protocol.md section 5):
+ * signed with the proof key when the policy is endorsing, the bare ticket when it is only signed.
+ * When the token response left the key's reading open and CertProv refuses the proof, the call is
+ * made once more with the same ticket and the other reading (no PIN is sent); the one CertProv
+ * accepts is kept on the ticket and in the run state for the next ticket.
+ */
+export async function callWithProof(context: StageContext, held: HeldTicket, call: ProofCall): Promise<HttpResponse> {
+  const endorsing = context.state.certProv?.policy === 'endorsing';
+  const first = await postWithProof(context, held, endorsing ? held.proofKey : undefined, call);
+  if (!endorsing) return first;
+  const alternative = held.alternativeKey;
+  if (!isProofRefusal(first)) {
+    context.state.acceptedProofKey = held.keyInterpretation;
+    context.log.detail(`${call.operation}: CertProv accepted the proof signed with ${PROOF_KEY_INTERPRETATIONS[held.keyInterpretation]}`);
+    return first;
+  }
+  if (!alternative) return first;
+  delete held.alternativeKey;
+  context.log.warn(
+    `${call.operation}: CertProv refused the proof signed with ${PROOF_KEY_INTERPRETATIONS[held.keyInterpretation]} (HTTP ${first.status}); ` +
+      `once more with the same ticket and ${PROOF_KEY_INTERPRETATIONS[alternative.interpretation]}`,
+  );
+  const second = await postWithProof(context, held, alternative.key, call);
+  if (isProofRefusal(second)) return second;
+  held.refusedInterpretation = held.keyInterpretation;
+  held.proofKey = alternative.key;
+  held.keyInterpretation = alternative.interpretation;
+  context.state.acceptedProofKey = alternative.interpretation;
+  context.log.step(`${call.operation}: CertProv accepted the proof key as ${PROOF_KEY_INTERPRETATIONS[alternative.interpretation]}`);
+  return second;
+}
+
+/** Which proof-key reading a stage's calls went out with, for its evidence. */
+export function proofKeyEvidence(context: StageContext, held: HeldTicket): Evidence {
+  if (context.state.certProv?.policy !== 'endorsing') return {};
+  return {
+    proofKey: held.keyInterpretation,
+    ...(held.refusedInterpretation ? { proofKeyRefused: held.refusedInterpretation } : {}),
+  };
 }

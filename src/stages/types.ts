@@ -12,7 +12,8 @@ import type { ResolveRule } from '../net/resolve.js';
 import type { Discovered, Evidence, StageError, StageName } from '../model.js';
 import type { PinHolder } from './pin-holder.js';
 import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
-import type { WebTicket } from '../soap/services/webticket.js';
+import type { ProofKeyCandidate, ProofKeyInterpretation, WebTicket } from '../soap/services/webticket.js';
+import type { MexDocument } from '../soap/services/mex.js';
 import { BootstrapTestError } from '../errors.js';
 
 /** DHCP settings of the discover stage: the `dhcp inform` set, plus an interface chosen beforehand. */
@@ -85,8 +86,16 @@ export interface Clock {
 export interface HeldTicket {
   /** The ticket as the soap layer parsed it; handed back to it to build proof headers. */
   ticket: WebTicket;
-  /** The key both entropies give (signs the proof when the policy is endorsing). */
+  /** The key the proof is signed with when the policy is endorsing, and how it was made. */
   proofKey: Buffer;
+  keyInterpretation: ProofKeyInterpretation;
+  /**
+   * The other reading of an ambiguous token response (webticket.ts ticketProofKeys), tried once with
+   * the same ticket when CertProv refuses the first; absent when the response was explicit.
+   */
+  alternativeKey?: ProofKeyCandidate;
+  /** The reading CertProv refused before it accepted `keyInterpretation` (for the report). */
+  refusedInterpretation?: ProofKeyInterpretation;
 }
 
 /** The PIN port, found once per run and reused by the second ticket. */
@@ -130,6 +139,13 @@ export interface RunState {
   };
   userSipUri?: string;
   secondTicket?: HeldTicket;
+  /**
+   * The CertProv metadata download, shared by the webticket stage (the ticket's AppliesTo is the
+   * WebTicketProof port it names) and the certprov-mex stage (which reports on it): fetched once.
+   */
+  certProvMetadata?: Promise<{ mexUrl: string; mex: MexDocument }>;
+  /** The proof-key reading CertProv accepted, once a proof call succeeded; later tickets use it first. */
+  acceptedProofKey?: ProofKeyInterpretation;
 }
 
 export interface StageContext {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalogEntry } from '../../src/diagnosis/catalog.js';
-import { type DiagnosisContext, LOOKUP_TABLE, type LookupRow, classify, diagnose, diagnosisFor, mergeChecks } from '../../src/diagnosis/classify.js';
+import { type DiagnosisContext, LOOKUP_TABLE, type LookupRow, classify, diagnose, diagnosisFor, mergeChecks, rankedByServerReason } from '../../src/diagnosis/classify.js';
 import { CONTENT, DNS, observe } from '../../src/diagnosis/observation.js';
 import type { StageName } from '../../src/model.js';
 import type { CatalogStage } from '../../src/diagnosis/catalog.js';
@@ -64,7 +64,18 @@ const CASES: Case[] = [
     also: ['webticket-pin-wrong', 'webticket-pin-not-set', 'webticket-pin-locked', 'webticket-number-not-on-lineuri', 'webticket-extension-ambiguous', 'webticket-pin-expired', 'webticket-user-not-enabled'],
   },
   { stage: 'webticket', observation: observe.xMsDiagnostics(28000), top: 'webticket-user-not-enabled', also: [] },
-  { stage: 'webticket', observation: observe.soapFault('FailedAuthentication', '28020'), top: 'webticket-request-not-understood', also: ['webticket-pin-auth-disabled', 'webticket-auth-rejected'] },
+  // 28020 on the PIN request, in the fault or in X-Ms-diagnostics: the PIN or the number was rejected.
+  {
+    stage: 'webticket', observation: observe.soapFault('FailedAuthentication', '28020'), top: 'webticket-auth-rejected',
+    also: ['webticket-pin-wrong', 'webticket-pin-not-set', 'webticket-pin-locked', 'webticket-number-not-on-lineuri', 'webticket-extension-ambiguous', 'webticket-pin-expired', 'webticket-user-not-enabled', 'webticket-request-not-understood', 'webticket-pin-auth-disabled'],
+  },
+  { stage: 'webticket', observation: observe.xMsDiagnostics(28020), top: 'webticket-auth-rejected' },
+  // The server's own reason re-ranks the children: a locked PIN is not a wrong PIN.
+  {
+    stage: 'webticket', observation: observe.xMsDiagnostics(28020), context: { serverReason: 'The PIN is locked.' }, top: 'webticket-auth-rejected',
+    also: ['webticket-pin-locked', 'webticket-pin-wrong', 'webticket-pin-not-set', 'webticket-number-not-on-lineuri', 'webticket-extension-ambiguous', 'webticket-pin-expired', 'webticket-user-not-enabled', 'webticket-request-not-understood', 'webticket-pin-auth-disabled'],
+  },
+  { stage: 'webticket', observation: 'content:proof-key-unsupported', top: 'webticket-proof-key-unsupported' },
   { stage: 'webticket', observation: 'http:415', top: 'webticket-request-not-understood' },
   { stage: 'webticket', observation: 'http:500', context: { errorId: 28001 }, top: 'webticket-server-error' },
   { stage: 'webticket', observation: observe.soapFault('s:Receiver'), top: 'webticket-server-error' },
@@ -75,6 +86,11 @@ const CASES: Case[] = [
   { stage: 'certprov-mex', observation: 'content:no-proof-port', top: 'resolve-proof-endpoint-missing', also: ['cert-auth-disabled'] },
   { stage: 'resolveuser', observation: observe.soapFault('FailedAuthentication', 28020), top: 'resolve-proof-rejected', also: ['time-clock-skew'] },
   { stage: 'certificate', observation: 'http:403', top: 'resolve-proof-rejected', also: ['time-clock-skew'] },
+  { stage: 'resolveuser', observation: observe.soapFault('wsse:InvalidSecurity'), top: 'resolve-proof-rejected', also: ['time-clock-skew'] },
+  { stage: 'resolveuser', observation: observe.soapFault('wsse:MessageExpired'), top: 'resolve-proof-rejected' },
+  { stage: 'certificate', observation: observe.soapFault('wsse:FailedCheck'), top: 'resolve-proof-rejected' },
+  { stage: 'certificate', observation: observe.soapFault('wsse:SecurityTokenUnavailable'), top: 'resolve-proof-rejected' },
+  { stage: 'resolveuser', observation: 'http:401', top: 'resolve-proof-rejected' },
   { stage: 'resolveuser', observation: 'content:no-sip-uri', top: 'resolve-no-user' },
   { stage: 'resolveuser', observation: 'content:user-mismatch', top: 'resolve-user-mismatch' },
   { stage: 'certificate', observation: observe.errorInfo('0x80070005'), top: 'cert-errorinfo', also: ['cert-publish-failed', 'cert-csr-policy', 'cert-auth-disabled', 'resolve-proof-rejected'] },
@@ -214,5 +230,27 @@ describe('observation spelling', () => {
     expect(observe.soapFault('wsse:FailedAuthentication', 28020)).toBe('soap-fault:FailedAuthentication:28020');
     expect(observe.soapFault('s:Sender')).toBe('soap-fault:Sender:');
     expect(diagnose('webticket', observe.soapFault('wsse:FailedAuthentication')).id).toBe('webticket-auth-rejected');
+  });
+});
+
+describe("the server's reason re-ranks the children of webticket-auth-rejected", () => {
+  const children = catalogEntry('webticket-auth-rejected')!.children!;
+  it.each([
+    ['The PIN is locked.', 'webticket-pin-locked'],
+    ['No PIN is set for this user.', 'webticket-pin-not-set'],
+    ['No user has a line URI matching this phone number or extension.', 'webticket-number-not-on-lineuri'],
+    ['More than one user matches this phone number or extension and PIN.', 'webticket-extension-ambiguous'],
+    ['The PIN is not valid for this phone number or extension.', 'webticket-pin-wrong'],
+    ['PIN expired', 'webticket-pin-expired'],
+    ['User is not SIP enabled.', 'webticket-user-not-enabled'],
+  ])('"%s" puts %s first and keeps the rest in order', (reason, first) => {
+    const ranked = rankedByServerReason(children, reason);
+    expect(ranked[0]).toBe(first);
+    expect(ranked.slice(1)).toEqual(children.filter((id) => id !== first));
+  });
+
+  it('leaves the order alone when the reason names no cause ("No valid security token.")', () => {
+    expect(rankedByServerReason(children, 'No valid security token.')).toEqual([...children]);
+    expect(rankedByServerReason(children, undefined)).toEqual([...children]);
   });
 });

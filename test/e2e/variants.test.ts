@@ -48,7 +48,7 @@ describe('inferred shapes and their switches', () => {
   });
 
   it('a signed (not endorsing) proof policy is read from the metadata and honoured', async () => {
-    const pool = await lab({ proofPolicy: 'signed', tokenLayout: 'entropy' });
+    const pool = await lab({ proofPolicy: 'signed', tokenLayout: 'legacy-entropy' });
     const run = await runAgainst(pool);
     expect(outcome(run)).toBe('Success');
     expect(run.result.report.stages.find((s) => s.name === 'certprov-mex')?.evidence.policy).toBe('signed');

@@ -11,7 +11,7 @@ import { chooseCertProvPort, choosePinPort, parseMex } from '../../src/soap/serv
 import { buildRootChainRequest, parseRootChainResponse } from '../../src/soap/services/inferred/root-chain.js';
 import { parseResolveUserResponse } from '../../src/soap/services/inferred/resolve-user.js';
 import { buildGetAndPublishCertRequest, parseGetAndPublishCertResponse } from '../../src/soap/services/certprov.js';
-import { parseIssueTokenResponse } from '../../src/soap/services/webticket.js';
+import { parseIssueTokenResponse, type WebTicket } from '../../src/soap/services/webticket.js';
 import { buildProofSecurity } from '../../src/soap/proof.js';
 import { parseXml } from '../../src/soap/xml.js';
 import { call, csrFor, inform, pathOf, proofEnvelope, requestTicket, soapPost, testKeyPair, type Reply } from './helpers.js';
@@ -50,6 +50,11 @@ async function resolveUser(extra: Record<string, string> = {}): Promise<Reply> {
   const { ticket, proofKey } = await requestTicket(lab);
   const xml = proofEnvelope(lab, ACTION_RESOLVE_USER, `<ResolveUser xmlns="${OCS_AUTH}"/>`, ticket!, proofKey);
   return soapPost(lab, pathOf(lab.urls.webTicketProof), xml, `"${ACTION_RESOLVE_USER}"`, { headers: extra });
+}
+
+async function resolveUserWith(ticket: WebTicket, proofKey: Buffer): Promise<Reply> {
+  const xml = proofEnvelope(lab, ACTION_RESOLVE_USER, `<ResolveUser xmlns="${OCS_AUTH}"/>`, ticket, proofKey);
+  return soapPost(lab, pathOf(lab.urls.webTicketProof), xml, `"${ACTION_RESOLVE_USER}"`);
 }
 
 async function getCertificate(extra: Record<string, string> = {}): Promise<Reply> {
@@ -209,7 +214,39 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
     expect(reply.status).toBe(200);
     const parsed = parseIssueTokenResponse(reply.text);
     expect(parsed).toMatchObject({ kind: 'incomplete' });
-    expect(parsed.kind === 'incomplete' && [...parsed.missing].sort()).toEqual(['lifetime', 'server-entropy']);
+    expect(parsed.kind === 'incomplete' && [...parsed.missing].sort()).toEqual(['lifetime', 'proof-key']);
+  },
+  'pin-rejected-28020': async () => {
+    const { reply } = await ticketFor(header('pin-rejected-28020'));
+    expect(reply.status).toBe(500);
+    expect(reply.headers['x-ms-diagnostics']).toBeUndefined();
+    expect(faultOf(reply)).toMatchObject({ codeName: 'FailedAuthentication', errorId: '28020', diagnosticReason: 'No valid security token.' });
+    expect(faultOf(reply).element.children.find((c) => c.name === 'detail')?.children[0]?.ns).toBe('urn:component:Microsoft.Rtc.WebAuthentication.2010');
+  },
+  'pin-rejected-401': async () => {
+    const { reply } = await ticketFor(header('pin-rejected-401'));
+    expect(reply.status).toBe(401);
+    expect(reply.headers['content-type']).toMatch(/^text\/html/);
+    expect(reply.text).toMatch(/<html>/);
+    expect(parseMsDiagnostics(reply.headers['x-ms-diagnostics'])).toMatchObject({ errorId: '28020', source: lab.fqdn, reason: 'No valid security token.' });
+  },
+  'token-proof-secret': async () => {
+    const { ticket, proofKey } = await ticketFor(header('token-proof-secret'));
+    expect(ticket?.proofSource).toBe('proof-secret');
+    // The BinarySecret is the key itself: the standard reading signs a proof the lab accepts.
+    const reply = await resolveUserWith(ticket!, proofKey!);
+    expect(parseResolveUserResponse(reply.text)).toMatchObject({ kind: 'user', sipUri: lab.sampleUser.sipUri });
+  },
+  'token-legacy-entropy': async () => {
+    const { ticket, proofKey } = await ticketFor(header('token-legacy-entropy'));
+    expect(ticket?.proofSource).toBe('proof-secret');
+    // Here the same BinarySecret is server entropy: the standard reading is refused.
+    expect(faultOf(await resolveUserWith(ticket!, proofKey!))).toMatchObject({ codeName: 'FailedAuthentication' });
+  },
+  'token-encrypted-key': async () => {
+    const { reply } = await ticketFor(header('token-encrypted-key'));
+    expect(reply.status).toBe(200);
+    expect(parseIssueTokenResponse(reply.text)).toMatchObject({ kind: 'unsupported-proof' });
   },
   'clock-ahead': async () => {
     const { ticket } = await ticketFor(header('clock-ahead:600'));
@@ -268,6 +305,12 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
     expect(faultOf(reply)).toMatchObject({ codeName: 'FailedAuthentication', errorId: '28020' });
     expect(lab.stats.proofRejections).toBe(before + 1);
   },
+  'proof-invalid-security': async () => {
+    const reply = await resolveUser(header('proof-invalid-security'));
+    expect(reply.status).toBe(500);
+    expect(faultOf(reply)).toMatchObject({ codeName: 'InvalidSecurity' });
+    expect(faultOf(reply).errorId).toBeUndefined();
+  },
   'resolve-no-user': async () => {
     const reply = await resolveUser(header('resolve-no-user'));
     expect(reply.status).toBe(200);
@@ -282,6 +325,11 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
     const reply = await getCertificate(header('cert-http-500'));
     expect(reply.status).toBe(500);
     expect(reply.body).toHaveLength(0);
+  },
+  'cert-proof-http-403': async () => {
+    const reply = await getCertificate(header('cert-proof-http-403'));
+    expect(reply.status).toBe(403);
+    expect(reply.text).toMatch(/403 - Forbidden/);
   },
   'cert-wrong-key': async () => {
     const reply = await getCertificate(header('cert-wrong-key'));

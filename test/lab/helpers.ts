@@ -11,7 +11,7 @@ import type { DhcpPacket } from '../../src/dhcp/types.js';
 import type { Lab } from '../../src/lab/index.js';
 import { addressingHeaders } from '../../src/soap/envelope.js';
 import { buildProofSecurity } from '../../src/soap/proof.js';
-import { buildIssueTokenRequest, newClientEntropy, parseIssueTokenResponse, ticketProofKey, type WebTicket } from '../../src/soap/services/webticket.js';
+import { buildIssueTokenRequest, newClientEntropy, parseIssueTokenResponse, ticketProofKeys, type WebTicket } from '../../src/soap/services/webticket.js';
 import { buildPinCredentialHeader, type PinEncoding } from '../../src/soap/services/inferred/pin-credential.js';
 import { createCsr } from '../../src/pki/csr.js';
 import type { RsaKeys } from '../../src/pki/keys.js';
@@ -124,7 +124,7 @@ export async function requestTicket(lab: Lab, options: TicketOptions = {}): Prom
   const clientEntropy = newClientEntropy();
   const request = buildIssueTokenRequest({
     to: lab.urls.webTicketPin,
-    appliesTo: options.appliesTo ?? lab.urls.certProv,
+    appliesTo: options.appliesTo ?? lab.urls.webTicketProof,
     clientEntropy,
     credentialHeader: buildPinCredentialHeader({
       phoneOrExt: options.phoneOrExt ?? lab.sampleUser.phoneOrExt,
@@ -136,7 +136,7 @@ export async function requestTicket(lab: Lab, options: TicketOptions = {}): Prom
   const reply = await soapPost(lab, pathOf(lab.urls.webTicketPin), request.xml, request.soapAction, options.headers ? { headers: options.headers } : {});
   const parsed = parseIssueTokenResponse(reply.text);
   if (parsed.kind !== 'ticket') return { reply };
-  return { reply, ticket: parsed.ticket, proofKey: ticketProofKey(parsed.ticket, clientEntropy) };
+  return { reply, ticket: parsed.ticket, proofKey: ticketProofKeys(parsed.ticket, clientEntropy)[0]?.key };
 }
 
 /** A SOAP request to the proof port carrying the ticket proof (signed unless `sign` is false). */

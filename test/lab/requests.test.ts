@@ -162,7 +162,7 @@ describe('served variants of the inferred shapes', () => {
 
   it('entity-shaped ResolveUser, unsigned proofs under a signed-supporting policy, entropy layout, WSDL action', async () => {
     const action = 'http://schemas.microsoft.com/OCS/AuthWebServices/ICertProvisioningService/ResolveUser';
-    const lab = await startLab({ dhcp: false, resolveUserShape: 'entity', proofPolicy: 'signed', tokenLayout: 'entropy', resolveUserAction: action, resolveUserLayout: 'attribute' });
+    const lab = await startLab({ dhcp: false, resolveUserShape: 'entity', proofPolicy: 'signed', tokenLayout: 'computed-key', resolveUserAction: action, resolveUserLayout: 'attribute' });
     try {
       const mex = parseMex((await call(lab, { path: pathOf(lab.urls.certProvMex) })).text);
       if (!mex.ok) throw new Error(mex.reason);
@@ -171,7 +171,7 @@ describe('served variants of the inferred shapes', () => {
       expect(soapActionFor(mex.mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')).toBe(action);
 
       const { ticket } = await requestTicket(lab);
-      expect(ticket?.entropySource).toBe('entropy');
+      expect(ticket?.proofSource).toBe('computed-key');
       const send = (shape: 'empty' | 'entity', withAction: string): Promise<Reply> => {
         const request = buildResolveUserRequest({ to: lab.urls.webTicketProof, action: withAction, security: buildProofSecurity(ticket!), shape, phoneOrExt: '7501' });
         return soapPost(lab, pathOf(lab.urls.webTicketProof), request.xml, request.soapAction);

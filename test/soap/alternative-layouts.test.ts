@@ -11,7 +11,7 @@ import { parseGetAndPublishCertResponse } from '../../src/soap/services/certprov
 import { parseResolveUserResponse } from '../../src/soap/services/inferred/resolve-user.js';
 import { parseRootChainResponse } from '../../src/soap/services/inferred/root-chain.js';
 import { chooseCertProvPort, choosePinPort, parseMex, soapActionFor, type MexDocument } from '../../src/soap/services/mex.js';
-import { parseIssueTokenResponse, ticketProofKey } from '../../src/soap/services/webticket.js';
+import { parseIssueTokenResponse, ticketProofKeys } from '../../src/soap/services/webticket.js';
 
 const fixture = (path: string): string => readFileSync(new URL(`../../fixtures/soap/${path}`, import.meta.url), 'utf8');
 const fixtureBytes = (path: string): Buffer => readFileSync(new URL(`../../fixtures/soap/${path}`, import.meta.url));
@@ -40,8 +40,10 @@ describe('web ticket responses', () => {
     expect(result.ticket.assertionId).toBe('SamlSecurityToken-4b0f6c1e-94b6-4a8f-9a43-2b3c5e7d9f01');
     expect(result.ticket.created).toBe('2025-11-23T13:00:00.000Z');
     expect(result.ticket.expires).toBe('2025-11-23T21:00:00.000Z');
-    expect(result.ticket.serverEntropy.toString('latin1')).toBe('fake-server-entropy-32-bytes-000');
-    expect(result.ticket.entropySource).toBe('requested-proof-token');
+    // RequestedProofToken/BinarySecret: the key itself by WS-Trust 1.3 §4.4.3, server entropy second.
+    expect(result.ticket.proofMaterial.toString('latin1')).toBe('fake-server-entropy-32-bytes-000');
+    expect(result.ticket.proofSource).toBe('proof-secret');
+    expect(ticketProofKeys(result.ticket, Buffer.alloc(32, 1)).map((k) => k.interpretation)).toEqual(['binary-secret', 'computed-key']);
     expect(result.ticket.context).toBe('5e0e2f4c-1d1e-4a4b-8c57-6a0b4f6f9d11');
     // Carried on byte for byte, standing alone with its default namespace.
     expect(result.ticket.assertionXml.startsWith('<Assertion xmlns="urn:oasis:names:tc:SAML:1.0:assertion" MajorVersion="1"')).toBe(true);
@@ -52,18 +54,20 @@ describe('web ticket responses', () => {
     const result = parseIssueTokenResponse(fixture('webticket/rstrc-computed-key.xml'));
     if (result.kind !== 'ticket') throw new Error(`expected a ticket, got ${JSON.stringify(result)}`);
     expect(result.ticket.context).toBe('7f3a');
-    expect(result.ticket.entropySource).toBe('entropy');
+    expect(result.ticket.proofSource).toBe('computed-key');
     expect(result.ticket.computedKeyAlgorithm).toBe('http://schemas.xmlsoap.org/ws/2005/02/trust/CK/PSHA1');
     const server = Buffer.from('server-entropy-for-computed-key!');
-    expect(result.ticket.serverEntropy.equals(server)).toBe(true);
+    expect(result.ticket.proofMaterial.equals(server)).toBe(true);
     const client = Buffer.alloc(32, 7);
-    expect(ticketProofKey(result.ticket, client).equals(pSha1(client, server, 32))).toBe(true);
+    const keys = ticketProofKeys(result.ticket, client);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]?.key.equals(pSha1(client, server, 32))).toBe(true);
     expect(result.ticket.assertionXml.startsWith('<saml:Assertion xmlns:saml=')).toBe(true);
   });
 
   test('a ComputedKey algorithm other than PSHA1 is reported, not silently computed as PSHA1', () => {
     const result = parseIssueTokenResponse(fixture('webticket/rstrc-unknown-computed-key.xml'));
-    expect(result).toEqual({ kind: 'invalid', reason: expect.stringContaining('http://example.test/trust/CK/SomethingElse') });
+    expect(result).toEqual({ kind: 'unsupported-proof', reason: expect.stringContaining('http://example.test/trust/CK/SomethingElse') });
   });
 });
 

@@ -14,9 +14,9 @@ import {
   buildIssueTokenRequest,
   newClientEntropy,
   parseIssueTokenResponse,
-  ticketProofKey,
+  ticketProofKeys,
 } from '../../src/soap/services/webticket.js';
-import { buildIssueTokenResponse, buildSamlAssertion, readIssueTokenRequest } from '../../src/lab/wire/webticket.js';
+import { buildIssueTokenResponse, buildSamlAssertion, readIssueTokenRequest, serverProofKey } from '../../src/lab/wire/webticket.js';
 import { attr, child, descendant, textOf } from '../../src/soap/xml.js';
 
 const APPLIES_TO = 'https://pool01.lab.test/CertProv/CertProvisioningService.svc/WebTicket_Proof';
@@ -88,8 +88,13 @@ describe('IssueToken response', () => {
   const serverEntropy = Buffer.alloc(32, 5);
   const clientEntropy = Buffer.alloc(32, 3);
 
-  it.each(['proof-token', 'entropy'] as const)('reads the lab answer with entropy in the %s layout', (layout) => {
-    const xml = buildIssueTokenResponse({ context: 'ctx', assertionXml: ASSERTION, serverEntropy, created: '2024-05-01T10:00:00Z', expires: '2024-05-01T18:00:00Z', layout });
+  // WS-Trust 1.3 §4.4.3 as each lab layout writes it: which key comes first, and which second.
+  it.each([
+    ['computed-key', 'computed-key', ['computed-key']],
+    ['proof-secret', 'proof-secret', ['binary-secret', 'computed-key']],
+    ['legacy-entropy', 'proof-secret', ['binary-secret', 'computed-key']],
+  ] as const)('reads the lab answer in the %s layout (material from %s, keys %j)', (layout, source, interpretations) => {
+    const xml = buildIssueTokenResponse({ context: 'ctx', assertionXml: ASSERTION, proofMaterial: serverEntropy, created: '2024-05-01T10:00:00Z', expires: '2024-05-01T18:00:00Z', layout });
     const result = parseIssueTokenResponse(xml);
     expect(result.kind).toBe('ticket');
     if (result.kind !== 'ticket') return;
@@ -98,12 +103,38 @@ describe('IssueToken response', () => {
       assertionId: 'SamlSecurityToken-42',
       created: '2024-05-01T10:00:00Z',
       expires: '2024-05-01T18:00:00Z',
-      entropySource: layout === 'proof-token' ? 'requested-proof-token' : 'entropy',
+      proofSource: source,
       tokenType: TOKEN_TYPE_SAML11,
       context: 'ctx',
     });
-    expect(result.ticket.serverEntropy.equals(serverEntropy)).toBe(true);
-    expect(ticketProofKey(result.ticket, clientEntropy).equals(computeProofKey(clientEntropy, serverEntropy))).toBe(true);
+    expect(result.ticket.proofMaterial.equals(serverEntropy)).toBe(true);
+    const keys = ticketProofKeys(result.ticket, clientEntropy);
+    expect(keys.map((k) => k.interpretation)).toEqual(interpretations);
+    // The server's key for the layout is one of the client's candidates, at the place the layout predicts.
+    const serverKey = serverProofKey(layout, clientEntropy, serverEntropy);
+    const position = layout === 'legacy-entropy' ? 1 : 0;
+    expect(keys[position]?.key.equals(serverKey)).toBe(true);
+    if (layout === 'computed-key') expect(serverKey.equals(computeProofKey(clientEntropy, serverEntropy))).toBe(true);
+    if (layout === 'proof-secret') expect(serverKey.equals(serverEntropy)).toBe(true);
+  });
+
+  it('an EncryptedKey proof token is reported as unusable, not as a missing part', () => {
+    const xml = buildIssueTokenResponse({ assertionXml: ASSERTION, proofMaterial: serverEntropy, created: '2024-05-01T10:00:00Z', expires: '2024-05-01T18:00:00Z', layout: 'encrypted-key' });
+    expect(parseIssueTokenResponse(xml)).toEqual({ kind: 'unsupported-proof', reason: expect.stringContaining('EncryptedKey') });
+  });
+
+  it('a bare Entropy/BinarySecret without a ComputedKey is entropy first, the key itself second', () => {
+    const xml = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><RequestSecurityTokenResponse xmlns="${WST}">
+      <RequestedSecurityToken>${ASSERTION}</RequestedSecurityToken>
+      <Entropy><BinarySecret>${serverEntropy.toString('base64')}</BinarySecret></Entropy>
+      <Lifetime><Created>2024-05-01T10:00:00Z</Created><Expires>2024-05-01T18:00:00Z</Expires></Lifetime></RequestSecurityTokenResponse></s:Body></s:Envelope>`;
+    const result = parseIssueTokenResponse(xml);
+    if (result.kind !== 'ticket') throw new Error(JSON.stringify(result));
+    expect(result.ticket.proofSource).toBe('entropy');
+    const keys = ticketProofKeys(result.ticket, clientEntropy);
+    expect(keys.map((k) => k.interpretation)).toEqual(['computed-key', 'binary-secret']);
+    expect(keys[0]?.key.equals(computeProofKey(clientEntropy, serverEntropy))).toBe(true);
+    expect(keys[1]?.key.equals(serverEntropy)).toBe(true);
   });
 
   it('reads a differently written answer: SOAP 1.2, default namespaces, reordered, assertion prefix declared on the envelope', () => {
@@ -120,23 +151,23 @@ describe('IssueToken response', () => {
     expect(result.ticket.assertionXml).toBe(
       '<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:1.0:assertion" AssertionID="_abc" MajorVersion="1"><saml:X/></saml:Assertion>',
     );
-    expect(result.ticket).toMatchObject({ assertionId: '_abc', created: '2024-05-01T10:00:00Z', entropySource: 'entropy', computedKeyAlgorithm: `${WST}/CK/PSHA1` });
+    expect(result.ticket).toMatchObject({ assertionId: '_abc', created: '2024-05-01T10:00:00Z', proofSource: 'computed-key', computedKeyAlgorithm: `${WST}/CK/PSHA1` });
   });
 
   it('lists what is missing from an incomplete answer', () => {
     const xml = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><RequestSecurityTokenResponse xmlns="${WST}">
       <RequestedSecurityToken><Assertion xmlns="urn:oasis:names:tc:SAML:1.0:assertion"/></RequestedSecurityToken>
       <Lifetime><Created>2024-05-01T10:00:00Z</Created></Lifetime></RequestSecurityTokenResponse></s:Body></s:Envelope>`;
-    expect(parseIssueTokenResponse(xml)).toEqual({ kind: 'incomplete', missing: ['assertion-id', 'lifetime', 'server-entropy'] });
+    expect(parseIssueTokenResponse(xml)).toEqual({ kind: 'incomplete', missing: ['assertion-id', 'lifetime', 'proof-key'] });
     const empty = '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Nothing/></s:Body></s:Envelope>';
-    expect(parseIssueTokenResponse(empty)).toEqual({ kind: 'incomplete', missing: ['assertion', 'lifetime', 'server-entropy'] });
+    expect(parseIssueTokenResponse(empty)).toEqual({ kind: 'incomplete', missing: ['assertion', 'lifetime', 'proof-key'] });
   });
 
   it('does not take a BinarySecret inside the assertion for server entropy', () => {
     const xml = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><RequestSecurityTokenResponse xmlns="${WST}">
       <RequestedSecurityToken><Assertion AssertionID="a" xmlns="urn:oasis:names:tc:SAML:1.0:assertion"><BinarySecret>AAAA</BinarySecret></Assertion></RequestedSecurityToken>
       <Lifetime><Created>x</Created><Expires>y</Expires></Lifetime></RequestSecurityTokenResponse></s:Body></s:Envelope>`;
-    expect(parseIssueTokenResponse(xml)).toEqual({ kind: 'incomplete', missing: ['server-entropy'] });
+    expect(parseIssueTokenResponse(xml)).toEqual({ kind: 'incomplete', missing: ['proof-key'] });
   });
 
   it('returns faults and unparsable answers as results', () => {

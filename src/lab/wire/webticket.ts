@@ -12,6 +12,7 @@ import {
   WSU,
 } from '../../soap/namespaces.js';
 import { attr, base64Of, child, deep, descendant, escapeAttribute, escapeText, textOf } from '../../soap/xml.js';
+import { computeProofKey } from '../../soap/psha1.js';
 
 export interface IssueTokenRequestRead {
   context?: string;
@@ -73,37 +74,68 @@ export function buildSamlAssertion(o: SamlAssertionOptions): string {
   );
 }
 
+/**
+ * How the token response carries the proof key (WS-Trust 1.3 §4.4.3):
+ * - 'computed-key' (default, what a WCF token service answers to a request with client entropy):
+ *   RequestedProofToken/ComputedKey CK/PSHA1 plus the server's Entropy/BinarySecret;
+ * - 'proof-secret': RequestedProofToken/BinarySecret, which is the key itself;
+ * - 'legacy-entropy': RequestedProofToken/BinarySecret holding server entropy, the key being
+ *   P_SHA1(client entropy, it) (non-standard; what this project's lab served before issue 8);
+ * - 'encrypted-key': RequestedProofToken/EncryptedKey (a key for a client key the phone never sent).
+ */
+export const TOKEN_LAYOUTS = ['computed-key', 'proof-secret', 'legacy-entropy', 'encrypted-key'] as const;
+export type TokenLayout = (typeof TOKEN_LAYOUTS)[number];
+
 export interface IssueTokenResponseOptions {
   context?: string;
   assertionXml: string;
-  serverEntropy: Uint8Array;
+  /** Server entropy ('computed-key', 'legacy-entropy') or the key itself ('proof-secret'). */
+  proofMaterial: Uint8Array;
   created: string;
   expires: string;
-  /**
-   * Where the server entropy goes: 'proof-token' = RequestedProofToken/BinarySecret (protocol.md
-   * section 3, default); 'entropy' = wst:Entropy/BinarySecret with RequestedProofToken/ComputedKey.
-   */
-  layout?: 'proof-token' | 'entropy';
+  layout: TokenLayout;
+}
+
+const XENC = 'http://www.w3.org/2001/04/xmlenc#';
+
+function proofTokenElements(layout: TokenLayout, material: Uint8Array): string {
+  const secret = Buffer.from(material).toString('base64');
+  switch (layout) {
+    case 'computed-key':
+      return (
+        `<wst:RequestedProofToken><wst:ComputedKey>${COMPUTED_KEY_PSHA1}</wst:ComputedKey></wst:RequestedProofToken>` +
+        `<wst:Entropy><wst:BinarySecret Type="${BINARY_SECRET_NONCE}">${secret}</wst:BinarySecret></wst:Entropy>`
+      );
+    case 'proof-secret':
+    case 'legacy-entropy':
+      return `<wst:RequestedProofToken><wst:BinarySecret Type="${BINARY_SECRET_NONCE}">${secret}</wst:BinarySecret></wst:RequestedProofToken>`;
+    case 'encrypted-key':
+      return (
+        `<wst:RequestedProofToken><xenc:EncryptedKey xmlns:xenc="${XENC}">` +
+        `<xenc:EncryptionMethod Algorithm="${XENC}rsa-oaep-mgf1p"/>` +
+        `<xenc:CipherData><xenc:CipherValue>${secret}</xenc:CipherValue></xenc:CipherData>` +
+        '</xenc:EncryptedKey></wst:RequestedProofToken>'
+      );
+  }
 }
 
 /** A RequestSecurityTokenResponseCollection (action RSTRC/IssueFinal) carrying one ticket. */
 export function buildIssueTokenResponse(o: IssueTokenResponseOptions): string {
-  const secret = Buffer.from(o.serverEntropy).toString('base64');
-  const proof =
-    (o.layout ?? 'proof-token') === 'proof-token'
-      ? `<wst:RequestedProofToken><wst:BinarySecret Type="${BINARY_SECRET_NONCE}">${secret}</wst:BinarySecret></wst:RequestedProofToken>`
-      : `<wst:RequestedProofToken><wst:ComputedKey>${COMPUTED_KEY_PSHA1}</wst:ComputedKey></wst:RequestedProofToken>` +
-        `<wst:Entropy><wst:BinarySecret Type="${BINARY_SECRET_NONCE}">${secret}</wst:BinarySecret></wst:Entropy>`;
   const body =
     `<wst:RequestSecurityTokenResponseCollection xmlns:wst="${WST}">` +
     `<wst:RequestSecurityTokenResponse${o.context === undefined ? '' : ` Context="${escapeAttribute(o.context)}"`}>` +
     `<wst:TokenType>${TOKEN_TYPE_SAML11}</wst:TokenType>` +
     `<wst:RequestedSecurityToken>${o.assertionXml}</wst:RequestedSecurityToken>` +
-    proof +
+    proofTokenElements(o.layout, o.proofMaterial) +
     `<wst:Lifetime><wsu:Created xmlns:wsu="${WSU}">${escapeText(o.created)}</wsu:Created>` +
     `<wsu:Expires xmlns:wsu="${WSU}">${escapeText(o.expires)}</wsu:Expires></wst:Lifetime>` +
     '<wst:KeySize>256</wst:KeySize>' +
     '</wst:RequestSecurityTokenResponse>' +
     '</wst:RequestSecurityTokenResponseCollection>';
   return buildEnvelope({ header: `<wsa:Action>${ACTION_RSTRC_ISSUE_FINAL}</wsa:Action>`, body });
+}
+
+/** The proof key the token service holds for a layout: the material itself, or P_SHA1(client, material). */
+export function serverProofKey(layout: TokenLayout, clientEntropy: Uint8Array, material: Uint8Array): Buffer {
+  return layout === 'proof-secret' || layout === 'encrypted-key' ? Buffer.from(material) : computeProofKey(clientEntropy, material);
 }

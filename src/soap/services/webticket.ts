@@ -76,8 +76,17 @@ export function buildIssueTokenRequest(options: IssueTokenRequestOptions): SoapR
 
 // ---- reading the token response ----------------------------------------------------------------
 
-/** Where the server entropy was found. */
-export type EntropySource = 'entropy' | 'requested-proof-token' | 'elsewhere';
+/**
+ * Where the response put the proof-key material (WS-Trust 1.3 §4.4.3):
+ * - 'computed-key': RequestedProofToken/ComputedKey (CK/PSHA1) with the server's Entropy/BinarySecret;
+ * - 'entropy': the response's own Entropy/BinarySecret without a ComputedKey element;
+ * - 'proof-secret': RequestedProofToken/BinarySecret (the key itself, by the standard);
+ * - 'elsewhere': a BinarySecret somewhere else outside the assertion (what pidgin-sipe takes).
+ */
+export type ProofMaterialSource = 'computed-key' | 'entropy' | 'proof-secret' | 'elsewhere';
+
+/** How a key is made from the material: P_SHA1(client entropy, material), or the material itself. */
+export type ProofKeyInterpretation = 'computed-key' | 'binary-secret';
 
 export interface WebTicket {
   /** The SAML assertion exactly as received. */
@@ -86,20 +95,23 @@ export interface WebTicket {
   /** Lifetime, verbatim. */
   created: string;
   expires: string;
-  serverEntropy: Buffer;
-  entropySource: EntropySource;
+  /** Server entropy or the proof secret, as `proofSource` says. */
+  proofMaterial: Buffer;
+  proofSource: ProofMaterialSource;
   /** ComputedKey algorithm URI when the server named one. */
   computedKeyAlgorithm?: string;
   tokenType?: string;
   context?: string;
 }
 
-export type TicketPart = 'assertion' | 'assertion-id' | 'lifetime' | 'server-entropy';
+export type TicketPart = 'assertion' | 'assertion-id' | 'lifetime' | 'proof-key';
 
 export type IssueTokenResult =
   | { kind: 'ticket'; ticket: WebTicket }
   | { kind: 'fault'; fault: SoapFault }
   | { kind: 'incomplete'; missing: TicketPart[] }
+  /** A proof key this client cannot use (EncryptedKey, a ComputedKey algorithm other than PSHA1). */
+  | { kind: 'unsupported-proof'; reason: string }
   | { kind: 'invalid'; reason: string };
 
 /** Read a RequestSecurityTokenResponse(Collection), matching everything by local name. */
@@ -112,36 +124,29 @@ export function parseIssueTokenResponse(xml: string): IssueTokenResult {
   const responses = descendants(body, 'RequestSecurityTokenResponse');
   const response = responses.find((r) => descendant(r, 'Assertion')) ?? responses[0] ?? body;
 
+  const proof = readProofMaterial(response);
+  if (proof.kind === 'unsupported') return { kind: 'unsupported-proof', reason: proof.reason };
   const missing: TicketPart[] = [];
   const assertion = descendant(child(response, 'RequestedSecurityToken') ?? response, 'Assertion');
   const assertionId = attr(assertion, 'AssertionID') ?? attr(assertion, 'ID');
   const lifetime = descendant(response, 'Lifetime');
   const created = textOf(descendant(lifetime, 'Created'));
   const expires = textOf(descendant(lifetime, 'Expires'));
-  const entropy = findServerEntropy(response);
   if (!assertion) missing.push('assertion');
   else if (!assertionId) missing.push('assertion-id');
   if (!created || !expires) missing.push('lifetime');
-  if (!entropy) missing.push('server-entropy');
-  if (!assertion || !assertionId || !created || !expires || !entropy) return { kind: 'incomplete', missing };
+  if (proof.kind === 'missing') missing.push('proof-key');
+  if (!assertion || !assertionId || !created || !expires || proof.kind === 'missing') return { kind: 'incomplete', missing };
 
   const ticket: WebTicket = {
     assertionXml: rawSlice(assertion),
     assertionId,
     created,
     expires,
-    serverEntropy: entropy.value,
-    entropySource: entropy.source,
+    proofMaterial: proof.value,
+    proofSource: proof.source,
   };
-  const computedKey = textOf(deep(response, 'RequestedProofToken', 'ComputedKey'));
-  if (computedKey) {
-    // Both trust namespaces (2005/12 and 2005/02) name P_SHA1 .../CK/PSHA1; the proof key would be
-    // wrong under any other algorithm, so say so instead of signing with it.
-    if (!/\/CK\/PSHA1$/i.test(computedKey)) {
-      return { kind: 'invalid', reason: `the token response asks for computed-key algorithm ${quoteText(computedKey)}; only CK/PSHA1 is supported` };
-    }
-    ticket.computedKeyAlgorithm = computedKey;
-  }
+  if (proof.algorithm) ticket.computedKeyAlgorithm = proof.algorithm;
   const tokenType = textOf(child(response, 'TokenType'));
   if (tokenType) ticket.tokenType = tokenType;
   const context = attr(response, 'Context');
@@ -149,30 +154,78 @@ export function parseIssueTokenResponse(xml: string): IssueTokenResult {
   return { kind: 'ticket', ticket };
 }
 
-/**
- * Server entropy: the RSTR's own Entropy/BinarySecret (WS-Trust combined entropy), else
- * RequestedProofToken/BinarySecret (protocol.md section 3), else the first BinarySecret anywhere
- * outside the assertion (what pidgin-sipe takes).
- */
-function findServerEntropy(response: XmlElement): { value: Buffer; source: EntropySource } | undefined {
-  const fromEntropy = base64Of(deep(child(response, 'Entropy'), 'BinarySecret'));
-  if (fromEntropy) return { value: fromEntropy, source: 'entropy' };
-  const fromProof = base64Of(deep(response, 'RequestedProofToken', 'BinarySecret'));
-  if (fromProof) return { value: fromProof, source: 'requested-proof-token' };
+type ProofMaterial =
+  | { kind: 'found'; value: Buffer; source: ProofMaterialSource; algorithm?: string }
+  | { kind: 'unsupported'; reason: string }
+  | { kind: 'missing' };
+
+/** The proof-key material by WS-Trust 1.3 §4.4.3, then the tolerated non-standard places. */
+function readProofMaterial(response: XmlElement): ProofMaterial {
+  const proofToken = child(response, 'RequestedProofToken');
+  if (child(proofToken, 'EncryptedKey')) {
+    return { kind: 'unsupported', reason: 'the proof key comes as RequestedProofToken/EncryptedKey (encrypted for a client key this client does not have)' };
+  }
+  const serverEntropy = base64Of(deep(child(response, 'Entropy'), 'BinarySecret'));
+  const computedKey = textOf(child(proofToken, 'ComputedKey'));
+  if (computedKey) {
+    // Both trust namespaces (2005/12 and 2005/02) name P_SHA1 .../CK/PSHA1; the proof key would be
+    // wrong under any other algorithm, so say so instead of signing with it.
+    if (!/\/CK\/PSHA1$/i.test(computedKey)) {
+      return { kind: 'unsupported', reason: `the token response asks for computed-key algorithm ${quoteText(computedKey)}; only CK/PSHA1 is supported` };
+    }
+    const entropy = serverEntropy ?? binarySecretOutsideAssertion(response);
+    if (!entropy) return { kind: 'missing' };
+    return { kind: 'found', value: entropy, source: serverEntropy ? 'computed-key' : 'elsewhere', algorithm: computedKey };
+  }
+  const secret = base64Of(child(proofToken, 'BinarySecret'));
+  if (secret) return { kind: 'found', value: secret, source: 'proof-secret' };
+  if (serverEntropy) return { kind: 'found', value: serverEntropy, source: 'entropy' };
+  const elsewhere = binarySecretOutsideAssertion(response);
+  return elsewhere ? { kind: 'found', value: elsewhere, source: 'elsewhere' } : { kind: 'missing' };
+}
+
+/** The first BinarySecret anywhere outside the assertion, breadth first. */
+function binarySecretOutsideAssertion(response: XmlElement): Buffer | undefined {
   const stack = [...response.children];
   while (stack.length > 0) {
     const next = stack.shift() as XmlElement;
     if (next.name === 'Assertion') continue;
     if (next.name === 'BinarySecret') {
       const value = base64Of(next);
-      if (value) return { value, source: 'elsewhere' };
+      if (value) return value;
     }
     stack.push(...next.children);
   }
   return undefined;
 }
 
-/** The proof key of a ticket: CK/PSHA1 over the client's and the server's entropy. */
-export function ticketProofKey(ticket: Pick<WebTicket, 'serverEntropy'>, clientEntropy: Uint8Array): Buffer {
-  return computeProofKey(clientEntropy, ticket.serverEntropy);
+export interface ProofKeyCandidate {
+  key: Buffer;
+  interpretation: ProofKeyInterpretation;
+}
+
+/** One line per interpretation, for --verbose and the report. */
+export const PROOF_KEY_INTERPRETATIONS: Readonly<Record<ProofKeyInterpretation, string>> = {
+  'computed-key': 'P_SHA1(client entropy, server value) (WS-Trust CK/PSHA1)',
+  'binary-secret': 'the server\'s BinarySecret used as the key itself',
+};
+
+/**
+ * The proof keys a ticket allows, most likely first. Only where the layout is explicit (ComputedKey
+ * named) is there one; where it is not, the other reading comes second: RequestedProofToken/BinarySecret
+ * is the key by the standard but was read as server entropy by earlier clients, and a bare
+ * Entropy/BinarySecret is entropy by the standard.
+ */
+export function ticketProofKeys(ticket: Pick<WebTicket, 'proofMaterial' | 'proofSource'>, clientEntropy: Uint8Array): ProofKeyCandidate[] {
+  const computed: ProofKeyCandidate = { key: computeProofKey(clientEntropy, ticket.proofMaterial), interpretation: 'computed-key' };
+  const secret: ProofKeyCandidate = { key: Buffer.from(ticket.proofMaterial), interpretation: 'binary-secret' };
+  switch (ticket.proofSource) {
+    case 'computed-key':
+      return [computed];
+    case 'proof-secret':
+      return [secret, computed];
+    case 'entropy':
+    case 'elsewhere':
+      return [computed, secret];
+  }
 }

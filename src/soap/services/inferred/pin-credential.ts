@@ -54,14 +54,15 @@ export function pinWireForms({ pin, encoding }: Pick<PinCredential, 'pin' | 'enc
 }
 
 /**
- * What the PIN port's policy implies: a UsernameToken assertion that names base64 → `base64`; a plain
- * UsernameToken assertion → `plain`; no UsernameToken assertion (or no policy) → undefined, and the
- * caller keeps its option or the default. Precedence is the caller's: explicit option > policy > default.
+ * What the PIN port's policy implies: a UsernameToken assertion that names base64 → `base64`. A plain
+ * sp:UsernameToken says only that a username token is expected, nothing about how its values are
+ * encoded, so it (like no assertion or no policy) gives undefined and the caller keeps its option or
+ * the default. Precedence is the caller's: explicit option > policy > default.
  */
 export function encodingFromPolicy(policy: MexPolicy | undefined): { encoding?: PinEncoding; reason: string } {
   const assertion = policy?.usernameToken;
   if (!policy) return { reason: 'no policy for the PIN port' };
   if (!assertion) return { reason: `policy ${quoteText(policy.id)} has no UsernameToken assertion` };
   if (assertion.base64Hint) return { encoding: 'base64', reason: `policy ${quoteText(policy.id)}: UsernameToken names Base64Binary` };
-  return { encoding: 'plain', reason: `policy ${quoteText(policy.id)}: plain UsernameToken` };
+  return { reason: `policy ${quoteText(policy.id)}: a plain UsernameToken, which says nothing about encoding` };
 }
