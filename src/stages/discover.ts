@@ -6,6 +6,7 @@ import { chooseInterface, readHostNetwork, type ClientInterface } from '../dhcp/
 import { informConfig, runInform, type InformResult, type Responder } from '../dhcp/inform.js';
 import { CONTENT, observe } from '../diagnosis/observation.js';
 import type { Evidence } from '../model.js';
+import { networkOptionsOf } from './dhcp-network.js';
 import { StageFailure, type StageContext, type StageOutcome } from './types.js';
 
 function hostOf(url: string): string {
@@ -130,6 +131,7 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
     );
   }
   evidence.server = chosen.server;
+  state.discovered.dhcpNetwork = networkOptionsOf(chosen.packet);
   if (result.responders.length > 1) log.detail(`${result.responders.length} servers answered and agree; using ${chosen.server} as a phone would (first ACK with option 120)`);
 
   if (!options.targetUri) {
