@@ -87,6 +87,10 @@ export async function pipelineOptionsFrom(settings: BootstrapSettings): Promise<
   if (settings.pinEncoding) options.pinEncoding = settings.pinEncoding;
   if (settings.rootChainShape) options.rootChainShape = settings.rootChainShape;
   if (settings.resolveUserShape) options.resolveUserShape = settings.resolveUserShape;
+  if (settings.stopAfter) options.stopAfter = settings.stopAfter;
+  if (settings.sipDomain) options.sipDomain = settings.sipDomain;
+  if (settings.dnsServer) options.dnsServer = settings.dnsServer;
+  if (settings.dnsFromDhcp) options.dnsFromDhcp = true;
   if (!(options.targetUri && options.targetFqdn)) {
     const { chooseInterface, readHostNetwork } = await import('../dhcp/interfaces.js');
     options.dhcp.client = chooseInterface(

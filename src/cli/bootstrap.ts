@@ -8,6 +8,10 @@ import type { InformSettings } from '../dhcp/inform.js';
 import { addInformOptions, informSettingsFromOptions, parseDurationMs, type InformCliOptions } from './dhcp.js';
 import { parseWholeNumber } from './values.js';
 import { parseResolveRule, ResolveRuleError, type ResolveRule } from '../net/resolve.js';
+import { DnsServerSyntaxError, parseDnsServer } from '../dns/resolver.js';
+import { STAGE_NAMES, type StageName } from '../model.js';
+import type { UdpEndpoint } from '../net/udp-exchange.js';
+import { SIGN_IN_DHCP_OPTIONS } from '../stages/dhcp-network.js';
 
 export interface BootstrapCliOptions extends InformCliOptions {
   ext?: string;
@@ -32,6 +36,10 @@ export interface BootstrapCliOptions extends InformCliOptions {
   trace?: string;
   color: boolean;
   debug?: boolean;
+  stopAfter?: string;
+  sipDomain?: string;
+  dnsServer?: string;
+  dnsFromDhcp?: boolean;
 }
 
 /** The checked command line, everything but the PIN (which has its own sources, see pin.ts). */
@@ -50,6 +58,47 @@ export interface BootstrapSettings {
   resolveUserShape?: string;
   csrHash: 'sha1' | 'sha256';
   maxResponseBytes: number;
+  /** The last stage to run; `certificate` = exactly the cmdlet's run. */
+  stopAfter?: StageName;
+  sipDomain?: string;
+  dnsServer?: UdpEndpoint;
+  dnsFromDhcp?: boolean;
+}
+
+/** What --stop-after accepts, with the sign-in's stages as the run's default end. */
+export function parseStopAfter(text: string): StageName {
+  const name = text.trim().toLowerCase();
+  if (!(STAGE_NAMES as readonly string[]).includes(name)) throw new UsageError(`--stop-after: "${text}" is not a stage (${STAGE_NAMES.join(', ')})`);
+  return name as StageName;
+}
+
+/** The sign-in options shared by the default command and `demo`: --stop-after, --sip-domain, --dns-server, --dns-from-dhcp. */
+export function signInSettingsFromOptions(options: Pick<BootstrapCliOptions, 'stopAfter' | 'sipDomain' | 'dnsServer' | 'dnsFromDhcp'>): Pick<BootstrapSettings, 'stopAfter' | 'sipDomain' | 'dnsServer' | 'dnsFromDhcp'> {
+  const settings: Pick<BootstrapSettings, 'stopAfter' | 'sipDomain' | 'dnsServer' | 'dnsFromDhcp'> = {};
+  if (options.stopAfter !== undefined) settings.stopAfter = parseStopAfter(options.stopAfter);
+  if (options.sipDomain !== undefined) settings.sipDomain = parseFqdn('--sip-domain', options.sipDomain);
+  if (options.dnsServer !== undefined) {
+    try {
+      settings.dnsServer = parseDnsServer(options.dnsServer);
+    } catch (error) {
+      if (error instanceof DnsServerSyntaxError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  if (options.dnsFromDhcp) {
+    if (settings.dnsServer) throw new UsageError('--dns-server and --dns-from-dhcp both name the resolver; give one');
+    settings.dnsFromDhcp = true;
+  }
+  return settings;
+}
+
+/** The sign-in options on a command (the default one and `demo`). */
+export function addSignInOptions(command: Command): Command {
+  return command
+    .option('--stop-after <stage>', 'end the run after this stage; "certificate" = exactly Test-CsPhoneBootstrap (default: the whole sign-in)')
+    .option('--sip-domain <domain>', 'SIP domain for the NTP and registrar SRV look-ups (default: the domain of the user\'s SIP URI)')
+    .option('--dns-server <host[:port]>', 'ask this DNS server in the time and dns stages (default: this host\'s resolver)')
+    .option('--dns-from-dhcp', 'ask the DNS servers of DHCP option 6, as the phone would');
 }
 
 const FQDN = /^(?=.{1,253}\.?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/;
@@ -103,6 +152,11 @@ function phoneOrExtOf(options: BootstrapCliOptions): string | undefined {
   return options.ext ?? options.phoneOrExt;
 }
 
+/** A sign-in run asks for the phone's network options too, unless --request-options chose the list. */
+function signInDhcp(settings: InformSettings, defaultList: boolean): InformSettings {
+  return defaultList ? { ...settings, extraRequestedOptions: [...SIGN_IN_DHCP_OPTIONS] } : settings;
+}
+
 /** Checks every option; each error names the flag and the value, nothing is sent before this passes. */
 export function bootstrapSettingsFromOptions(options: BootstrapCliOptions): BootstrapSettings {
   const resolve = options.resolve.map((text) => {
@@ -122,10 +176,11 @@ export function bootstrapSettingsFromOptions(options: BootstrapCliOptions): Boot
     registrarPort: parseWholeNumber('--registrar-port', options.registrarPort, 1, 65535),
     caFiles: options.caFile,
     resolve,
-    dhcp: informSettingsFromOptions(options),
+    dhcp: signInDhcp(informSettingsFromOptions(options), options.requestOptions === undefined),
     timeoutMs: parseDurationMs('--timeout', options.timeout),
     csrHash: options.csrHash,
     maxResponseBytes,
+    ...signInSettingsFromOptions(options),
   };
   if (options.targetUri !== undefined) settings.targetUri = parseTargetUri(options.targetUri);
   if (options.targetFqdn !== undefined) settings.targetFqdn = parseFqdn('--target-fqdn', options.targetFqdn);
@@ -179,6 +234,7 @@ export function configureBootstrapCommand(program: Command): Command {
     .option('--timeout <duration>', 'overall deadline for the run, seconds or e.g. 800ms', '60');
   // DHCP discovery takes the same options as `dhcp inform`.
   addInformOptions(program);
+  addSignInOptions(program);
   return program
     .addOption(new Option('--pin-encoding <encoding>', 'how the PIN credential is encoded when the server\'s policy does not say').choices(['plain', 'base64']))
     .option('--root-chain-shape <variant>', 'GetRootCertChain request shape (inferred; see README "Inferences")')

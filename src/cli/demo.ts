@@ -10,6 +10,8 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from './bootstrap-run.js';
 import type { ExitCode } from '../exit-codes.js';
 import { packageVersion } from './version.js';
+import { SIGN_IN_DHCP_OPTIONS } from '../stages/dhcp-network.js';
+import { parseStopAfter } from './bootstrap.js';
 
 export interface DemoCliOptions {
   fault: string[];
@@ -21,6 +23,7 @@ export interface DemoCliOptions {
   pinEncoding?: 'plain' | 'base64';
   rootChainShape?: string;
   resolveUserShape?: string;
+  stopAfter?: string;
 }
 
 /** Settings for a run against a lab on loopback: unicast DHCP from an ephemeral port, --resolve for the fictitious FQDN. */
@@ -29,7 +32,9 @@ export function labSettings(lab: Pick<Lab, 'fqdn' | 'host' | 'ports' | 'sampleUs
   return {
     phoneOrExt: lab.sampleUser.phoneOrExt,
     userSipAddress: lab.sampleUser.sipUri,
-    registrarPort: 5061,
+    // The lab's registrar listens on an ephemeral port; its SRV record says which, option 120 cannot.
+    registrarPort: lab.ports.sip || 5061,
+    ...(lab.ports.dns ? { dnsServer: { host: address, port: lab.ports.dns } } : {}),
     caFiles: [],
     resolve: [
       { host: lab.fqdn, port: 80, address, targetPort: lab.ports.http },
@@ -40,7 +45,7 @@ export function labSettings(lab: Pick<Lab, 'fqdn' | 'host' | 'ports' | 'sampleUs
       clientPort: 0,
       vendorClass: 'MS-UC-Client',
       hostName: 'bootstrap-test',
-      extraRequestedOptions: [],
+      extraRequestedOptions: [...SIGN_IN_DHCP_OPTIONS],
       timeoutMs: 3000,
       tries: 2,
       // Long enough for a second responder on loopback to be heard, short enough not to slow the run.
@@ -89,6 +94,7 @@ export async function runDemo(raw: DemoCliOptions, io: CliIo): Promise<ExitCode>
     if (raw.pinEncoding) overrides.pinEncoding = raw.pinEncoding;
     if (raw.rootChainShape) overrides.rootChainShape = raw.rootChainShape;
     if (raw.resolveUserShape) overrides.resolveUserShape = raw.resolveUserShape;
+    if (raw.stopAfter) overrides.stopAfter = parseStopAfter(raw.stopAfter);
     const options = await labPipelineOptions(lab, overrides);
     const { code } = await runWithOutput(
       options,
@@ -124,6 +130,7 @@ export function registerDemoCommand(program: Command): Command {
     .option('--pin-encoding <encoding>', 'plain or base64, when the server\'s policy does not say')
     .option('--root-chain-shape <variant>', 'GetRootCertChain request shape')
     .option('--resolve-user-shape <variant>', 'ResolveUser request shape')
+    .option('--stop-after <stage>', 'end the run after this stage; "certificate" = exactly Test-CsPhoneBootstrap')
     .option('--no-color', 'no colour')
     .option('--debug', 'stack traces for internal errors')
     .action(async (options: DemoCliOptions) => {

@@ -20,7 +20,7 @@ export interface NameLookup {
   /** Which resolver, for evidence and the log. */
   readonly resolver: string;
   srv(name: string): Promise<LookupAnswer<SrvRecord>>;
-  /** IPv4 addresses of `host` (a --resolve rule for the host answers first, as for HTTPS). */
+  /** IPv4 addresses of `host`, from DNS only: --resolve rules steer HTTPS connections, not what DNS says. */
   ipv4(host: string): Promise<LookupAnswer<string>>;
 }
 
@@ -86,11 +86,5 @@ export function nameLookup(context: StageContext): NameLookup | null {
     base = serverLookup(context, { host: dhcpServer, port: DNS_PORT }, 'DHCP option 6');
   } else base = systemLookup(context);
   const { a, ...rest } = base;
-  return {
-    ...rest,
-    ipv4: async (host) => {
-      const rule = options.resolve.find((candidate) => candidate.host === host.toLowerCase() && candidate.port === undefined);
-      return rule ? { outcome: 'answer', records: [rule.address] } : a(host);
-    },
-  };
+  return { ...rest, ipv4: a };
 }
