@@ -10,6 +10,7 @@ import { terminalStyle } from '../report/style.js';
 import { renderFindings, renderSummary } from '../report/summary.js';
 import { createStageDisplay } from '../report/table.js';
 import { createTraceWriter, type TraceWriter } from '../report/trace.js';
+import { serializeSipMessage } from '../sip/message.js';
 import { createVerboseLog } from '../report/verbose.js';
 import type { PipelineResult } from '../stages/pipeline.js';
 import { PinHolder } from '../stages/pin-holder.js';
@@ -170,6 +171,8 @@ export async function runWithOutput(
                   ...(exchange.error ? { error: `${observationOf(exchange.error)}: ${exchange.error.message}` } : {}),
                 }),
               onDhcpPacket: (event) => trace.dhcp(event.direction, event.bytes, `${event.address}:${event.port}`),
+              onSipMessage: (event) =>
+                trace.sip(event.direction, serializeSipMessage(event.message), event.message.kind === 'request' ? event.message.method : String(event.message.status), event.peer),
             }
           : {}),
         ...(verbose
