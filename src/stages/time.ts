@@ -3,7 +3,7 @@
 // the first usable answer wins. Fails on an unsynchronised or refusing server and on a skew that
 // breaks certificates and tickets; earlier candidates that stayed silent make it a warning.
 
-import { CONTENT, observe } from '../diagnosis/observation.js';
+import { CONTENT, DNS, observe } from '../diagnosis/observation.js';
 import { orderSrvTargets } from '../dns/registrar-lookup.js';
 import { UdpNoReplyError, type UdpEndpoint } from '../net/udp-exchange.js';
 import type { StageError } from '../model.js';
@@ -67,6 +67,9 @@ export async function time(context: StageContext): Promise<StageOutcome> {
     ...(sipDomain ? { sipDomain } : {}),
   });
   const lookup = nameLookup(context);
+  if (!lookup && plan.every((source) => source.kind === 'srv' || source.kind === 'fallback-host')) {
+    throw new StageFailure({ observation: observe.dns(DNS.resolverFailure), message: '--dns-from-dhcp: the DHCP answer named no DNS server (option 6) and no NTP server (option 42/4)' });
+  }
   const tried: string[] = [];
   let refusal: { error: StageError; tried: string[] } | undefined;
   let advertisedAnswered = false;
