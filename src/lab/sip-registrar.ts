@@ -60,6 +60,7 @@ export class LabRegistrar {
   private readonly server: tls.Server;
   private readonly certificates = new Map<RegistrarIdentity, IssuedCertificate>();
   private boundPort = 0;
+  private readonly sockets = new Set<tls.TLSSocket>();
   /** REGISTERs answered with 200 and not yet signed out: SIP URI → epid. */
   readonly registrations = new Map<string, string>();
 
@@ -88,8 +89,11 @@ export class LabRegistrar {
     this.server.setSecureContext(this.secureOptions(faults));
   }
 
+  /** Stops listening and drops open connections (a client may keep one open after its last REGISTER). */
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    return closed;
   }
 
   private certificate(identity: RegistrarIdentity): IssuedCertificate {
@@ -131,6 +135,8 @@ export class LabRegistrar {
     const servername = (socket as tls.TLSSocket & { servername?: string | false }).servername || this.options.registrarFqdn;
     const associations = new Map<string, SecurityAssociation>();
     let buffer: Buffer = Buffer.alloc(0);
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
