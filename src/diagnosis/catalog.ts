@@ -695,7 +695,6 @@ const REGISTRAR = section('registrar', {
   'registrar-cert-wildcard': {
     severity: 'fail',
     severityNote: 'for Lync Phone Edition',
-    inference: true,
     diagnosis: 'The registrar certificate names the pool with a wildcard, which Lync Phone Edition does not accept.',
     check: [
       'Get-CsCertificate on the Front Ends and Directors',
