@@ -194,6 +194,10 @@ export function bootstrapSettingsFromOptions(options: BootstrapCliOptions): Boot
 export const BOOTSTRAP_HELP = `
 What it does (like Test-CsPhoneBootstrap): DHCPINFORM for options 43/120, the root chain over HTTP,
 a web ticket with the extension and PIN over HTTPS, ResolveUser, a second ticket, GetAndPublishCert.
+Then, as the phone does, the sign-in: the clock (NTP from option 42/4, SRV _ntp._udp or
+time.windows.com), the registrar in DNS (SRV _sipinternaltls._tcp, option 120), TLS 1.0 to it, and a
+SIP REGISTER with TLS-DSK using the issued certificate, signed out again at once. --stop-after
+certificate ends the run where the cmdlet does.
 Each stage prints a line on stderr; the cmdlet's summary (TargetUri, TargetFqdn, Result, Latency,
 Error, Diagnosis) goes to stdout.
 

@@ -50,8 +50,9 @@ export async function registrarTls(context: StageContext): Promise<StageOutcome>
       modern = await probe(context, MODERN_SIP_TLS_PROFILE);
     } catch (modernError) {
       log.step(`${where}: TLS 1.2+ failed as well: ${(modernError as Error).message}`);
-      // Both refused: the phone profile's failure is the one a phone meets.
-      throw phoneError instanceof TransportError && modernError instanceof TlsVerifyError ? modernError : phoneError;
+      // Both failed. A certificate verdict from the modern handshake names the cause a phone cannot
+      // see past; otherwise the phone profile's own failure is what a phone meets.
+      throw modernError instanceof TlsVerifyError ? modernError : phoneError;
     }
     const protocol = modern.info.protocol;
     modern.close();
