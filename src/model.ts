@@ -18,6 +18,11 @@ export const STAGE_CATALOG_SECTIONS = {
   resolveuser: 'resolveuser',
   'webticket-sip': 'webticket',
   certificate: 'certificate',
+  // The phone's sign-in after the cmdlet's last step (issue 12); `--stop-after certificate` ends before them.
+  time: 'time',
+  dns: 'dns',
+  'registrar-tls': 'registrar',
+  register: 'registrar',
 } as const;
 export type StageName = keyof typeof STAGE_CATALOG_SECTIONS;
 /** Run order; derived from STAGE_CATALOG_SECTIONS (string keys keep their insertion order). */
@@ -93,6 +98,23 @@ export interface Discovered {
   userSipUri?: string;
   deviceId?: string;
   issuedCertificate?: CertificateInfo;
+  /** Options 42, 4, 6, 15 and 119 of the answer discovery used (absent when DHCP was skipped). */
+  dhcpNetwork?: DhcpNetworkOptions;
+  /** The SIP domain the sign-in stages used, and where it came from. */
+  sipDomain?: { name: string; source: 'option' | 'resolveuser' };
+  /** The time stage's verdict on this host's clock (server minus local, ms). */
+  clock?: { source: string; offsetMs: number; stratum: number; roundTripMs: number };
+  /** Where the register stage signed in (after a redirect: the pool it was sent to). */
+  registrar?: { host: string; address: string; port: number; source: 'srv' | 'option120' | 'redirect' };
+}
+
+/** The network options a phone asks for besides 43/120 (decoded, empty when absent). */
+export interface DhcpNetworkOptions {
+  ntpServers: string[];
+  timeServers: string[];
+  dnsServers: string[];
+  domainName?: string;
+  domainSearch: string[];
 }
 
 export interface RunReport {
@@ -108,4 +130,6 @@ export interface RunReport {
   stages: StageReport[];
   discovered: Discovered;
   startedAt: string;
+  /** Set when the run was told to end after this stage (`--stop-after`); later stages are not part of it. */
+  stoppedAfter?: StageName;
 }

@@ -10,6 +10,7 @@ import { terminalStyle } from '../report/style.js';
 import { renderFindings, renderSummary } from '../report/summary.js';
 import { createStageDisplay } from '../report/table.js';
 import { createTraceWriter, type TraceWriter } from '../report/trace.js';
+import { serializeSipMessage } from '../sip/message.js';
 import { createVerboseLog } from '../report/verbose.js';
 import type { PipelineResult } from '../stages/pipeline.js';
 import { PinHolder } from '../stages/pin-holder.js';
@@ -87,6 +88,10 @@ export async function pipelineOptionsFrom(settings: BootstrapSettings): Promise<
   if (settings.pinEncoding) options.pinEncoding = settings.pinEncoding;
   if (settings.rootChainShape) options.rootChainShape = settings.rootChainShape;
   if (settings.resolveUserShape) options.resolveUserShape = settings.resolveUserShape;
+  if (settings.stopAfter) options.stopAfter = settings.stopAfter;
+  if (settings.sipDomain) options.sipDomain = settings.sipDomain;
+  if (settings.dnsServer) options.dnsServer = settings.dnsServer;
+  if (settings.dnsFromDhcp) options.dnsFromDhcp = true;
   if (!(options.targetUri && options.targetFqdn)) {
     const { chooseInterface, readHostNetwork } = await import('../dhcp/interfaces.js');
     options.dhcp.client = chooseInterface(
@@ -222,6 +227,8 @@ export async function runWithOutput(
                   ...(exchange.error ? { error: `${observationOf(exchange.error)}: ${exchange.error.message}` } : {}),
                 }),
               onDhcpPacket: (event) => trace.dhcp(event.direction, event.bytes, `${event.address}:${event.port}`),
+              onSipMessage: (event) =>
+                trace.sip(event.direction, serializeSipMessage(event.message), event.message.kind === 'request' ? event.message.method : String(event.message.status), event.peer),
             }
           : {}),
         ...(verbose

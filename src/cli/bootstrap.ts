@@ -12,6 +12,10 @@ import { checkHostName, HostNameError } from '../net/hostname.js';
 import { parseIpv4 } from '../net/ipv4.js';
 import { parseResolveRule, ResolveRuleError, type ResolveRule } from '../net/resolve.js';
 import { checkTraceDirectoryName } from '../report/trace.js';
+import { DnsServerSyntaxError, parseDnsServer } from '../dns/resolver.js';
+import { STAGE_NAMES, type StageName } from '../model.js';
+import type { UdpEndpoint } from '../net/udp-exchange.js';
+import { SIGN_IN_DHCP_OPTIONS } from '../stages/dhcp-network.js';
 
 export interface BootstrapCliOptions extends InformCliOptions {
   ext?: string;
@@ -36,6 +40,10 @@ export interface BootstrapCliOptions extends InformCliOptions {
   trace?: string;
   color: boolean;
   debug?: boolean;
+  stopAfter?: string;
+  sipDomain?: string;
+  dnsServer?: string;
+  dnsFromDhcp?: boolean;
 }
 
 /** The checked command line, everything but the PIN (which has its own sources, see pin.ts). */
@@ -54,6 +62,47 @@ export interface BootstrapSettings {
   resolveUserShape?: string;
   csrHash: 'sha1' | 'sha256';
   maxResponseBytes: number;
+  /** The last stage to run; `certificate` = exactly the cmdlet's run. */
+  stopAfter?: StageName;
+  sipDomain?: string;
+  dnsServer?: UdpEndpoint;
+  dnsFromDhcp?: boolean;
+}
+
+/** What --stop-after accepts, with the sign-in's stages as the run's default end. */
+export function parseStopAfter(text: string): StageName {
+  const name = text.trim().toLowerCase();
+  if (!(STAGE_NAMES as readonly string[]).includes(name)) throw new UsageError(`--stop-after: "${text}" is not a stage (${STAGE_NAMES.join(', ')})`);
+  return name as StageName;
+}
+
+/** The sign-in options shared by the default command and `demo`: --stop-after, --sip-domain, --dns-server, --dns-from-dhcp. */
+export function signInSettingsFromOptions(options: Pick<BootstrapCliOptions, 'stopAfter' | 'sipDomain' | 'dnsServer' | 'dnsFromDhcp'>): Pick<BootstrapSettings, 'stopAfter' | 'sipDomain' | 'dnsServer' | 'dnsFromDhcp'> {
+  const settings: Pick<BootstrapSettings, 'stopAfter' | 'sipDomain' | 'dnsServer' | 'dnsFromDhcp'> = {};
+  if (options.stopAfter !== undefined) settings.stopAfter = parseStopAfter(options.stopAfter);
+  if (options.sipDomain !== undefined) settings.sipDomain = parseFqdn('--sip-domain', options.sipDomain);
+  if (options.dnsServer !== undefined) {
+    try {
+      settings.dnsServer = parseDnsServer(options.dnsServer);
+    } catch (error) {
+      if (error instanceof DnsServerSyntaxError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  if (options.dnsFromDhcp) {
+    if (settings.dnsServer) throw new UsageError('--dns-server and --dns-from-dhcp both name the resolver; give one');
+    settings.dnsFromDhcp = true;
+  }
+  return settings;
+}
+
+/** The sign-in options on a command (the default one and `demo`). */
+export function addSignInOptions(command: Command): Command {
+  return command
+    .option('--stop-after <stage>', 'end the run after this stage; "certificate" = exactly Test-CsPhoneBootstrap (default: the whole sign-in)')
+    .option('--sip-domain <domain>', 'SIP domain for the NTP and registrar SRV look-ups (default: the domain of the user\'s SIP URI)')
+    .option('--dns-server <host[:port]>', 'ask this DNS server in the time and dns stages (default: this host\'s resolver)')
+    .option('--dns-from-dhcp', 'ask the DNS servers of DHCP option 6, as the phone would');
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -114,6 +163,11 @@ function phoneOrExtOf(options: BootstrapCliOptions): string | undefined {
   return options.ext ?? options.phoneOrExt;
 }
 
+/** A sign-in run asks for the phone's network options too, unless --request-options chose the list. */
+function signInDhcp(settings: InformSettings, defaultList: boolean): InformSettings {
+  return defaultList ? { ...settings, extraRequestedOptions: [...SIGN_IN_DHCP_OPTIONS] } : settings;
+}
+
 /** Checks every option; each error names the flag and the value, nothing is sent before this passes. */
 export function bootstrapSettingsFromOptions(options: BootstrapCliOptions): BootstrapSettings {
   const resolve = options.resolve.map((text) => {
@@ -133,10 +187,11 @@ export function bootstrapSettingsFromOptions(options: BootstrapCliOptions): Boot
     registrarPort: parseWholeNumber('--registrar-port', options.registrarPort, 1, 65535),
     caFiles: options.caFile,
     resolve,
-    dhcp: informSettingsFromOptions(options),
+    dhcp: signInDhcp(informSettingsFromOptions(options), options.requestOptions === undefined),
     timeoutMs: parseDurationMs('--timeout', options.timeout),
     csrHash: options.csrHash,
     maxResponseBytes,
+    ...signInSettingsFromOptions(options),
   };
   if (options.targetUri !== undefined) settings.targetUri = parseTargetUri(options.targetUri);
   if (options.targetFqdn !== undefined) settings.targetFqdn = parseFqdn('--target-fqdn', options.targetFqdn);
@@ -151,6 +206,10 @@ export function bootstrapSettingsFromOptions(options: BootstrapCliOptions): Boot
 export const BOOTSTRAP_HELP = `
 What it does (like Test-CsPhoneBootstrap): DHCPINFORM for options 43/120, the root chain over HTTP,
 a web ticket with the extension and PIN over HTTPS, ResolveUser, a second ticket, GetAndPublishCert.
+Then, as the phone does, the sign-in: the clock (NTP from option 42/4, SRV _ntp._udp or
+time.windows.com), the registrar in DNS (SRV _sipinternaltls._tcp, option 120), TLS 1.0 to it, and a
+SIP REGISTER with TLS-DSK using the issued certificate, signed out again at once. --stop-after
+certificate ends the run where the cmdlet does.
 Each stage prints a line on stderr; the cmdlet's summary (TargetUri, TargetFqdn, Result, Latency,
 Error, Diagnosis) goes to stdout.
 
@@ -192,6 +251,7 @@ export function configureBootstrapCommand(program: Command): Command {
     .option('--timeout <duration>', 'overall deadline for the run, seconds or e.g. 800ms', '60');
   // DHCP discovery takes the same options as `dhcp inform`.
   addInformOptions(program);
+  addSignInOptions(program);
   return program
     .addOption(new Option('--pin-encoding <encoding>', 'how the PIN credential is encoded when the server\'s policy does not say').choices(['plain', 'base64']))
     .option('--root-chain-shape <variant>', 'GetRootCertChain request shape (inferred; see README "Inferences")')

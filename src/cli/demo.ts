@@ -11,6 +11,8 @@ import { informSettings } from '../dhcp/inform-settings.js';
 import type { CliIo } from './bootstrap-run.js';
 import type { ExitCode } from '../exit-codes.js';
 import { packageVersion } from './version.js';
+import { SIGN_IN_DHCP_OPTIONS } from '../stages/dhcp-network.js';
+import { parseStopAfter } from './bootstrap.js';
 
 export interface DemoCliOptions {
   fault: string[];
@@ -22,6 +24,7 @@ export interface DemoCliOptions {
   pinEncoding?: 'plain' | 'base64';
   rootChainShape?: string;
   resolveUserShape?: string;
+  stopAfter?: string;
 }
 
 /** Settings for a run against a lab on loopback: unicast DHCP from an ephemeral port, --resolve for the fictitious FQDN. */
@@ -30,7 +33,9 @@ export function labSettings(lab: Pick<Lab, 'fqdn' | 'host' | 'ports' | 'sampleUs
   return {
     phoneOrExt: lab.sampleUser.phoneOrExt,
     userSipAddress: lab.sampleUser.sipUri,
-    registrarPort: 5061,
+    // The lab's registrar listens on an ephemeral port; its SRV record says which, option 120 cannot.
+    registrarPort: lab.ports.sip || 5061,
+    ...(lab.ports.dns ? { dnsServer: { host: address, port: lab.ports.dns } } : {}),
     caFiles: [],
     resolve: [
       { host: lab.fqdn, port: 80, address, targetPort: lab.ports.http },
@@ -38,7 +43,12 @@ export function labSettings(lab: Pick<Lab, 'fqdn' | 'host' | 'ports' | 'sampleUs
     ],
     // The defaults, as the lab's printed command uses them (so a lost first copy is retransmitted in
     // time), from an ephemeral port, listening long enough for a second loopback responder.
-    dhcp: informSettings({ server: { address, port: lab.ports.dhcp }, clientPort: 0, listenMs: 150 }),
+    dhcp: informSettings({
+      server: { address, port: lab.ports.dhcp },
+      clientPort: 0,
+      extraRequestedOptions: [...SIGN_IN_DHCP_OPTIONS],
+      listenMs: 150,
+    }),
     timeoutMs: 60_000,
     csrHash: 'sha1',
     maxResponseBytes: 4 * 1024 * 1024,
@@ -82,6 +92,7 @@ export async function runDemo(raw: DemoCliOptions, io: CliIo): Promise<ExitCode>
     if (raw.pinEncoding) overrides.pinEncoding = raw.pinEncoding;
     if (raw.rootChainShape) overrides.rootChainShape = raw.rootChainShape;
     if (raw.resolveUserShape) overrides.resolveUserShape = raw.resolveUserShape;
+    if (raw.stopAfter) overrides.stopAfter = parseStopAfter(raw.stopAfter);
     const options = await labPipelineOptions(lab, overrides);
     const { code } = await runWithOutput(
       options,
@@ -117,6 +128,7 @@ export function registerDemoCommand(program: Command): Command {
     .option('--pin-encoding <encoding>', 'plain or base64, when the server\'s policy does not say')
     .option('--root-chain-shape <variant>', 'GetRootCertChain request shape')
     .option('--resolve-user-shape <variant>', 'ResolveUser request shape')
+    .option('--stop-after <stage>', 'end the run after this stage; "certificate" = exactly Test-CsPhoneBootstrap')
     .option('--no-color', 'no colour')
     .option('--debug', 'stack traces for internal errors')
     .action(async (options: DemoCliOptions) => {

@@ -204,6 +204,15 @@ const TIME = section('time', {
     diagnosis: 'The time source answers but reports that it is not synchronised itself.',
     check: ["the NTP server's own upstream", 'on a Windows domain controller: w32tm /query /status'],
   },
+  'time-kiss-of-death': {
+    severity: 'fail',
+    inference: true,
+    diagnosis: 'The time server answered with a Kiss-o\'-Death code and gave no time.',
+    check: [
+      "the NTP server's access rules (restrict/allow lines) for the voice subnets",
+      'its rate limiting: RATE asks clients to poll less often, DENY and RSTR refuse them',
+    ],
+  },
   'time-clock-skew': {
     severity: 'fail',
     severityNote: 'at 5 minutes or more, warn above about 1 minute',
@@ -260,6 +269,15 @@ const DNS = section('dns', {
     severity: 'fail',
     diagnosis: 'The SRV record exists, but its target host has no address.',
     check: ["fix the SRV record or the target's A record", 'compare with Get-CsService -Registrar'],
+  },
+  'dns-option120-outside-domains': {
+    severity: 'warn',
+    inference: true,
+    diagnosis: 'The option-120 registrar host lies outside the SIP domain and every DHCP domain (options 15 and 119).',
+    check: [
+      'give the registrar a name inside the SIP domain, or add its domain to option 119',
+      'the registrar certificate must list the option-120 name',
+    ],
   },
   'dns-srv-dhcp-disagree': {
     severity: 'warn',
@@ -683,6 +701,51 @@ const REGISTRAR = section('registrar', {
       'clean up Trusted Root: move intermediates to the Intermediate store, remove duplicates, trim the list',
       'UseCertificateForClientToProxyAuth in the proxy configuration',
     ],
+  },
+  'registrar-cert-wildcard': {
+    severity: 'fail',
+    severityNote: 'for Lync Phone Edition',
+    diagnosis: 'The registrar certificate names the pool with a wildcard, which Lync Phone Edition does not accept.',
+    check: [
+      'Get-CsCertificate on the Front Ends and Directors',
+      'issue a certificate that lists the pool and registrar FQDNs explicitly in the SAN',
+    ],
+  },
+  'registrar-cert-sha1-chain': {
+    severity: 'warn',
+    inference: true,
+    diagnosis: 'A certificate in the registrar chain is signed with SHA-1, which current clients and libraries refuse.',
+    check: ['reissue the registrar certificate (and any SHA-1 intermediate) with SHA-256', 'the issuing CA\'s hash algorithm'],
+  },
+  'registrar-tls-dsk-inner-alert': {
+    severity: 'fail',
+    inference: true,
+    diagnosis: 'The registrar ended the TLS-DSK handshake with a TLS alert inside gssapi-data.',
+    check: [
+      'Front End event logs for TLS-DSK and SChannel errors at the time of the run',
+      'the pool\'s client certificate settings (UseCertificateForClientToProxyAuth) and its Trusted Root store',
+    ],
+  },
+  'registrar-tls-dsk-bad-server-signature': {
+    severity: 'fail',
+    inference: true,
+    diagnosis: 'The registrar\'s 200 OK is unsigned or its TLS-DSK signature does not verify.',
+    check: [
+      'a device between phone and pool that rewrites SIP (SBC, load balancer in SIP mode)',
+      'centralized logging (CLS) on the pool for the REGISTER and its 200',
+    ],
+  },
+  'registrar-client-version-blocked': {
+    severity: 'fail',
+    inference: true,
+    diagnosis: 'The registrar refused the sign-in because of the client version policy.',
+    check: ['Get-CsClientVersionPolicy and its rules for the phone\'s User-Agent', 'the ms-diagnostics header of the 403, verbatim'],
+  },
+  'registrar-redirected': {
+    severity: 'info',
+    inference: true,
+    diagnosis: 'The registrar redirected the sign-in to another pool (the user\'s home pool).',
+    check: ['normal behind a Director: the user\'s home pool must pass the same checks', 'Get-CsUser <user> | Select-Object RegistrarPool'],
   },
   'registrar-sts-uri-differs': {
     severity: 'info',

@@ -126,6 +126,7 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['time'], observations: ['content:no-time-source'], candidates: ['time-no-source-advertised'], row: 'no option 42/4 and no _ntp._udp SRV' },
   { stages: ['time'], observations: ['no-reply'], candidates: ['time-ntp-unreachable'], row: 'no-reply on UDP 123' },
   { stages: ['time'], observations: ['content:ntp-unsynchronised'], candidates: ['time-source-unsynchronised'], row: 'NTP reply with leap indicator 3 or stratum 0/16' },
+  { stages: ['time'], observations: ['content:ntp-kiss-of-death'], candidates: ['time-kiss-of-death'], row: 'NTP reply with stratum 0 and a Kiss-o\'-Death code' },
   { stages: ['any'], observations: ['clock:*'], candidates: ['time-clock-skew'], row: 'clock: over the threshold' },
 
   // dns (names fail to resolve in whichever stage first needs them)
@@ -135,6 +136,7 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['any'], observations: ['dns:no-sipinternaltls'], candidates: ['dns-sipinternaltls-missing'], row: 'no _sipinternaltls._tcp SRV' },
   { stages: ['any'], observations: ['dns:srv-outside-domain'], candidates: ['dns-srv-target-outside-domain'], row: 'SRV target outside the SIP domain' },
   { stages: ['any'], observations: ['dns:srv-target-unresolvable'], candidates: ['dns-srv-target-unresolvable'], row: 'SRV target has no address' },
+  { stages: ['dns'], observations: ['content:option120-outside-domains'], candidates: ['dns-option120-outside-domains'], row: 'option-120 host outside the SIP domain and options 15/119' },
   { stages: ['any'], observations: ['dns:srv-dhcp-disagree'], candidates: ['dns-srv-dhcp-disagree'], row: 'SRV target and option-120 host are different pools' },
 
   // rootchain
@@ -213,6 +215,14 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['registrar'], observations: ['tcp:*'], candidates: ['registrar-port-unreachable'], row: 'tcp:* on 5061' },
   { stages: ['registrar'], observations: ['tls:verify:name'], candidates: ['registrar-cert-name-mismatch', 'dns-srv-target-outside-domain'], row: 'tls:verify:name' },
   { stages: ['registrar'], observations: ['tls:verify:untrusted'], candidates: ['chain-missing-issuer', 'registrar-cert-untrusted'], row: 'tls:verify:untrusted' },
+  { stages: ['registrar'], observations: ['content:registrar-cert-name'], candidates: ['registrar-cert-name-mismatch', 'dns-srv-target-outside-domain'], row: 'certificate does not name the option-120 host or SRV target' },
+  { stages: ['registrar'], observations: ['content:registrar-cert-wildcard'], candidates: ['registrar-cert-wildcard'], row: 'registrar certificate with wildcard names' },
+  { stages: ['registrar'], observations: ['content:registrar-cert-sha1'], candidates: ['registrar-cert-sha1-chain'], row: 'SHA-1-signed certificate in the registrar chain' },
+  { stages: ['registrar'], observations: ['content:tls-dsk-inner-alert'], candidates: ['registrar-tls-dsk-inner-alert', 'registrar-tls-dsk-rejected'], row: 'TLS alert inside gssapi-data' },
+  { stages: ['registrar'], observations: ['content:tls-dsk-handshake'], candidates: ['registrar-cert-name-mismatch', 'registrar-cert-untrusted'], row: 'the inner TLS-DSK server certificate is refused (targetname, chain)' },
+  { stages: ['registrar'], observations: ['content:bad-server-signature'], candidates: ['registrar-tls-dsk-bad-server-signature'], row: '200 OK unsigned or with a wrong rspauth' },
+  { stages: ['registrar'], observations: ['content:client-version-blocked'], candidates: ['registrar-client-version-blocked', 'registrar-firmware-too-old'], row: '403 with a client-version ms-diagnostics' },
+  { stages: ['registrar'], observations: ['content:redirected'], candidates: ['registrar-redirected'], row: '301/302 to another pool, followed once' },
   { stages: ['registrar'], observations: ['sip:401'], when: 'no-tls-dsk-offered', candidates: ['registrar-no-tls-dsk'], row: 'sip:401 without a TLS-DSK challenge' },
   { stages: ['registrar'], observations: ['sip:401', 'sip:403'], when: 'after-tls-dsk', candidates: ['registrar-tls-dsk-rejected', 'cert-publish-failed'], row: 'sip:401/403 after the TLS-DSK exchange' },
   { stages: ['registrar'], observations: ['content:sts-uri-differs'], candidates: ['registrar-sts-uri-differs'], row: 'TLS-DSK sts-uri host differs from the option-43 host' },

@@ -94,6 +94,21 @@ export const CONTENT = {
   stsUriDiffers: 'sts-uri-differs',
   noTimeSource: 'no-time-source',
   ntpUnsynchronised: 'ntp-unsynchronised',
+  ntpKissOfDeath: 'ntp-kiss-of-death',
+  /** The option-120 host is inside neither the SIP domain nor a domain of options 15/119. */
+  option120OutsideDomains: 'option120-outside-domains',
+  /** The registrar certificate does not name a host the phone uses (option 120, SRV target). */
+  registrarCertName: 'registrar-cert-name',
+  registrarCertWildcard: 'registrar-cert-wildcard',
+  registrarCertSha1: 'registrar-cert-sha1',
+  /** A TLS alert came back inside gssapi-data. */
+  tlsDskInnerAlert: 'tls-dsk-inner-alert',
+  /** Our TLS engine refused the registrar's inner flight (certificate, targetname). */
+  tlsDskHandshake: 'tls-dsk-handshake',
+  /** The 200 to the signed REGISTER carried no or a wrong rspauth. */
+  badServerSignature: 'bad-server-signature',
+  clientVersionBlocked: 'client-version-blocked',
+  redirected: 'redirected',
 } as const;
 
 /** The `dns:` values the lookup table knows. */
@@ -104,6 +119,7 @@ export const DNS = {
   srvOutsideDomain: 'srv-outside-domain',
   srvTargetUnresolvable: 'srv-target-unresolvable',
   srvDhcpDisagree: 'srv-dhcp-disagree',
+  resolverFailure: 'resolver-failure',
 } as const;
 
 /** The parts of an observation the lookup table looks at. */

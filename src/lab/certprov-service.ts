@@ -244,6 +244,7 @@ async function issueFor(
     notAfter: new Date(notBefore + context.settings.certValidityHours * 3_600_000),
   });
   context.counters.certificatesIssued += 1;
+  context.published.set(certificate.x509.fingerprint256, ticket.sipUri);
   const body = buildGetAndPublishCertResponse({
     certificateDer: certificate.der,
     chainPkcs7: buildPkcs7CertsOnly(context.pki.chain.map((ca) => ca.der)),

@@ -100,6 +100,8 @@ export interface PoolContext {
   counters: LabCounters;
   /** The real clock of the lab process (ms). */
   realNow: () => number;
+  /** Certificates GetAndPublishCert published (SHA-256 fingerprint → SIP URI); the registrar accepts only these. */
+  published: Map<string, string>;
 }
 
 /** The server's clock under the current faults: clock-ahead / clock-behind move it. */

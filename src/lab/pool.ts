@@ -20,6 +20,7 @@ import { LabListener, type LabRequest, type LabResponse, type RequestLogEntry } 
 import { PinLedger, type PinLedgerSnapshot } from './pin-ledger.js';
 import { PoolPki, siblingHost, type TlsIdentity } from './pool-pki.js';
 import { TicketStore } from './tickets.js';
+import { startSignInServices, type SignInServices } from './sign-in-services.js';
 import { BootstrapTestError } from '../errors.js';
 import { quoteText } from '../text.js';
 
@@ -40,6 +41,8 @@ export interface LabOptions {
   ports?: { dhcp?: number; http?: number; https?: number };
   /** Skip the DHCP responder (ports.dhcp is then 0). */
   dhcp?: boolean;
+  /** Skip the sign-in services: SNTP, DNS and the TLS-DSK registrar (their ports are then 0). */
+  signIn?: boolean;
   directory?: LabDirectory;
   /** Keep the lab CA here (created on first use) instead of a new CA per start. */
   caDir?: string;
@@ -98,7 +101,9 @@ export interface Lab {
   readonly fqdn: string;
   readonly registrarFqdn: string;
   readonly host: string;
-  readonly ports: { dhcp: number; http: number; https: number };
+  readonly ports: { dhcp: number; http: number; https: number; sip: number; dns: number; ntp: number };
+  /** The SIP domain of the lab's users and its DNS zone. */
+  readonly sipDomain: string;
   readonly urls: LabUrls;
   /** The lab CA as PEM: what GetRootCertChain serves and what a client may pass as --ca-file. */
   readonly caCertificatesPem: string;
@@ -151,6 +156,12 @@ function checkOptions(options: LabOptions): void {
   if (hours !== undefined && (!Number.isInteger(hours) || hours < 1 || hours > 87600)) {
     throw new LabOptionError(`cert validity: ${hours} hours is not in 1..87600`);
   }
+}
+
+/** `sip:jeff@Lab.Test` → `lab.test`. */
+function domainOf(sipUri: string | undefined): string | undefined {
+  const at = sipUri?.lastIndexOf('@') ?? -1;
+  return sipUri && at >= 0 ? sipUri.slice(at + 1).toLowerCase() : undefined;
 }
 
 function ipv4Successor(address: string): string {
@@ -256,7 +267,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const httpListener = new LabListener({ ...listenerBase, role: 'http', port: options.ports?.http ?? 0 });
   let httpsListener: LabListener | undefined;
   let dhcp: DhcpResponder | undefined;
+  let signIn: SignInServices | undefined;
   let pki: PoolPki;
+  /** GetAndPublishCert's publications, which the registrar checks: SHA-256 fingerprint → SIP URI. */
+  const published = new Map<string, string>();
+  const sipDomain = domainOf(directory.users[0]?.sipUri) ?? DEFAULT_LAB_DOMAIN;
   try {
     await httpListener.listen();
     if (options.dhcp !== false) {
@@ -279,14 +294,27 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       tls: await pki.tls(tlsIdentityFor(labFaults)),
     });
     await httpsListener.listen();
+    if (options.signIn !== false) {
+      signIn = await startSignInServices({
+        host,
+        pki,
+        registrarFqdn,
+        sipDomain,
+        stsUri: labUrls(fqdn, httpListener.port, httpsListener.port).certProv,
+        published,
+        currentFaults: () => labFaults,
+        now: realNow,
+        log,
+      });
+    }
   } catch (error) {
     stopping.abort();
-    await Promise.all([httpListener.close(), httpsListener?.close(), dhcp?.close()]);
+    await Promise.all([httpListener.close(), httpsListener?.close(), dhcp?.close(), signIn?.close()]);
     await pkiPromise.catch(() => undefined);
     throw error;
   }
   const https = httpsListener;
-  const ports = { http: httpListener.port, https: https.port, dhcp: dhcp?.port ?? 0 };
+  const ports = { http: httpListener.port, https: https.port, dhcp: dhcp?.port ?? 0, sip: signIn?.ports.sip ?? 0, dns: signIn?.ports.dns ?? 0, ntp: signIn?.ports.ntp ?? 0 };
   const urls: LabUrls = { ...labUrls(fqdn, ports.http, ports.https), ...options.publishedAddresses };
 
   const advertisement = (): DhcpAdvertisement => ({
@@ -320,6 +348,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     },
     counters,
     realNow,
+    published,
   };
 
   const stats = (): LabStats => {
@@ -339,6 +368,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const applyListenerFaults = async (faults: FaultSet): Promise<void> => {
     if (faults.has('cert-wrong-key')) await pki.spareKeyPair();
     https.setSecureContext(await pki.tls(tlsIdentityFor(faults)));
+    signIn?.applyFaults(faults);
     const wanted: Array<[LabListener, boolean]> = [
       [httpListener, !faults.has('port80-closed')],
       [https, !faults.has('port443-closed')],
@@ -368,6 +398,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     registrarFqdn,
     host,
     ports,
+    sipDomain,
     urls,
     caCertificatesPem: pki.chain.map((certificate) => certificate.pem).join(''),
     caCreated: pki.caCreated,
@@ -395,12 +426,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       `${fqdn}:80=${host}:${ports.http}`,
       '--resolve',
       `${fqdn}=${host}`,
+      ...(signIn ? ['--dns-server', `${host === 'localhost' ? '127.0.0.1' : host}:${ports.dns}`] : []),
     ],
     async stop() {
       if (stopped) return;
       stopped = true;
       stopping.abort();
-      await Promise.all([httpListener.close(), https.close(), dhcp?.close()]);
+      await Promise.all([httpListener.close(), https.close(), dhcp?.close(), signIn?.close()]);
     },
   };
 }

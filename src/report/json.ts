@@ -3,7 +3,7 @@
 // any change that is not purely additive.
 
 import { formatLatency } from './latency.js';
-import type { CertificateInfo, Diagnosis, Discovered, Evidence, RunReport, StageReport } from '../model.js';
+import type { CertificateInfo, DhcpNetworkOptions, Diagnosis, Discovered, Evidence, RunReport, StageReport } from '../model.js';
 import { failedStage, orderedStages } from './stages.js';
 
 export const JSON_SCHEMA_VERSION = 1;
@@ -60,7 +60,14 @@ export interface JsonReport {
     webTicketExpires: string | null;
     userSipUri: string | null;
     deviceId: string | null;
+    /** Options 42/4/6/15/119 of the DHCP answer (null when DHCP was skipped or did not answer). */
+    dhcpNetwork: DhcpNetworkOptions | null;
+    sipDomain: Discovered['sipDomain'] | null;
+    clock: Discovered['clock'] | null;
+    registrar: Discovered['registrar'] | null;
   };
+  /** The last stage the run was told to run (`--stop-after`), null for the whole sign-in. */
+  stoppedAfter: StageReport['name'] | null;
   certificates: {
     trustedRoots: JsonCertificate[];
     issued: JsonCertificate | null;
@@ -139,7 +146,12 @@ export function toJsonReport(report: RunReport, options: JsonOptions = {}): Json
       webTicketExpires: discovered.webTicketExpires ?? null,
       userSipUri: discovered.userSipUri ?? null,
       deviceId: discovered.deviceId ?? null,
+      dhcpNetwork: discovered.dhcpNetwork ? structuredClone(discovered.dhcpNetwork) : null,
+      sipDomain: discovered.sipDomain ? { ...discovered.sipDomain } : null,
+      clock: discovered.clock ? { ...discovered.clock } : null,
+      registrar: discovered.registrar ? { ...discovered.registrar } : null,
     },
+    stoppedAfter: report.stoppedAfter ?? null,
     certificates: {
       trustedRoots: (discovered.trustedRoots ?? []).map(certificate),
       issued: discovered.issuedCertificate ? certificate(discovered.issuedCertificate) : null,

@@ -41,6 +41,8 @@ export interface TraceWriter {
   readonly files: readonly string[];
   dhcp(direction: TraceDirection, bytes: Uint8Array, peer: string): void;
   http(exchange: HttpExchange): void;
+  /** One SIP message of the sign-in as it went over the wire (gssapi-data and signatures kept: not secret). */
+  sip(direction: TraceDirection, message: Uint8Array, label: string, peer: string): void;
 }
 
 export interface TraceOptions {
@@ -258,6 +260,10 @@ export function createTraceWriter(asked: string, options: TraceOptions): TraceWr
           : `HTTP ${exchange.status}\n${renderHeaders(exchange.responseHeaders)}\n${options.redact(bodyText(exchange.responseBody))}`;
       const outcome = exchange.status === undefined ? `error ${exchange.error ?? ''}`.trim() : `status ${exchange.status}`;
       write(`${base}.response.txt`, response, options.redact(`${base}.response.txt ${elapsed()} http in ${outcome}`));
+    },
+    sip(direction, message, label, peer) {
+      const name = `${number()}-sip-${label.replace(/[^A-Za-z0-9]+/g, '_')}-${direction}.txt`;
+      write(name, options.redact(Buffer.from(message).toString('utf8')), options.redact(`${name} ${elapsed()} sip ${direction} ${direction === 'out' ? 'to' : 'from'} ${peer} ${message.length} bytes`));
     },
   };
 }

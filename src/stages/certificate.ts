@@ -65,6 +65,7 @@ export async function certificate(context: StageContext): Promise<StageOutcome> 
     throw contentFailure(CONTENT.noCertificate, `the returned certificate is not X.509 DER: ${(error as Error).message}`, evidence);
   }
   const info = certificateInfo(issued);
+  state.issuedCertificatePem = issued.toString();
   state.discovered.issuedCertificate = info;
   log.detail(`Issued certificate: subject ${info.subject}; issuer ${info.issuer}; serial ${info.serialNumber}; valid ${info.notBefore} .. ${info.notAfter}`);
 

@@ -7,6 +7,7 @@ import { informConfig, runInform } from '../dhcp/inform.js';
 import type { InformResult, Responder } from '../dhcp/inform-analysis.js';
 import { CONTENT, observe } from '../diagnosis/observation.js';
 import type { Evidence } from '../model.js';
+import { networkOptionsOf } from './dhcp-network.js';
 import { StageFailure, type StageContext, type StageOutcome } from './types.js';
 
 function hostOf(url: string): string {
@@ -126,6 +127,7 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
     );
   }
   evidence.server = chosen.server;
+  state.discovered.dhcpNetwork = networkOptionsOf(chosen.packet);
   if (result.responders.length > 1) log.detail(`${result.responders.length} servers answered and agree; using ${chosen.server} as a phone would (first ACK with option 120)`);
 
   if (!options.targetUri) {

@@ -33,6 +33,7 @@ export interface PipelineHooks {
   onExchange?: (exchange: HttpExchange) => void;
   onDhcpPacket?: StageContext['onDhcpPacket'];
   onConnection?: (info: ConnectionInfo) => void;
+  onSipMessage?: StageContext['onSipMessage'];
 }
 
 export interface PipelineDependencies {
@@ -138,6 +139,12 @@ function failureOf(thrown: unknown): FailureDetails {
   };
 }
 
+/** The table up to and including `stopAfter` (the whole table when unset or not in it). */
+export function stagesUpTo(table: StageTable, stopAfter: StageName | undefined): StageTable {
+  const last = stopAfter === undefined ? -1 : table.findIndex((entry) => entry.name === stopAfter);
+  return last < 0 ? table : table.slice(0, last + 1);
+}
+
 function roundMs(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
@@ -188,7 +195,8 @@ export async function runPipeline(
     },
   };
 
-  const stages = dependencies.stages ?? STAGE_TABLE;
+  const table = dependencies.stages ?? STAGE_TABLE;
+  const stages = stagesUpTo(table, options.stopAfter);
   // Warm the later stages' modules while discovery waits on the network.
   const loaded = new Map<StageName, Promise<Stage>>();
   const load = (entry: StageEntry): Promise<Stage> => {
@@ -268,6 +276,7 @@ export async function runPipeline(
       pin,
       keyPair,
       onDhcpPacket,
+      ...(hooks.onSipMessage ? { onSipMessage: hooks.onSipMessage } : {}),
     };
 
     let report: StageReport;
@@ -330,6 +339,7 @@ export async function runPipeline(
     stages: reports,
     discovered: state.discovered,
     startedAt,
+    ...(options.stopAfter !== undefined && stages.length < table.length ? { stoppedAfter: options.stopAfter } : {}),
   };
   const result: PipelineResult = { report, log, connections: [...(transport?.connections ?? [])] };
   if (internalError) result.internalError = internalError;

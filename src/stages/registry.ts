@@ -47,6 +47,13 @@ const DEFINITIONS: { readonly [name in StageName]: StageDefinition } = {
   resolveuser: { load: async () => (await import('./resolveuser.js')).resolveUser, defaultBudgetMs: 10_000, usesHttp: true },
   'webticket-sip': { load: async () => (await import('./webticket-sip.js')).webticketSip, defaultBudgetMs: 15_000, usesHttp: true },
   certificate: { load: async () => (await import('./certificate.js')).certificate, defaultBudgetMs: 20_000, usesHttp: true },
+  // A few SNTP exchanges and their DNS look-ups, each bounded well below this.
+  time: { load: async () => (await import('./time.js')).time, defaultBudgetMs: 8_000, usesHttp: false },
+  dns: { load: async () => (await import('./dns.js')).dns, defaultBudgetMs: 8_000, usesHttp: false },
+  // Two handshakes at most (phone profile, then modern).
+  'registrar-tls': { load: async () => (await import('./registrar-tls.js')).registrarTls, defaultBudgetMs: 10_000, usesHttp: false },
+  // Five transactions plus a sign-out, twice when redirected.
+  register: { load: async () => (await import('./register.js')).register, defaultBudgetMs: 15_000, usesHttp: false },
 };
 
 export const STAGE_TABLE: StageTable = STAGE_NAMES.map((name) => ({ name, catalogStage: STAGE_CATALOG_SECTIONS[name], ...DEFINITIONS[name] }));

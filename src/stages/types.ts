@@ -9,6 +9,8 @@ import type { ClientInterface } from '../dhcp/interfaces.js';
 import type { KeyPair } from '../pki/keys.js';
 import type { HttpTransport } from '../net/transport.js';
 import type { ResolveRule } from '../net/resolve.js';
+import type { UdpEndpoint } from '../net/udp-exchange.js';
+import type { SipMessage } from '../sip/message.js';
 import type { Discovered, Evidence, StageError, StageName } from '../model.js';
 import type { PinHolder } from './pin-holder.js';
 import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
@@ -45,6 +47,14 @@ export interface PipelineOptions {
   csrHash: 'sha1' | 'sha256';
   maxResponseBytes: number;
   connectTimeoutMs?: number;
+  /** The last stage to run (`--stop-after certificate` = the cmdlet's run); default: the whole sign-in. */
+  stopAfter?: StageName;
+  /** --sip-domain; default: the domain of ResolveUser's SIP URI. */
+  sipDomain?: string;
+  /** --dns-server: the resolver the time and dns stages ask (else option 6 with --dns-from-dhcp, else the system's). */
+  dnsServer?: UdpEndpoint;
+  /** --dns-from-dhcp: ask the option-6 servers of the DHCP answer. */
+  dnsFromDhcp?: boolean;
 }
 
 /** One line of the phone's-eye log (--verbose). */
@@ -146,6 +156,29 @@ export interface RunState {
   certProvMetadata?: Promise<{ mexUrl: string; mex: MexDocument }>;
   /** The proof-key reading CertProv accepted, once a proof call succeeded; later tickets use it first. */
   acceptedProofKey?: ProofKeyInterpretation;
+  /** The issued certificate as PEM (the register stage signs in with it and the run's private key). */
+  issuedCertificatePem?: string;
+  /** The SIP domain of the sign-in stages (--sip-domain or ResolveUser's URI). */
+  sipDomain?: string;
+  /** Server minus local clock from the time stage, ms (the register stage checks the SIP Date with it). */
+  clockOffsetMs?: number;
+  /** The registrar the dns stage chose: connect to address:port, expect `host` in its certificate. */
+  registrarTarget?: RegistrarTarget;
+}
+
+export interface RegistrarTarget {
+  host: string;
+  address: string;
+  port: number;
+  source: 'srv' | 'option120';
+}
+
+/** One SIP message of the sign-in, for --trace (gssapi-data and signatures are not secret). */
+export interface SipTraceEvent {
+  direction: 'out' | 'in';
+  message: SipMessage;
+  peer: string;
+  atMs: number;
 }
 
 export interface StageContext {
@@ -166,6 +199,8 @@ export interface StageContext {
   readonly keyPair: Promise<KeyPair>;
   /** Sees every DHCP datagram (for --trace). HTTP exchanges go through the transport's hook. */
   readonly onDhcpPacket?: (event: { direction: 'out' | 'in'; bytes: Uint8Array; address: string; port: number; atMs: number }) => void;
+  /** Sees every SIP message of the register stage (for --trace). */
+  readonly onSipMessage?: (event: SipTraceEvent) => void;
 }
 
 /** What a stage hands back; the pipeline adds its name, timing and diagnosis. */

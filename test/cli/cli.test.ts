@@ -122,10 +122,13 @@ describe('against the lab pool', () => {
     expect(ran.code).toBe(0);
     const json = JSON.parse(ran.stdout) as { summary: { result: string }; stages: unknown[] };
     expect(json.summary.result).toBe('Success');
-    expect(json.stages).toHaveLength(7);
+    // The cmdlet's seven stages and the sign-in's four.
+    expect(json.stages).toHaveLength(11);
     expect(ran.stderr).toMatch(/inferred: /);
     const files = readdirSync(traceDir);
     expect(files.some((name) => name.includes('dhcp'))).toBe(true);
+    // REGISTER, the three TLS-DSK legs, the sign-out, and their answers.
+    expect(files.filter((name) => /-sip-/.test(name))).toHaveLength(10);
     expect(files.filter((name) => name.endsWith('.request.txt')).length).toBeGreaterThanOrEqual(7);
     const issueToken = files.find((name) => /IssueToken|Issue/i.test(name) && name.endsWith('.request.txt'));
     expect(issueToken).toBeDefined();

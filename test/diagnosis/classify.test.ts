@@ -104,6 +104,17 @@ const CASES: Case[] = [
   { stage: 'registrar', observation: 'sip:401', context: { tlsDskOffered: false }, top: 'registrar-no-tls-dsk' },
   { stage: 'registrar', observation: 'sip:403', context: { afterTlsDsk: true }, top: 'registrar-tls-dsk-rejected', also: ['cert-publish-failed'] },
   { stage: 'registrar', observation: 'content:sts-uri-differs', top: 'registrar-sts-uri-differs' },
+  // the sign-in stages (issue 12)
+  { stage: 'time', observation: observe.content(CONTENT.ntpKissOfDeath), top: 'time-kiss-of-death' },
+  { stage: 'dns', observation: observe.content(CONTENT.option120OutsideDomains), top: 'dns-option120-outside-domains' },
+  { stage: 'registrar-tls', observation: observe.content(CONTENT.registrarCertName), top: 'registrar-cert-name-mismatch', also: ['dns-srv-target-outside-domain'] },
+  { stage: 'registrar-tls', observation: observe.content(CONTENT.registrarCertWildcard), top: 'registrar-cert-wildcard' },
+  { stage: 'registrar-tls', observation: observe.content(CONTENT.registrarCertSha1), top: 'registrar-cert-sha1-chain' },
+  { stage: 'register', observation: observe.content(CONTENT.tlsDskInnerAlert), top: 'registrar-tls-dsk-inner-alert', also: ['registrar-tls-dsk-rejected'] },
+  { stage: 'register', observation: observe.content(CONTENT.tlsDskHandshake), top: 'registrar-cert-name-mismatch', also: ['registrar-cert-untrusted'] },
+  { stage: 'register', observation: observe.content(CONTENT.badServerSignature), top: 'registrar-tls-dsk-bad-server-signature' },
+  { stage: 'register', observation: observe.content(CONTENT.clientVersionBlocked), top: 'registrar-client-version-blocked', also: ['registrar-firmware-too-old'] },
+  { stage: 'register', observation: observe.content(CONTENT.redirected), top: 'registrar-redirected' },
   { stage: 'registrar', observation: 'sip:480', top: 'registrar-sip-error' },
 ];
 

@@ -14,6 +14,7 @@ import { buildGetAndPublishCertRequest, parseGetAndPublishCertResponse } from '.
 import { parseIssueTokenResponse, type WebTicket } from '../../src/soap/services/webticket.js';
 import { buildProofSecurity } from '../../src/soap/proof.js';
 import { parseXml } from '../../src/soap/xml.js';
+import { signInFaultChecks } from './sign-in-checks.js';
 import { call, csrFor, inform, pathOf, proofEnvelope, requestTicket, soapPost, testKeyPair, type Reply } from './helpers.js';
 
 let lab: Lab;
@@ -339,6 +340,7 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
     expect(issued.publicKey.export({ type: 'spki', format: 'der' })).not.toEqual(testKeyPair().publicKey.export({ type: 'spki', format: 'der' }));
     expect(issued.subject).toBe(`CN=${lab.sampleUser.sipUri.replace(/^sip:/, '')}`);
   },
+  ...signInFaultChecks(() => lab, withFaults, () => getCertificate()),
 };
 
 describe('lab faults: each one observed at the wire', () => {

@@ -342,8 +342,9 @@ describe('stop()', () => {
     const hanging = call(lab, { method: 'POST', path: pathOf(lab.urls.webTicketPin), body: '<x/>', timeoutMs: 30_000 }).catch((error: Error) => error);
     const slow = call(lab, { path: pathOf(lab.urls.webTicketMex), headers: { 'x-lab-fault': 'slow:20000' }, timeoutMs: 30_000 }).catch((error: Error) => error);
     await delay(100);
-    expect(resources()['TCPServerWrap']).toBe((before['TCPServerWrap'] ?? 0) + 2);
-    expect(resources()['UDPWrap']).toBe((before['UDPWrap'] ?? 0) + 2);
+    // HTTP, HTTPS and the SIP registrar; two DHCP servers, the SNTP and the DNS responder.
+    expect(resources()['TCPServerWrap']).toBe((before['TCPServerWrap'] ?? 0) + 3);
+    expect(resources()['UDPWrap']).toBe((before['UDPWrap'] ?? 0) + 4);
     await lab.stop();
     expect(await hanging).toBeInstanceOf(Error);
     expect(await slow).toBeInstanceOf(Error);

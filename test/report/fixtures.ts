@@ -34,6 +34,10 @@ export function successReport(): RunReport {
       pass('resolveuser', 6, 'sip:alice@lab.bootstrap-test.test'),
       pass('webticket-sip', 30, 'ticket with the SIP URI claim'),
       pass('certificate', 90, 'CN=alice@lab.bootstrap-test.test, valid 180 days'),
+      pass('time', 3, '127.0.0.1:123 (srv): offset 2 ms, stratum 3'),
+      pass('dns', 2, 'pool01.lab.bootstrap-test.test 127.0.0.1:5061 (SRV)'),
+      pass('registrar-tls', 15, 'TLSv1 TLS_RSA_WITH_AES_128_CBC_SHA, pool01.lab.bootstrap-test.test, 364 days left'),
+      pass('register', 120, '200 OK from pool01.lab.bootstrap-test.test (TLSv1, rspauth verified), signed out: yes'),
     ],
     discovered: {
       targetUri: TARGET_URI,

@@ -32,7 +32,7 @@ describe('--json', () => {
     expect(webticket.error.server).toEqual({ ErrorId: '28055', Reason: 'PIN authentication failed.', 'X-MS-Server-Fqdn': 'fe01.lab.bootstrap-test.test' });
     expect(webticket.diagnosis).toMatchObject({ id: 'webticket-auth-rejected', severity: 'fail' });
     expect(webticket.diagnosis.alsoPossible).toContain('webticket-pin-locked');
-    expect(parsed.stages.at(-1)).toMatchObject({ name: 'certificate', status: 'not-run', error: null, diagnosis: null });
+    expect(parsed.stages.at(-1)).toMatchObject({ name: 'register', status: 'not-run', error: null, diagnosis: null });
   });
 
   it('keeps every documented key present (null when empty) so consumers need not probe', () => {
@@ -41,7 +41,9 @@ describe('--json', () => {
     const parsed = toJsonReport(report);
     expect(parsed.discovered).toEqual({
       targetUri: null, targetFqdn: null, source: { targetUri: 'none', targetFqdn: 'none' }, dhcpResponders: [], rootChainFormat: null, webTicketExpires: null, userSipUri: null, deviceId: null,
+      dhcpNetwork: null, sipDomain: null, clock: null, registrar: null,
     });
+    expect(parsed.stoppedAfter).toBeNull();
     expect(parsed.certificates).toEqual({ trustedRoots: [], issued: null });
   });
 
