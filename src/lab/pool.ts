@@ -20,6 +20,7 @@ import { PinLedger, type PinLedgerSnapshot } from './pin-ledger.js';
 import { PoolPki, siblingHost, type TlsIdentity } from './pool-pki.js';
 import { TicketStore } from './tickets.js';
 import { BootstrapTestError } from '../errors.js';
+import type { WireLayout } from './layouts.js';
 import { quoteText } from '../text.js';
 
 type Services = typeof import('./services.js');
@@ -52,6 +53,8 @@ export interface LabOptions {
   resolveUserAction?: string;
   tokenLayout?: 'proof-token' | 'entropy';
   proofPolicy?: 'endorsing' | 'signed';
+  /** Valid server layouts to serve (`--variant`, listed by `--list-variants`). */
+  layouts?: WireLayout[];
   /** Validity of issued user certificates (Set-CsWebServiceConfiguration default: 4320 h). */
   certValidityHours?: number;
   ticketLifetimeMinutes?: number;
@@ -203,6 +206,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     ...(options.resolveUserAction !== undefined ? { resolveUserAction: options.resolveUserAction } : {}),
     ...(options.tokenLayout !== undefined ? { tokenLayout: options.tokenLayout } : {}),
     ...(options.proofPolicy !== undefined ? { proofPolicy: options.proofPolicy } : {}),
+    ...(options.layouts !== undefined ? { layouts: options.layouts } : {}),
   };
   const log = options.log ?? ((): void => undefined);
   const directory = options.directory ?? sampleDirectory();

@@ -4,8 +4,9 @@
 
 import { CONTENT } from '../diagnosis/observation.js';
 import { ACTION_GET_AND_PUBLISH_CERT, ACTION_RESOLVE_USER } from '../soap/namespaces.js';
-import { CERTPROV_PROOF_PORT_PREFIX, chooseCertProvPort, parseMex, soapActionFor } from '../soap/services/mex.js';
-import { contentFailure, httpFailure, send } from './exchange.js';
+import { CERTPROV_PROOF_PORT_PREFIX, chooseCertProvPort, soapActionFor, soapVersionOf, type ActionSource } from '../soap/services/mex.js';
+import { contentFailure } from './exchange.js';
+import { fetchMetadata } from './metadata.js';
 import { secureTarget } from './https-address.js';
 import type { StageContext, StageOutcome } from './types.js';
 
@@ -14,22 +15,24 @@ const OPERATION_DEFAULTS: Readonly<Record<string, string>> = {
   GetAndPublishCert: ACTION_GET_AND_PUBLISH_CERT,
 };
 
+const ACTION_SOURCE_TEXT: Readonly<Record<ActionSource, string>> = {
+  soapAction: 'soapAction of the binding',
+  'input-action': 'input Action of the portType',
+  'wcf-default': "WCF's default for a contract without actions",
+};
+
 export async function certprovMex(context: StageContext): Promise<StageOutcome> {
   const { state, log } = context;
   const service = state.certProvisioningUrl;
   if (!service) throw new Error('certprov-mex needs the certificate provisioning URL from discover');
   const serviceUrl = service.toString();
-  const mexUrl = `${serviceUrl.replace(/\/$/, '')}/mex`;
   log.step(`Connecting to web service : ${serviceUrl}`);
   log.step('Using Webticket Proof authentication');
-  log.step(`Trying to download MEX data from ${mexUrl}`);
-  const response = await send(context, { method: 'GET', url: mexUrl, label: 'CertProvisioningService-mex', oversizedAs: CONTENT.noProofPort });
-  if (response.status !== 200) throw httpFailure(response, { url: mexUrl });
-  const parsed = parseMex(response.text);
-  if (!parsed.ok) throw contentFailure(CONTENT.noProofPort, `CertProv metadata unreadable: ${parsed.reason}`, { url: mexUrl });
+  const metadata = await fetchMetadata(context, { serviceUrl, label: 'CertProvisioningService', subject: 'CertProv' });
+  const mexUrl = metadata.url;
 
   log.step(`Searching for end point with name ${CERTPROV_PROOF_PORT_PREFIX}`);
-  const choice = chooseCertProvPort(parsed.mex);
+  const choice = chooseCertProvPort(metadata.mex);
   if (!choice.ok) {
     throw contentFailure(
       CONTENT.noProofPort,
@@ -54,15 +57,13 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
 
   const actions: Record<string, string> = {};
   for (const [operation, fallback] of Object.entries(OPERATION_DEFAULTS)) {
-    const fromWsdl = soapActionFor(parsed.mex, choice.port.name, operation);
-    if (fromWsdl) {
-      actions[operation] = fromWsdl;
-      log.detail(`SOAP action for ${operation} from the WSDL: ${fromWsdl}`);
-    } else {
-      actions[operation] = fallback;
-      log.defaulted(`SOAP action for ${operation} not in the WSDL; using ${fallback}`);
-    }
+    const fromWsdl = soapActionFor(metadata.mex, choice.port.name, operation);
+    actions[operation] = fromWsdl?.action ?? fallback;
+    if (fromWsdl) log.detail(`SOAP action for ${operation} from the WSDL (${ACTION_SOURCE_TEXT[fromWsdl.source]}): ${fromWsdl.action}`);
+    else log.defaulted(`SOAP action for ${operation} not in the WSDL; using ${fallback}`);
   }
+  const soapVersion = soapVersionOf(metadata.mex, choice.port.name);
+  if (soapVersion !== '1.1') log.detail(`${choice.port.name} has a SOAP ${soapVersion} binding`);
 
   state.certProv = {
     proofAddress: choice.port.address,
@@ -70,13 +71,14 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
     portName: choice.port.name,
     policy,
     actions,
-    metadata: parsed.mex,
+    soapVersion,
+    metadata: metadata.mex,
     issuerAddress: choice.issuerAddress,
   };
   return {
     status: 'pass',
     summary: `${choice.port.name} (${policy}) at ${new URL(choice.port.address).pathname}`,
-    evidence: { port: choice.port.name, address: choice.port.address, ...(proofUrl !== choice.port.address ? { url: proofUrl } : {}), policy, ...(choice.issuerAddress ? { issuer: choice.issuerAddress } : {}) },
+    evidence: { port: choice.port.name, address: choice.port.address, metadata: metadata.route, soap: soapVersion, ...(proofUrl !== choice.port.address ? { url: proofUrl } : {}), policy, ...(choice.issuerAddress ? { issuer: choice.issuerAddress } : {}) },
   };
 }
 

@@ -12,6 +12,8 @@ import type { ResolveRule } from '../net/resolve.js';
 import type { Discovered, Evidence, StageError, StageName } from '../model.js';
 import type { PinHolder } from './pin-holder.js';
 import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
+import type { SoapVersion } from '../soap/envelope.js';
+import type { MetadataRoute } from '../soap/services/mex.js';
 import type { WebTicket } from '../soap/services/webticket.js';
 import { BootstrapTestError } from '../errors.js';
 
@@ -99,6 +101,10 @@ export interface PinPort {
   url: string;
   name: string;
   encoding: PinEncoding;
+  /** From the port's WSDL binding (soap vs soap12 namespace). */
+  soapVersion: SoapVersion;
+  /** Which way the Web Ticket metadata was read. */
+  metadataRoute: MetadataRoute;
 }
 
 /** What the stages produce for each other, filled as the run goes. */
@@ -125,6 +131,8 @@ export interface RunState {
     policy: 'endorsing' | 'signed';
     issuerAddress?: string;
     actions: Record<string, string>;
+    /** From the port's WSDL binding: the version the proof calls are sent in. */
+    soapVersion: SoapVersion;
     /** The parsed metadata in the soap layer's own form. */
     metadata: unknown;
   };

@@ -45,8 +45,8 @@ describe('CertProv metadata', () => {
       endorsing: true,
       issuerAddress: `${WEBTICKET}/WebTicket_Proof`,
     });
-    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')).toBe(`${ACTION_RESOLVE_USER}V2`);
-    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'Missing')).toBeUndefined();
+    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')?.action).toBe(`${ACTION_RESOLVE_USER}V2`);
+    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'Missing')?.action).toBeUndefined();
   });
 
   it('says the ticket goes unsigned when the policy lists it under SignedSupportingTokens', () => {
@@ -86,7 +86,7 @@ describe('CertProv metadata', () => {
     const mex = mexOf(xml);
     expect(policyForPort(mex, 'CertProvisioningServiceWebTicketProof_SHA1')?.id).toBe('CertProvisioningServiceWebTicketProof_SHA1_policy');
     expect(chooseCertProvPort(mex)).toMatchObject({ ok: true, endorsing: true, issuerAddress: `${WEBTICKET}/WebTicket_Proof` });
-    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'GetAndPublishCert')).toBe(ACTION_GET_AND_PUBLISH_CERT);
+    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'GetAndPublishCert')?.action).toBe(ACTION_GET_AND_PUBLISH_CERT);
   });
 
   it('joins a WCF split: service in one MetadataSection, binding and policy in another', () => {
@@ -102,7 +102,7 @@ describe('CertProv metadata', () => {
       </wsdl:definitions></MetadataSection></Metadata>`;
     const mex = mexOf(xml);
     expect(chooseCertProvPort(mex)).toMatchObject({ ok: true, endorsing: false, issuerAddress: WEBTICKET, policy: { id: 'B1_policy' } });
-    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')).toBe(ACTION_RESOLVE_USER);
+    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')?.action).toBe(ACTION_RESOLVE_USER);
   });
 
   it('refuses documents that are not WSDL, with a reason', () => {
