@@ -3,7 +3,7 @@
 // GetAndPublishCert, which only run after the web-ticket proof has been verified.
 
 import { buildEnvelope, parseEnvelope } from '../soap/envelope.js';
-import { ACTION_GET_AND_PUBLISH_CERT, OCS_AUTH } from '../soap/namespaces.js';
+import { ACTION_GET_AND_PUBLISH_CERT, ACTION_GET_ROOT_CERT_CHAIN, OCS_AUTH } from '../soap/namespaces.js';
 import type { ProofVerdict } from './wire/proof.js';
 import { entityOf } from '../soap/services/certprov.js';
 import { buildErrorInfoResponse, buildGetAndPublishCertResponse, readGetAndPublishCertRequest } from './wire/certprov.js';
@@ -56,6 +56,11 @@ export function rootChain(context: PoolContext, request: LabRequest): LabRespons
   if (!read.ok && read.malformed) {
     return clientFault(reply, 's:Client', `The request is not a well-formed SOAP message: ${read.reason}`, 400, 'malformed request');
   }
+  const expected = certProvActions(context).GetRootCertChain;
+  if (read.ok && read.variant === 'soap' && expected !== ACTION_GET_ROOT_CERT_CHAIN && soapActionOf(request) !== expected) {
+    // WCF dispatches by action only: a contract whose actions are derived refuses the documented one.
+    return clientFault(reply, 'wsa:ActionNotSupported', `The action "${quoteText(soapActionOf(request) ?? '')}" is not supported at this endpoint.`, 500, 'unknown action');
+  }
   const served = context.variants.rootChainVariant;
   if (!read.ok || (served !== 'any' && read.variant !== served)) {
     const why = read.ok ? `variant "${read.variant}" is not served (serving "${served}")` : read.reason;
@@ -86,11 +91,12 @@ const CERTPROV_CONTRACT = 'ICertProvisioningService';
  * The actions the WebTicketProof port answers to. Under `wcf-default-actions` the WSDL names none and
  * the service takes what WCF derives from the contract: `{namespace}{contract}/{operation}`.
  */
-export function certProvActions(context: PoolContext): { GetAndPublishCert: string; ResolveUser: string } {
+export function certProvActions(context: PoolContext): { GetAndPublishCert: string; ResolveUser: string; GetRootCertChain: string } {
   if (context.variants.layouts.includes('wcf-default-actions')) {
-    return { GetAndPublishCert: `${OCS_AUTH}${CERTPROV_CONTRACT}/GetAndPublishCert`, ResolveUser: `${OCS_AUTH}${CERTPROV_CONTRACT}/ResolveUser` };
+    const derived = (operation: string): string => `${OCS_AUTH}${CERTPROV_CONTRACT}/${operation}`;
+    return { GetAndPublishCert: derived('GetAndPublishCert'), ResolveUser: derived('ResolveUser'), GetRootCertChain: derived('GetRootCertChain') };
   }
-  return { GetAndPublishCert: ACTION_GET_AND_PUBLISH_CERT, ResolveUser: context.variants.resolveUserAction };
+  return { GetAndPublishCert: ACTION_GET_AND_PUBLISH_CERT, ResolveUser: context.variants.resolveUserAction, GetRootCertChain: ACTION_GET_ROOT_CERT_CHAIN };
 }
 
 export function certProvMex(context: PoolContext, request: LabRequest): string {
@@ -118,6 +124,8 @@ export function certProvMex(context: PoolContext, request: LabRequest): string {
     policy: '<http:NegotiateAuthentication xmlns:http="http://schemas.microsoft.com/ws/06/2004/policy/http"/>',
     operations: { GetAndPublishCert: published(actions.GetAndPublishCert) },
   });
+  // The anonymous endpoint on the internal site's port 80: the root chain, and nothing else.
+  ports.push({ name: 'CertProvisioningServiceAnonymous', address: context.urls.certProvAnonymous, operations: { GetRootCertChain: published(actions.GetRootCertChain) } });
   if (layouts.includes('ports-reordered')) ports.reverse();
   return buildMexDocument({
     serviceName: 'CertProvisioningService',

@@ -124,11 +124,11 @@ async function routeRequest(context: PoolContext, request: LabRequest, status: (
     return { kind: 'reply', status: 200, headers: { 'content-type': 'application/json' }, body: status(), result: 'status' };
   }
   const isCertProv = isPath(path, LAB_PATHS.certProv) || isPath(path, `${LAB_PATHS.certProv}/GetRootCertChain`);
-  // The internal web site answers plain HTTP only for the anonymous certificate chain (IIS 403.4 elsewhere).
-  if (role === 'http' && !isCertProv) return plainReply(403, '403.4 - SSL is required to view this resource.\n', 'SSL required');
+  // The internal web site answers plain HTTP only for the anonymous certificate chain and its metadata (IIS 403.4 elsewhere).
+  if (role === 'http' && !isCertProv && !isPath(path, LAB_PATHS.certProvMex)) return plainReply(403, '403.4 - SSL is required to view this resource.\n', 'SSL required');
 
   if (isCertProv) {
-    if (method === 'GET' && request.query.has('wsdl') && role === 'https') {
+    if (method === 'GET' && request.query.has('wsdl')) {
       if (faults.has('certprov-mex-missing')) return notFound('certprov-mex-missing');
       return metadataWithheld(context, request) ?? metadataReply(certProvMex(context, request), request, 'certprov-mex', context.fqdn);
     }

@@ -130,6 +130,21 @@ describe('valid server layouts (issue 8): each ends in Success through the real 
     expect(stage(post, 'webticket')?.evidence.metadata).toBe('POST GetMetadata');
   });
 
+  it("WCF's derived actions: the root chain retries once with the action from the anonymous service's metadata, the proof calls use the derived ones", async () => {
+    const pool = await lab({ layouts: ['wcf-default-actions'] });
+    const run = await runAgainst(pool);
+    expect(outcome(run)).toBe('Success');
+    expect(stage(run, 'rootchain')?.evidence).toMatchObject({
+      actionFrom: 'metadata',
+      action: 'http://schemas.microsoft.com/OCS/AuthWebServices/ICertProvisioningService/GetRootCertChain',
+    });
+    // The documented action was refused once (one fault), then the WSDL's was accepted.
+    expect(pool.stats.requests.byStatus['500']).toBe(1);
+    // Without the layout the documented action works and no WSDL is fetched.
+    const plain = await runAgainst(await lab({}));
+    expect(stage(plain, 'rootchain')?.evidence.actionFrom).toBeUndefined();
+  });
+
   it('a SOAP 1.2 binding is spoken as SOAP 1.2 on the PIN port and the proof port', async () => {
     const run = await runAgainst(await lab({ layouts: ['soap12'] }));
     expect(outcome(run)).toBe('Success');

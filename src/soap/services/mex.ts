@@ -167,8 +167,9 @@ export function parseMex(xml: string): MexResult {
  * policy sits in another WSDL document of the same metadata); a Name URI without "#" stays whole.
  */
 function policyKey(reference: string): string {
-  const hash = reference.lastIndexOf('#');
-  return hash === -1 ? reference : reference.slice(hash + 1);
+  const trimmed = reference.trim();
+  const hash = trimmed.lastIndexOf('#');
+  return hash === -1 ? trimmed : trimmed.slice(hash + 1);
 }
 
 /** Policies attached to a WSDL element: PolicyReference children and the PolicyURIs attribute. */
@@ -237,6 +238,12 @@ export function soapActionFor(mex: MexDocument, portName: string, operation: str
   if (!portType || !binding.operations.has(operation) || portType.namespace === '') return undefined;
   const namespace = portType.namespace.endsWith('/') ? portType.namespace : `${portType.namespace}/`;
   return { action: `${namespace}${binding.portType}/${operation}`, source: 'wcf-default' };
+}
+
+/** The ports whose binding has this operation, plain-HTTP addresses first (the anonymous service's own). */
+export function portsWithOperation(mex: MexDocument, operation: string): MexPort[] {
+  const having = mex.ports.filter((p) => mex.bindings.get(p.binding)?.operations.has(operation));
+  return [...having.filter((p) => /^http:/i.test(p.address ?? '')), ...having.filter((p) => !/^http:/i.test(p.address ?? ''))];
 }
 
 /** The SOAP version of a port's binding; SOAP 1.1 when the WSDL does not say (the documented default). */
