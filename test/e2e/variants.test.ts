@@ -145,6 +145,18 @@ describe('valid server layouts (issue 8): each ends in Success through the real 
     expect(stage(plain, 'rootchain')?.evidence.actionFrom).toBeUndefined();
   });
 
+  it.each([
+    ['pin-wrong', 'webticket webticket-auth-rejected'],
+    ['proof-rejected', 'resolveuser resolve-proof-rejected'],
+  ])('SOAP 1.2 faults are read like SOAP 1.1 ones: %s', async (fault, expected) => {
+    const soap11 = await runAgainst(await lab({ faults: [fault] }));
+    const soap12 = await runAgainst(await lab({ faults: [fault], layouts: ['soap12'] }));
+    expect(outcome(soap12)).toBe(expected);
+    expect(outcome(soap11)).toBe(expected);
+    const failed = (run: typeof soap11) => run.result.report.stages.find((s) => s.status === 'fail')?.error?.observation;
+    expect(failed(soap12)).toBe(failed(soap11));
+  });
+
   it('a SOAP 1.2 binding is spoken as SOAP 1.2 on the PIN port and the proof port', async () => {
     const run = await runAgainst(await lab({ layouts: ['soap12'] }));
     expect(outcome(run)).toBe('Success');
