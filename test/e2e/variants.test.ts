@@ -173,6 +173,15 @@ describe('unreadable metadata and answers are content problems, not missing port
     expect(run.pin.uses).toBe(0);
   });
 
+  it('metadata over the response cap: webticket-metadata-unreadable, not PIN authentication switched off', async () => {
+    const pool = await lab({});
+    // Above the root chain's answer, below the Web Ticket metadata's size.
+    const run = await runAgainst(pool, { maxResponseBytes: 2600 });
+    expect(outcome(run)).toBe('webticket webticket-metadata-unreadable');
+    expect(run.result.report.stages.find((s) => s.name === 'webticket')?.error?.message).toMatch(/exceeded 2600 bytes/);
+    expect(run.pin.uses).toBe(0);
+  });
+
   it('cut-off CertProv metadata: resolve-metadata-unreadable', async () => {
     const run = await runAgainst(await lab({ faults: ['malformed-xml:certprov-mex'] }));
     expect(outcome(run)).toBe('certprov-mex resolve-metadata-unreadable');
