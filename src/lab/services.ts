@@ -14,6 +14,7 @@ import type { LabRequest, LabResponse } from './http-server.js';
 import { plainReply } from './replies.js';
 import { reshapeFor } from './layouts.js';
 import { reshapeXml } from './wire/reshape.js';
+import { XmlError } from '../soap/xml.js';
 import { quoteText } from '../text.js';
 import { issueToken, otherWebTicketPort, webTicketMex } from './webticket-service.js';
 
@@ -110,7 +111,13 @@ function inLayout(context: PoolContext, request: LabRequest, response: LabRespon
   const reshape = typeof response.body === 'string' && /xml/i.test(contentType) ? reshapeFor(layouts, soap12) : undefined;
   if (!reshape) return { ...response, headers };
   if (soap12) headers['content-type'] = 'application/soap+xml; charset=utf-8';
-  return { ...response, headers, body: reshapeXml(response.body as string, reshape) };
+  try {
+    return { ...response, headers, body: reshapeXml(response.body as string, reshape) };
+  } catch (error) {
+    // A body that is not XML after all (an empty fault reply) goes out as built.
+    if (error instanceof XmlError) return { ...response, headers };
+    throw error;
+  }
 }
 
 export async function route(context: PoolContext, request: LabRequest, status: () => string): Promise<LabResponse> {
