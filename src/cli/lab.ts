@@ -31,7 +31,9 @@ export interface LabCliOptions {
   proofPolicy?: 'endorsing' | 'signed';
   certValidityHours: string;
   ticketLifetimeMinutes: string;
+  variant?: string[];
   listFaults?: boolean;
+  listVariants?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -68,6 +70,8 @@ Examples:
   bootstrap-test lab
   bootstrap-test lab --fault pin-wrong --fault slow:300
   bootstrap-test lab --list-faults
+  bootstrap-test lab --list-variants
+  bootstrap-test lab --variant soap12 --variant mex-split
   bootstrap-test lab --users ./users.json --ca-dir ./lab-ca --https-port 8443
 `;
 
@@ -91,10 +95,12 @@ export function registerLabCommand(program: Command): void {
     .addOption(new Option('--root-chain-format <format>', 'how the chain is returned').choices(['pkcs7', 'certificate-list']))
     .addOption(new Option('--resolve-user-shape <variant>', 'ResolveUser request shape served (inferred)').choices(['empty', 'entity', 'any']))
     .addOption(new Option('--proof-policy <policy>', 'endorsing = proof signature required; signed = ticket without signature').choices(['endorsing', 'signed']))
+    .option('--variant <name>', 'serve a valid server layout (repeatable; see --list-variants)', collect, [])
     .option('--cert-validity-hours <hours>', 'validity of issued user certificates', '4320')
     .option('--ticket-lifetime-minutes <minutes>', 'web ticket lifetime', '480')
     .option('--list-faults', 'list the faults with the stage and diagnosis id each should produce, then exit')
-    .option('--json', 'with --list-faults: the catalogue as JSON')
+    .option('--list-variants', 'list the server layouts --variant can serve, then exit')
+    .option('--json', 'with --list-faults or --list-variants: the list as JSON')
     .option('-q, --quiet', 'do not log requests')
     .addHelpText('after', LAB_HELP)
     .action(async (options: LabCliOptions) => {
@@ -155,6 +161,23 @@ export async function runLabCommand(options: LabCliOptions, io: LabIo): Promise<
     io.stdout.write(await formatFaultList(options.json === true));
     return EXIT.ok;
   }
+  const { WIRE_LAYOUTS, parseLayouts, UnknownLayoutError } = await import('../lab/layouts.js');
+  if (options.listVariants) {
+    io.stdout.write(
+      options.json === true
+        ? `${JSON.stringify(Object.entries(WIRE_LAYOUTS).map(([name, description]) => ({ name, description, expectedStatus: 'pass' })), null, 2)}\n`
+        : Object.entries(WIRE_LAYOUTS).map(([name, description]) => `${name.padEnd(24)} ${description}\n`).join('') +
+            '\nEvery variant is a valid layout: a run against it must end in Success. Combine them with repeated --variant.\n',
+    );
+    return EXIT.ok;
+  }
+  let layouts;
+  try {
+    layouts = parseLayouts(options.variant ?? []);
+  } catch (error) {
+    if (error instanceof UnknownLayoutError) throw new UsageError(`--variant: ${error.message}`);
+    throw error;
+  }
   // Cheap checks first, so that a typo costs no key generation.
   const ports = {
     http: parseWholeNumber('--http-port', options.httpPort, 0, 65535, FREE_PORT_NOTE),
@@ -211,6 +234,7 @@ export async function runLabCommand(options: LabCliOptions, io: LabIo): Promise<
       ...(options.rootChainFormat !== undefined ? { rootChainFormat: options.rootChainFormat } : {}),
       ...(options.resolveUserShape !== undefined ? { resolveUserShape: options.resolveUserShape } : {}),
       ...(options.proofPolicy !== undefined ? { proofPolicy: options.proofPolicy } : {}),
+      ...(layouts.length > 0 ? { layouts } : {}),
       keyPairs,
       certValidityHours,
       ticketLifetimeMinutes,

@@ -549,6 +549,15 @@ const WEBTICKET = section('webticket', {
       'report the trace: a phone sends client entropy and expects CK/PSHA1 or a BinarySecret',
     ],
   },
+  'webticket-metadata-unreadable': {
+    severity: 'fail',
+    diagnosis: 'The Web Ticket service answered its metadata request with a document that is not readable WSDL.',
+    check: [
+      'the first bytes shown in the message, and the whole answer under --trace DIR',
+      'a proxy, load balancer or error page answering in place of the Front End',
+      'fetch https://<pool>/WebTicket/WebTicketService.svc/mex from a voice-VLAN host',
+    ],
+  },
   'webticket-pin-option-hidden': {
     severity: 'device-only',
     diagnosis: 'The phone does not offer PIN sign-in, so users cannot even try.',
@@ -575,6 +584,15 @@ const RESOLVEUSER = section('resolveuser', {
     diagnosis: 'CertProv does not publish its metadata, so the proof endpoint cannot be found.',
     check: ['fetch the /mex address from a voice-VLAN host', 'IIS logs on the Front Ends'],
   },
+  'resolve-metadata-unreadable': {
+    severity: 'fail',
+    diagnosis: 'CertProv answered its metadata request with a document that is not readable WSDL.',
+    check: [
+      'the first bytes shown in the message, and the whole answer under --trace DIR',
+      'a proxy, load balancer or error page answering in place of the Front End',
+      'fetch https://<pool>/CertProv/CertProvisioningService.svc/mex from a voice-VLAN host',
+    ],
+  },
   'resolve-proof-endpoint-missing': {
     severity: 'fail',
     diagnosis: 'The metadata has no endpoint that accepts a web-ticket proof.',
@@ -597,6 +615,12 @@ const RESOLVEUSER = section('resolveuser', {
     severity: 'fail',
     diagnosis: 'The proof was accepted, but the number and PIN resolve to no usable account.',
     check: ['Get-CsUser -Identity <user>', 'Get-CsManagementStoreReplicationStatus'],
+  },
+  'resolve-response-unparsable': {
+    severity: 'fail',
+    severityNote: 'tool or server version',
+    diagnosis: 'ResolveUser answered with HTTP 200, but the answer is not a readable SOAP message.',
+    check: ['the first bytes shown in the message, and the whole answer under --trace DIR', 'a proxy or error page answering in place of the Front End'],
   },
   'resolve-user-mismatch': {
     severity: 'fail',

@@ -186,6 +186,7 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['webticket'], observations: ['http:404', 'http:503', 'http:500'], candidates: ['webticket-http-error'], row: 'http:404/503, or a 500 without a parsable fault' },
   { stages: ['webticket'], observations: ['timeout'], candidates: ['webticket-no-response'], row: 'timeout after the request' },
   { stages: ['webticket'], observations: ['content:no-pin-port'], candidates: ['webticket-pin-auth-disabled'], row: 'service metadata has no PIN port' },
+  { stages: ['webticket'], observations: ['content:metadata-unreadable'], candidates: ['webticket-metadata-unreadable'], row: 'service metadata arrived but is not readable WSDL' },
   { stages: ['webticket'], observations: ['content:rstr-incomplete'], candidates: ['webticket-rstr-incomplete'], row: 'http:200 but assertion, entropy or lifetime missing' },
   { stages: ['webticket'], observations: ['content:proof-key-unsupported'], candidates: ['webticket-proof-key-unsupported'], row: 'http:200, proof key as EncryptedKey or a ComputedKey other than PSHA1' },
   {
@@ -195,12 +196,14 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
 
   // resolveuser (our certprov-mex and resolveuser steps)
   { stages: ['certprov-mex'], observations: ['http:3xx', 'http:4xx', 'http:5xx'], candidates: ['resolve-mex-unavailable'], row: 'http:* error on CertProv /mex' },
+  { stages: ['certprov-mex'], observations: ['content:metadata-unreadable'], candidates: ['resolve-metadata-unreadable'], row: 'CertProv metadata arrived but is not readable WSDL' },
   { stages: ['resolveuser'], observations: ['content:no-proof-port'], candidates: ['resolve-proof-endpoint-missing', 'cert-auth-disabled'], row: '/mex has no WebTicketProof port' },
   {
     stages: ['resolveuser', 'certificate'], observations: [...PROOF_REFUSAL_FAULT_CODES.map((code) => `soap-fault:${code}:*`), 'http:401', 'http:403'],
     candidates: ['resolve-proof-rejected', 'time-clock-skew'],
     row: 'a WS-Security fault (FailedAuthentication, InvalidSecurity, FailedCheck, MessageExpired, SecurityTokenUnavailable ...) or 401/403 with the ticket',
   },
+  { stages: ['resolveuser'], observations: ['content:response-unreadable'], candidates: ['resolve-response-unparsable'], row: 'http:200 but not a readable SOAP message' },
   { stages: ['resolveuser'], observations: ['content:no-sip-uri', 'soap-fault:*'], candidates: ['resolve-no-user'], row: 'no SIP URI in the answer' },
   { stages: ['resolveuser'], observations: ['content:user-mismatch'], candidates: ['resolve-user-mismatch'], row: 'SIP URI differs from --user-sip-address' },
 

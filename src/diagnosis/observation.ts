@@ -67,6 +67,10 @@ export const CONTENT = {
   chainNoAnchor: 'chain-no-anchor',
   /** Web Ticket metadata lists no PIN port. */
   noPinPort: 'no-pin-port',
+  /** A metadata document arrived but is not readable WSDL (malformed, oversized, no definitions). */
+  metadataUnreadable: 'metadata-unreadable',
+  /** An operation's answer arrived with 200 but is not a readable SOAP message. */
+  responseUnreadable: 'response-unreadable',
   /** The server's bytes were not valid HTTP (parser error, bad chunked encoding). */
   httpMalformed: 'http',
   /** The response headers were larger than the HTTP client accepts. */

@@ -3,7 +3,7 @@
 // GetAndPublishCert, which only run after the web-ticket proof has been verified.
 
 import { buildEnvelope, parseEnvelope } from '../soap/envelope.js';
-import { ACTION_GET_AND_PUBLISH_CERT, OCS_AUTH } from '../soap/namespaces.js';
+import { ACTION_GET_AND_PUBLISH_CERT, ACTION_GET_ROOT_CERT_CHAIN, OCS_AUTH } from '../soap/namespaces.js';
 import type { ProofVerdict } from './wire/proof.js';
 import { entityOf } from '../soap/services/certprov.js';
 import { buildErrorInfoResponse, buildGetAndPublishCertResponse, readGetAndPublishCertRequest } from './wire/certprov.js';
@@ -56,6 +56,11 @@ export function rootChain(context: PoolContext, request: LabRequest): LabRespons
   if (!read.ok && read.malformed) {
     return clientFault(reply, 's:Client', `The request is not a well-formed SOAP message: ${read.reason}`, 400, 'malformed request');
   }
+  const expected = certProvActions(context).GetRootCertChain;
+  if (read.ok && read.variant === 'soap' && expected !== ACTION_GET_ROOT_CERT_CHAIN && soapActionOf(request) !== expected) {
+    // WCF dispatches by action only: a contract whose actions are derived refuses the documented one.
+    return clientFault(reply, 'wsa:ActionNotSupported', `The action "${quoteText(soapActionOf(request) ?? '')}" is not supported at this endpoint.`, 500, 'unknown action');
+  }
   const served = context.variants.rootChainVariant;
   if (!read.ok || (served !== 'any' && read.variant !== served)) {
     const why = read.ok ? `variant "${read.variant}" is not served (serving "${served}")` : read.reason;
@@ -80,44 +85,73 @@ export function rootChain(context: PoolContext, request: LabRequest): LabRespons
 
 // ---- metadata ------------------------------------------------------------------------------------
 
+const CERTPROV_CONTRACT = 'ICertProvisioningService';
+
+/**
+ * The actions the WebTicketProof port answers to. Under `wcf-default-actions` the WSDL names none and
+ * the service takes what WCF derives from the contract: `{namespace}{contract}/{operation}`.
+ */
+export function certProvActions(context: PoolContext): { GetAndPublishCert: string; ResolveUser: string; GetRootCertChain: string } {
+  if (context.variants.layouts.includes('wcf-default-actions')) {
+    const derived = (operation: string): string => `${OCS_AUTH}${CERTPROV_CONTRACT}/${operation}`;
+    return { GetAndPublishCert: derived('GetAndPublishCert'), ResolveUser: derived('ResolveUser'), GetRootCertChain: derived('GetRootCertChain') };
+  }
+  return { GetAndPublishCert: ACTION_GET_AND_PUBLISH_CERT, ResolveUser: context.variants.resolveUserAction, GetRootCertChain: ACTION_GET_ROOT_CERT_CHAIN };
+}
+
 export function certProvMex(context: PoolContext, request: LabRequest): string {
+  const { layouts } = context.variants;
+  const actions = certProvActions(context);
+  const published = (action: string): string => (layouts.includes('wcf-default-actions') ? '' : action);
+  const soapVersion = layouts.includes('soap12') ? '1.2' : '1.1';
   const ports: MexPortSpec[] = [];
+  if (layouts.includes('ports-reordered')) {
+    // A decoy first: the prefix matches, but it is not _SHA1 and has no policy; its address answers 404.
+    ports.push({ name: 'CertProvisioningServiceWebTicketProof', address: `${context.urls.webTicketProof}_Legacy`, operations: {} });
+  }
   if (!request.faults.has('certprov-mex-no-proof-port')) {
     ports.push({
       name: 'CertProvisioningServiceWebTicketProof_SHA1',
       address: context.urls.webTicketProof,
       policy: issuedTokenPolicy(context.urls.webTicket, context.variants.proofPolicy === 'endorsing'),
-      operations: { GetAndPublishCert: ACTION_GET_AND_PUBLISH_CERT, ResolveUser: context.variants.resolveUserAction },
+      operations: { GetAndPublishCert: published(actions.GetAndPublishCert), ResolveUser: published(actions.ResolveUser) },
+      soapVersion,
     });
   }
   ports.push({
     name: 'CertProvisioningServiceWinNegotiate',
     address: context.urls.certProv,
     policy: '<http:NegotiateAuthentication xmlns:http="http://schemas.microsoft.com/ws/06/2004/policy/http"/>',
-    operations: { GetAndPublishCert: ACTION_GET_AND_PUBLISH_CERT },
+    operations: { GetAndPublishCert: published(actions.GetAndPublishCert) },
   });
+  // The anonymous endpoint on the internal site's port 80: the root chain, and nothing else.
+  ports.push({ name: 'CertProvisioningServiceAnonymous', address: context.urls.certProvAnonymous, operations: { GetRootCertChain: published(actions.GetRootCertChain) } });
+  if (layouts.includes('ports-reordered')) ports.reverse();
   return buildMexDocument({
     serviceName: 'CertProvisioningService',
-    portTypeName: 'ICertProvisioningService',
+    portTypeName: CERTPROV_CONTRACT,
     targetNamespace: OCS_AUTH,
     ports,
+    split: layouts.includes('mex-split'),
   });
 }
 
 // ---- the WebTicketProof port --------------------------------------------------------------------
 
-/** The action of a SOAP request: the SOAPAction header, else wsa:Action. */
+/** The action of a SOAP request: the SOAPAction header (1.1), the Content-Type action parameter (1.2), else wsa:Action. */
 export function soapActionOf(request: Pick<LabRequest, 'headers' | 'body'>): string | undefined {
   const header = request.headers['soapaction'];
   const value = (Array.isArray(header) ? header[0] : header)?.trim().replace(/^"|"$/g, '');
   if (value) return value;
+  const fromContentType = /;\s*action\s*=\s*"([^"]*)"/i.exec(request.headers['content-type'] ?? '')?.[1];
+  if (fromContentType) return fromContentType;
   const message = parseEnvelope(request.body);
   return message.kind === 'body' ? textOf(child(message.header, 'Action')) : undefined;
 }
 
 /** Which lab endpoint a request to the proof address is for (decided before the body is handled). */
 export function proofEndpointOf(request: Pick<LabRequest, 'headers' | 'body'>): LabEndpoint {
-  return soapActionOf(request) === ACTION_GET_AND_PUBLISH_CERT ? 'certificate' : 'resolveuser';
+  return /\/GetAndPublishCert$/.test(soapActionOf(request) ?? '') ? 'certificate' : 'resolveuser';
 }
 
 type ProofOutcome = { ticket: IssuedTicket; verdict: ProofVerdict & { ok: true } } | { error: LabResponse };
@@ -156,8 +190,9 @@ async function checkProof(context: PoolContext, request: LabRequest, reply: Repl
 
 export async function proofOperation(context: PoolContext, request: LabRequest): Promise<LabResponse> {
   const action = soapActionOf(request) ?? '';
-  const endpoint: LabEndpoint = action === ACTION_GET_AND_PUBLISH_CERT ? 'certificate' : 'resolveuser';
-  const operation = endpoint === 'certificate' ? 'GetAndPublishCert' : action === context.variants.resolveUserAction ? 'ResolveUser' : undefined;
+  const actions = certProvActions(context);
+  const operation = action === actions.GetAndPublishCert ? 'GetAndPublishCert' : action === actions.ResolveUser ? 'ResolveUser' : undefined;
+  const endpoint: LabEndpoint = operation === 'GetAndPublishCert' ? 'certificate' : 'resolveuser';
   const reply: ReplyContext = { serverFqdn: context.fqdn, endpoint, action: operation ?? (action || '(no action)') };
   const message = parseEnvelope(request.body);
   if (message.kind === 'invalid') {
@@ -248,6 +283,7 @@ async function issueFor(
   const body = buildGetAndPublishCertResponse({
     certificateDer: certificate.der,
     chainPkcs7: buildPkcs7CertsOnly(context.pki.chain.map((ca) => ca.der)),
+    chainFirstInRequestedToken: context.variants.layouts.includes('pkcs7-first'),
     ...(requestId !== undefined ? { requestId } : {}),
   });
   const note = csrCommonName !== undefined && csrCommonName.toLowerCase() !== entity.toLowerCase() ? ` (CSR asked for CN=${quoteText(csrCommonName)})` : '';

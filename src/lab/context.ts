@@ -8,6 +8,7 @@ import type { RootChainVariant } from '../soap/services/inferred/root-chain.js';
 import type { RootChainAnswerFormat } from './wire/root-chain.js';
 import type { TokenLayout } from './wire/webticket.js';
 import type { LabDirectory } from './directory.js';
+import type { WireLayout } from './layouts.js';
 import type { FaultSet } from './faults.js';
 import type { PinLedger } from './pin-ledger.js';
 import type { PoolPki } from './pool-pki.js';
@@ -68,6 +69,8 @@ export interface ServedVariants {
   tokenLayout: TokenLayout;
   /** 'endorsing' requires the proof signature; 'signed' takes the ticket without one. */
   proofPolicy: 'endorsing' | 'signed';
+  /** Valid layouts of metadata and answers (src/lab/layouts.ts), any combination. */
+  layouts: readonly WireLayout[];
 }
 
 /** The variants a caller asked for; unset ones default to what the client sends (services.ts). */

@@ -199,8 +199,15 @@ export class LabListener {
       const malformed = response.endpoint !== undefined && faults.has('malformed-xml', response.endpoint);
       const payload = malformed ? truncateXml(response.body) : response.body;
       if (malformed) response.result += ' (cut short: malformed-xml)';
-      res.writeHead(response.status, { 'content-length': Buffer.byteLength(payload), ...response.headers });
-      res.end(payload);
+      const chunked = response.headers?.['transfer-encoding'] === 'chunked';
+      res.writeHead(response.status, chunked ? response.headers : { 'content-length': Buffer.byteLength(payload), ...response.headers });
+      if (chunked) {
+        // Two chunks at least, so that a reader that only handles one would be caught.
+        const half = Math.floor(Buffer.byteLength(payload) / 2);
+        const bytes = Buffer.from(payload);
+        res.write(bytes.subarray(0, half));
+        res.end(bytes.subarray(half));
+      } else res.end(payload);
     }
     log(response.status, response.result, response.action);
   }

@@ -22,6 +22,7 @@ import { PoolPki, siblingHost, type TlsIdentity } from './pool-pki.js';
 import { TicketStore } from './tickets.js';
 import { startSignInServices, type SignInServices } from './sign-in-services.js';
 import { BootstrapTestError } from '../errors.js';
+import type { WireLayout } from './layouts.js';
 import { quoteText } from '../text.js';
 
 type Services = typeof import('./services.js');
@@ -57,6 +58,8 @@ export interface LabOptions {
   /** How the token response carries the proof key; default 'computed-key' (WS-Trust 1.3 §4.4.3). */
   tokenLayout?: TokenLayout;
   proofPolicy?: 'endorsing' | 'signed';
+  /** Valid server layouts to serve (`--variant`, listed by `--list-variants`). */
+  layouts?: WireLayout[];
   /** Validity of issued user certificates (Set-CsWebServiceConfiguration default: 4320 h). */
   certValidityHours?: number;
   ticketLifetimeMinutes?: number;
@@ -216,6 +219,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     ...(options.resolveUserAction !== undefined ? { resolveUserAction: options.resolveUserAction } : {}),
     ...(options.tokenLayout !== undefined ? { tokenLayout: options.tokenLayout } : {}),
     ...(options.proofPolicy !== undefined ? { proofPolicy: options.proofPolicy } : {}),
+    ...(options.layouts !== undefined ? { layouts: options.layouts } : {}),
   };
   const log = options.log ?? ((): void => undefined);
   const directory = options.directory ?? sampleDirectory();

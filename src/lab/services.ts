@@ -12,6 +12,10 @@ import { LAB_PATHS, type PoolContext, type RequestedVariants, type ServedVariant
 import type { LabEndpoint } from './faults.js';
 import type { LabRequest, LabResponse } from './http-server.js';
 import { plainReply } from './replies.js';
+import { reshapeFor } from './layouts.js';
+import { reshapeXml } from './wire/reshape.js';
+import { XmlError } from '../soap/xml.js';
+import { quoteText } from '../text.js';
 import { issueToken, otherWebTicketPort, webTicketMex } from './webticket-service.js';
 
 /** What the pool serves: the caller's choices, else the shapes the client uses by default. */
@@ -25,6 +29,7 @@ export function servedVariants(requested: RequestedVariants): ServedVariants {
     resolveUserAction: requested.resolveUserAction ?? ACTION_RESOLVE_USER,
     tokenLayout: requested.tokenLayout ?? 'computed-key',
     proofPolicy: requested.proofPolicy ?? 'endorsing',
+    layouts: requested.layouts ?? [],
   };
 }
 
@@ -45,8 +50,9 @@ export function endpointForPath(request: Pick<LabRequest, 'role' | 'method' | 'p
 }
 
 function metadataReply(document: string, request: LabRequest, endpoint: LabEndpoint, fqdn: string): LabResponse {
-  // WS-MetadataExchange over POST (a WS-Transfer Get) gets the metadata inside a SOAP envelope.
-  const body = request.method === 'POST' ? buildEnvelope({ body: document.replace(/^<\?xml[^>]*\?>/, '') }) : document;
+  // WS-MetadataExchange over POST (a WS-Transfer Get) gets the metadata inside a SOAP envelope of the request's version.
+  const version = isSoap12(request) ? '1.2' : '1.1';
+  const body = request.method === 'POST' ? buildEnvelope({ version, body: document.replace(/^<\?xml[^>]*\?>/, '') }) : document;
   return {
     kind: 'reply',
     status: 200,
@@ -61,18 +67,78 @@ function metadataReply(document: string, request: LabRequest, endpoint: LabEndpo
 const notFound = (what: string): LabResponse =>
   ({ kind: 'reply', status: 404, headers: { 'content-type': 'text/html' }, body: '<h1>404 - File or directory not found.</h1>', result: what }) as LabResponse;
 
+const isSoap12 = (request: Pick<LabRequest, 'headers'>): boolean => /^application\/soap\+xml/i.test(request.headers['content-type'] ?? '');
+
+/** What metadata routes a layout takes away: `…/mex` (GET and POST), GET `…/mex`, or `?wsdl`. */
+function metadataWithheld(context: PoolContext, request: LabRequest): LabResponse | undefined {
+  const { layouts } = context.variants;
+  const wsdlQuery = request.query.has('wsdl');
+  if (layouts.includes('mex-wsdl-only') && !wsdlQuery) return notFound('mex-wsdl-only: metadata only at ?wsdl');
+  if (layouts.includes('mex-post-only') && request.method === 'GET') {
+    if (!wsdlQuery) return plainReply(405, 'POST a WS-MetadataExchange request\n', 'mex-post-only: GET on /mex');
+    // What WCF shows on ?wsdl when HTTP GET metadata is off: a help page, with status 200.
+    return {
+      kind: 'reply',
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=UTF-8' },
+      body: '<html><head><title>Service</title></head><body><p>Metadata publishing for this service is currently disabled.</p></body></html>',
+      result: 'mex-post-only: ?wsdl help page',
+    };
+  }
+  return undefined;
+}
+
+/** The layouts' view of a request: SOAP 1.2 ports refuse SOAP 1.1 as WCF does (415). */
+function refusedByBinding(context: PoolContext, request: LabRequest): LabResponse | undefined {
+  if (!context.variants.layouts.includes('soap12') || request.method !== 'POST' || isSoap12(request)) return undefined;
+  if (!isPath(request.path, LAB_PATHS.webTicketPin) && !isPath(request.path, LAB_PATHS.webTicketProof)) return undefined;
+  const got = quoteText(request.headers['content-type'] ?? '(none)', 80);
+  return plainReply(
+    415,
+    `Cannot process the message because the content type '${got}' was not the expected type 'application/soap+xml; charset=utf-8'.\n`,
+    'soap12: SOAP 1.1 request refused',
+  );
+}
+
+/** The answer as the served layouts write it (prefixes, whitespace, SOAP version, framing). */
+function inLayout(context: PoolContext, request: LabRequest, response: LabResponse): LabResponse {
+  if (response.kind !== 'reply') return response;
+  const { layouts } = context.variants;
+  const headers = { ...response.headers };
+  if (layouts.includes('chunked')) headers['transfer-encoding'] = 'chunked';
+  const contentType = headers['content-type'] ?? '';
+  const soap12 = isSoap12(request) && /xml/i.test(contentType);
+  const reshape = typeof response.body === 'string' && /xml/i.test(contentType) ? reshapeFor(layouts, soap12) : undefined;
+  if (!reshape) return { ...response, headers };
+  if (soap12) headers['content-type'] = 'application/soap+xml; charset=utf-8';
+  try {
+    return { ...response, headers, body: reshapeXml(response.body as string, reshape) };
+  } catch (error) {
+    // A body that is not XML after all (an empty fault reply) goes out as built.
+    if (error instanceof XmlError) return { ...response, headers };
+    throw error;
+  }
+}
+
 export async function route(context: PoolContext, request: LabRequest, status: () => string): Promise<LabResponse> {
+  return inLayout(context, request, refusedByBinding(context, request) ?? (await routeRequest(context, request, status)));
+}
+
+async function routeRequest(context: PoolContext, request: LabRequest, status: () => string): Promise<LabResponse> {
   const { path, method, role, faults } = request;
   if (method !== 'GET' && method !== 'POST') return plainReply(405, 'method not allowed\n', `method ${method}`);
   if (isPath(path, LAB_PATHS.status)) {
     return { kind: 'reply', status: 200, headers: { 'content-type': 'application/json' }, body: status(), result: 'status' };
   }
   const isCertProv = isPath(path, LAB_PATHS.certProv) || isPath(path, `${LAB_PATHS.certProv}/GetRootCertChain`);
-  // The internal web site answers plain HTTP only for the anonymous certificate chain (IIS 403.4 elsewhere).
-  if (role === 'http' && !isCertProv) return plainReply(403, '403.4 - SSL is required to view this resource.\n', 'SSL required');
+  // The internal web site answers plain HTTP only for the anonymous certificate chain and its metadata (IIS 403.4 elsewhere).
+  if (role === 'http' && !isCertProv && !isPath(path, LAB_PATHS.certProvMex)) return plainReply(403, '403.4 - SSL is required to view this resource.\n', 'SSL required');
 
   if (isCertProv) {
-    if (method === 'GET' && request.query.has('wsdl') && role === 'https') return metadataReply(certProvMex(context, request), request, 'certprov-mex', context.fqdn);
+    if (method === 'GET' && request.query.has('wsdl')) {
+      if (faults.has('certprov-mex-missing')) return notFound('certprov-mex-missing');
+      return metadataWithheld(context, request) ?? metadataReply(certProvMex(context, request), request, 'certprov-mex', context.fqdn);
+    }
     const action = method === 'POST' ? soapActionOf(request) : undefined;
     if (role === 'https' && method === 'POST' && action !== ACTION_GET_ROOT_CERT_CHAIN && !/GetRootCertChain/.test(request.body)) {
       return { kind: 'reply', status: 401, headers: { 'www-authenticate': 'Negotiate' }, body: '', action: action ?? '(none)', result: 'Windows authentication challenge' };
@@ -84,7 +150,7 @@ export async function route(context: PoolContext, request: LabRequest, status: (
   }
   if (isPath(path, LAB_PATHS.certProvMex)) {
     if (faults.has('certprov-mex-missing')) return notFound('certprov-mex-missing');
-    return metadataReply(certProvMex(context, request), request, 'certprov-mex', context.fqdn);
+    return metadataWithheld(context, request) ?? metadataReply(certProvMex(context, request), request, 'certprov-mex', context.fqdn);
   }
   if (isPath(path, LAB_PATHS.webTicketProof)) {
     if (method !== 'POST') return plainReply(405, 'POST a SOAP request\n', 'GET on the proof port');
@@ -92,7 +158,7 @@ export async function route(context: PoolContext, request: LabRequest, status: (
   }
   if (isPath(path, LAB_PATHS.webTicketMex) || (isPath(path, LAB_PATHS.webTicket) && method === 'GET' && request.query.has('wsdl'))) {
     if (faults.has('webticket-mex-missing')) return notFound('webticket-mex-missing');
-    return metadataReply(webTicketMex(context, faults), request, 'webticket-mex', context.fqdn);
+    return metadataWithheld(context, request) ?? metadataReply(webTicketMex(context, faults), request, 'webticket-mex', context.fqdn);
   }
   if (isPath(path, LAB_PATHS.webTicketPin)) {
     if (method !== 'POST') return plainReply(405, 'POST a SOAP request\n', 'GET on the PIN port');

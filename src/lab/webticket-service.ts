@@ -45,11 +45,17 @@ export function webTicketMex(context: PoolContext, faults: FaultSet): string {
     { name: 'WebTicketServiceCert', address: `${origin}${LAB_PATHS.webTicketCert}`, policy: CERT_POLICY, operations: issue },
     { name: 'WsFedBearer', address: `${origin}${LAB_PATHS.webTicketWsFed}`, operations: issue },
   );
+  const { layouts } = context.variants;
+  // Under soap12 the PIN port (the one the phone uses) has a SOAP 1.2 binding; the others stay 1.1.
+  const pinPort = ports.find((p) => p.name === 'WebTicketServicePin');
+  if (pinPort && layouts.includes('soap12')) pinPort.soapVersion = '1.2';
+  if (layouts.includes('ports-reordered')) ports.reverse();
   return buildMexDocument({
     serviceName: 'WebTicketService',
     portTypeName: 'IWebTicketService',
     targetNamespace: WEBTICKET_NAMESPACE,
     ports,
+    split: layouts.includes('mex-split'),
   });
 }
 

@@ -1,4 +1,4 @@
-// SOAP 1.1 envelopes out, SOAP 1.1 or 1.2 envelopes in. A fault is a result, not an exception:
+// SOAP 1.1 envelopes out (1.2 when a port's WSDL binding says so), SOAP 1.1 or 1.2 envelopes in. A fault is a result, not an exception:
 // the pipeline turns it into an observation (`soap-fault:<code>:<ErrorId>`) and a diagnosis.
 
 import { randomUUID } from 'node:crypto';
@@ -13,16 +13,19 @@ export interface EnvelopeParts {
   header?: string;
   /** Body content, already serialised. */
   body: string;
+  /** Default 1.1; 1.2 for a port whose WSDL binding is a soap12 binding. */
+  version?: SoapVersion;
 }
 
 /**
- * A SOAP 1.1 envelope. The prefixes the services write (wsa, wsse, wsu) are declared once on the
+ * A SOAP envelope. The prefixes the services write (wsa, wsse, wsu) are declared once on the
  * envelope, as real clients do; anything else declares its own namespace where it is used.
  */
-export function buildEnvelope({ header, body }: EnvelopeParts): string {
+export function buildEnvelope({ header, body, version = '1.1' }: EnvelopeParts): string {
+  const namespace = version === '1.2' ? SOAP12_ENVELOPE : SOAP11_ENVELOPE;
   return (
     '<?xml version="1.0" encoding="utf-8"?>' +
-    `<s:Envelope xmlns:s="${SOAP11_ENVELOPE}" xmlns:wsa="${WSA}" xmlns:wsse="${WSSE}" xmlns:wsu="${WSU}">` +
+    `<s:Envelope xmlns:s="${namespace}" xmlns:wsa="${WSA}" xmlns:wsse="${WSSE}" xmlns:wsu="${WSU}">` +
     (header === undefined || header === '' ? '' : `<s:Header>${header}</s:Header>`) +
     `<s:Body>${body}</s:Body>` +
     '</s:Envelope>'
@@ -54,6 +57,16 @@ export function soapActionHeader(action: string): string {
 
 /** Content-Type for SOAP 1.1 requests. */
 export const SOAP11_CONTENT_TYPE = 'text/xml; charset=utf-8';
+
+/**
+ * The HTTP headers that carry a SOAP request's version and action: SOAP 1.1 has `text/xml` and a
+ * SOAPAction header; SOAP 1.2 (RFC 3902) has `application/soap+xml` with the action as a media-type
+ * parameter and no SOAPAction header.
+ */
+export function soapHttpHeaders(version: SoapVersion, action: string): Record<string, string> {
+  if (version === '1.2') return { 'content-type': `application/soap+xml; charset=utf-8; action="${action.replace(/["\\]/g, '\\$&')}"` };
+  return { 'content-type': SOAP11_CONTENT_TYPE, soapaction: soapActionHeader(action) };
+}
 
 // ---- reading -----------------------------------------------------------------------------------
 

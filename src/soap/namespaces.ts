@@ -26,7 +26,10 @@ export const SAML11_ASSERTION = 'urn:oasis:names:tc:SAML:1.0:assertion';
 export const AUTH = 'http://schemas.xmlsoap.org/ws/2006/12/authorization';
 export const WSDL = 'http://schemas.xmlsoap.org/wsdl/';
 export const WSDL_SOAP11 = 'http://schemas.xmlsoap.org/wsdl/soap/';
+export const WSDL_SOAP12 = 'http://schemas.xmlsoap.org/wsdl/soap12/';
 export const MEX = 'http://schemas.xmlsoap.org/ws/2004/09/mex';
+/** WS-Transfer Get: the action of a WS-MetadataExchange request over SOAP (what WCF's mex endpoint answers). */
+export const ACTION_WS_TRANSFER_GET = 'http://schemas.xmlsoap.org/ws/2004/09/transfer/Get';
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 

@@ -31,8 +31,8 @@ export async function certificate(context: StageContext): Promise<StageOutcome> 
   log.step(`Requesting certificate for User:${entity} EndpointID:${deviceId}`);
   const response = await callWithProof(context, state.secondTicket, {
     operation: 'GetAndPublishCert',
-    build: (security, action) =>
-      buildGetAndPublishCertRequest({ to: proof.proofAddress, action, security, entity, csrDer: csr.der, deviceId }),
+    build: (security, action, soapVersion) =>
+      buildGetAndPublishCertRequest({ to: proof.proofAddress, action, security, entity, csrDer: csr.der, deviceId, soapVersion }),
     oversizedAs: CONTENT.noCertificate,
   });
   const evidence = { url: proof.proofUrl, deviceId, user: entity, csrHash: context.options.csrHash, ...proofKeyEvidence(context, state.secondTicket) };

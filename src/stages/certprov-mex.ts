@@ -5,8 +5,9 @@
 
 import { CONTENT } from '../diagnosis/observation.js';
 import { ACTION_GET_AND_PUBLISH_CERT, ACTION_RESOLVE_USER } from '../soap/namespaces.js';
-import { CERTPROV_PROOF_PORT_PREFIX, chooseCertProvPort, parseMex, soapActionFor, type MexDocument } from '../soap/services/mex.js';
-import { contentFailure, httpFailure, send } from './exchange.js';
+import { CERTPROV_PROOF_PORT_PREFIX, chooseCertProvPort, soapActionFor, soapVersionOf, type ActionSource } from '../soap/services/mex.js';
+import { contentFailure } from './exchange.js';
+import { fetchMetadata, type FetchedMetadata } from './metadata.js';
 import { secureTarget } from './https-address.js';
 import type { StageContext, StageOutcome } from './types.js';
 
@@ -15,21 +16,16 @@ const OPERATION_DEFAULTS: Readonly<Record<string, string>> = {
   GetAndPublishCert: ACTION_GET_AND_PUBLISH_CERT,
 };
 
-/** CertProv's /mex address beside the option-43 (or --target-uri) service. */
-function certProvMexUrl(context: StageContext): string {
+const ACTION_SOURCE_TEXT: Readonly<Record<ActionSource, string>> = {
+  soapAction: 'soapAction of the binding',
+  'input-action': 'input Action of the portType',
+  'wcf-default': "WCF's default for a contract without actions",
+};
+
+function downloadCertProvMetadata(context: StageContext): Promise<FetchedMetadata> {
   const service = context.state.certProvisioningUrl;
   if (!service) throw new Error('the CertProv metadata needs the certificate provisioning URL from discover');
-  return `${service.toString().replace(/\/$/, '')}/mex`;
-}
-
-async function downloadCertProvMetadata(context: StageContext): Promise<{ mexUrl: string; mex: MexDocument }> {
-  const mexUrl = certProvMexUrl(context);
-  context.log.step(`Trying to download MEX data from ${mexUrl}`);
-  const response = await send(context, { method: 'GET', url: mexUrl, label: 'CertProvisioningService-mex', oversizedAs: CONTENT.noProofPort });
-  if (response.status !== 200) throw httpFailure(response, { url: mexUrl });
-  const parsed = parseMex(response.text);
-  if (!parsed.ok) throw contentFailure(CONTENT.noProofPort, `CertProv metadata unreadable: ${parsed.reason}`, { url: mexUrl });
-  return { mexUrl, mex: parsed.mex };
+  return fetchMetadata(context, { serviceUrl: service.toString(), label: 'CertProvisioningService', subject: 'CertProv' });
 }
 
 /**
@@ -37,7 +33,7 @@ async function downloadCertProvMetadata(context: StageContext): Promise<{ mexUrl
  * which needs the WebTicketProof address as the ticket's AppliesTo); a failure is kept and rethrown
  * to every caller, so this stage reports it with its own diagnosis.
  */
-export function certProvMetadata(context: StageContext): Promise<{ mexUrl: string; mex: MexDocument }> {
+export function certProvMetadata(context: StageContext): Promise<FetchedMetadata> {
   context.state.certProvMetadata ??= downloadCertProvMetadata(context);
   return context.state.certProvMetadata;
 }
@@ -48,8 +44,9 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
   if (!service) throw new Error('certprov-mex needs the certificate provisioning URL from discover');
   log.step(`Connecting to web service : ${service.toString()}`);
   log.step('Using Webticket Proof authentication');
-  const { mexUrl, mex } = await certProvMetadata(context);
-  log.detail(`MEX data from ${mexUrl} was downloaded before the first web ticket (its WebTicketProof port is the ticket's AppliesTo)`);
+  const metadata = await certProvMetadata(context);
+  const { mex, url: mexUrl } = metadata;
+  log.detail(`MEX data from ${mexUrl} (${metadata.route}) was downloaded before the first web ticket (its WebTicketProof port is the ticket's AppliesTo)`);
 
   log.step(`Searching for end point with name ${CERTPROV_PROOF_PORT_PREFIX}`);
   const choice = chooseCertProvPort(mex);
@@ -78,14 +75,12 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
   const actions: Record<string, string> = {};
   for (const [operation, fallback] of Object.entries(OPERATION_DEFAULTS)) {
     const fromWsdl = soapActionFor(mex, choice.port.name, operation);
-    if (fromWsdl) {
-      actions[operation] = fromWsdl;
-      log.detail(`SOAP action for ${operation} from the WSDL: ${fromWsdl}`);
-    } else {
-      actions[operation] = fallback;
-      log.defaulted(`SOAP action for ${operation} not in the WSDL; using ${fallback}`);
-    }
+    actions[operation] = fromWsdl?.action ?? fallback;
+    if (fromWsdl) log.detail(`SOAP action for ${operation} from the WSDL (${ACTION_SOURCE_TEXT[fromWsdl.source]}): ${fromWsdl.action}`);
+    else log.defaulted(`SOAP action for ${operation} not in the WSDL; using ${fallback}`);
   }
+  const soapVersion = soapVersionOf(mex, choice.port.name);
+  if (soapVersion !== '1.1') log.detail(`${choice.port.name} has a SOAP ${soapVersion} binding`);
 
   state.certProv = {
     proofAddress: choice.port.address,
@@ -93,13 +88,14 @@ export async function certprovMex(context: StageContext): Promise<StageOutcome> 
     portName: choice.port.name,
     policy,
     actions,
+    soapVersion,
     metadata: mex,
     issuerAddress: choice.issuerAddress,
   };
   return {
     status: 'pass',
     summary: `${choice.port.name} (${policy}) at ${new URL(choice.port.address).pathname}`,
-    evidence: { port: choice.port.name, address: choice.port.address, ...(proofUrl !== choice.port.address ? { url: proofUrl } : {}), policy, ...(choice.issuerAddress ? { issuer: choice.issuerAddress } : {}) },
+    evidence: { port: choice.port.name, address: choice.port.address, metadata: metadata.route, soap: soapVersion, ...(proofUrl !== choice.port.address ? { url: proofUrl } : {}), policy, ...(choice.issuerAddress ? { issuer: choice.issuerAddress } : {}) },
   };
 }
 

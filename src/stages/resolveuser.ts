@@ -10,6 +10,7 @@ import {
   RESOLVE_USER_SHAPES,
   type ResolveUserShape,
 } from '../soap/services/inferred/resolve-user.js';
+import { quoteText } from '../text.js';
 import { contentFailure, httpFailure, soapFaultFailure } from './exchange.js';
 import { callWithProof, proofKeyEvidence } from './ticket-client.js';
 import type { StageContext, StageOutcome } from './types.js';
@@ -38,15 +39,18 @@ export async function resolveUser(context: StageContext): Promise<StageOutcome> 
   log.inferred(`${describeResolveUser(shape).replace(/^inferred: /, '')}; switch with --resolve-user-shape ${RESOLVE_USER_SHAPES.join('|')}`);
   const response = await callWithProof(context, state.firstTicket, {
     operation: 'ResolveUser',
-    build: (security, action) =>
-      buildResolveUserRequest({ to: proof.proofAddress, action, security, shape, phoneOrExt: context.options.phoneOrExt }),
-    oversizedAs: CONTENT.noSipUri,
+    build: (security, action, soapVersion) =>
+      buildResolveUserRequest({ to: proof.proofAddress, action, security, shape, phoneOrExt: context.options.phoneOrExt, soapVersion }),
+    oversizedAs: CONTENT.responseUnreadable,
   });
   const evidence = { url: proof.proofUrl, shape, proof: proof.policy, ...proofKeyEvidence(context, state.firstTicket) };
   const parsed = parseResolveUserResponse(response.text);
   if (parsed.kind === 'fault') throw soapFaultFailure(parsed.fault, response, evidence);
   if (response.status !== 200) throw httpFailure(response, evidence);
-  if (parsed.kind === 'invalid') throw contentFailure(CONTENT.noSipUri, `ResolveUser answer unreadable: ${parsed.reason}`, evidence);
+  if (parsed.kind === 'invalid') {
+    const firstChars = quoteText(response.text.slice(0, 120), 120);
+    throw contentFailure(CONTENT.responseUnreadable, `ResolveUser answer unreadable: ${parsed.reason}; it begins ${firstChars}`, { ...evidence, firstBytes: firstChars });
+  }
   if (parsed.kind === 'no-user') throw contentFailure(CONTENT.noSipUri, `ResolveUser accepted the proof but named no user: ${parsed.detail}`, evidence);
 
   log.step('ResolveUser() webservice call successful');

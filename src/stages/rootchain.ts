@@ -10,10 +10,16 @@ import {
   describeRootChain,
   ROOT_CHAIN_VARIANTS,
   parseRootChainResponse,
+  type RootChainBinding,
   type RootChainVariant,
 } from '../soap/services/inferred/root-chain.js';
+import { ACTION_GET_ROOT_CERT_CHAIN } from '../soap/namespaces.js';
+import { portsWithOperation, soapActionFor, soapVersionOf } from '../soap/services/mex.js';
+import { fetchMetadata } from './metadata.js';
 import { contentFailure, httpFailure, send, soapFaultFailure } from './exchange.js';
-import type { StageContext, StageOutcome } from './types.js';
+import { TransportError } from '../net/errors.js';
+import type { Evidence } from '../model.js';
+import { StageFailure, type StageContext, type StageOutcome } from './types.js';
 
 /** The anonymous CertProv URI: the option-43 path on the same host, over HTTP on port 80. */
 export function anonymousCertProvUrl(certProvisioningUrl: URL): string {
@@ -32,6 +38,41 @@ function variantOf(context: StageContext): RootChainVariant {
   return asked as RootChainVariant;
 }
 
+async function askForChain(context: StageContext, variant: RootChainVariant, serviceUrl: string, binding?: RootChainBinding) {
+  const request = buildRootChainRequest(variant, serviceUrl, binding);
+  const response = await send(context, {
+    method: request.method,
+    url: request.url,
+    label: binding ? 'GetRootCertChain-wsdl-action' : 'GetRootCertChain',
+    headers: request.headers,
+    body: request.body,
+    oversizedAs: CONTENT.chain,
+  });
+  return { url: request.url, response, parsed: parseRootChainResponse({ body: response.body, contentType: response.headers['content-type'] }) };
+}
+
+/**
+ * GetRootCertChain's action and SOAP version from the anonymous service's own metadata (…/mex,
+ * ?wsdl, GetMetadata), or undefined when there is none or it does not name the operation: the
+ * documented request's failure then stands, since a metadata failure would add nothing to it.
+ */
+async function bindingFromWsdl(context: StageContext, serviceUrl: string): Promise<RootChainBinding | undefined> {
+  let metadata;
+  try {
+    metadata = await fetchMetadata(context, { serviceUrl, label: 'CertProvisioningService-anonymous', subject: 'Anonymous CertProv' });
+  } catch (error) {
+    if (error instanceof StageFailure || error instanceof TransportError) {
+      context.log.detail(`No usable metadata for the anonymous service: ${error.message}`);
+      return undefined;
+    }
+    throw error;
+  }
+  const port = portsWithOperation(metadata.mex, 'GetRootCertChain')[0];
+  const action = port ? soapActionFor(metadata.mex, port.name, 'GetRootCertChain') : undefined;
+  if (!port || !action) return undefined;
+  return { action: action.action, soapVersion: soapVersionOf(metadata.mex, port.name) };
+}
+
 export async function rootchain(context: StageContext): Promise<StageOutcome> {
   const { state, log } = context;
   if (!state.certProvisioningUrl) throw new Error('rootchain needs the certificate provisioning URL from discover');
@@ -42,17 +83,18 @@ export async function rootchain(context: StageContext): Promise<StageOutcome> {
   log.step('Attempting to download certificate root chain');
   log.inferred(`${describeRootChain(variant).replace(/^inferred: /, '')}; switch with --root-chain-shape ${ROOT_CHAIN_VARIANTS.join('|')}`);
 
-  const request = buildRootChainRequest(variant, serviceUrl);
-  const response = await send(context, {
-    method: request.method,
-    url: request.url,
-    label: 'GetRootCertChain',
-    headers: request.headers,
-    body: request.body,
-    oversizedAs: CONTENT.chain,
-  });
-  const evidence = { url: request.url, variant };
-  const parsed = parseRootChainResponse({ body: response.body, contentType: response.headers['content-type'] });
+  let attempt = await askForChain(context, variant, serviceUrl);
+  let evidence: Evidence = { url: attempt.url, variant };
+  if (variant === 'soap' && (attempt.parsed.kind === 'fault' || attempt.response.status !== 200)) {
+    // Only now is the service's own metadata worth the round trips: the documented action was refused.
+    const binding = await bindingFromWsdl(context, serviceUrl);
+    if (binding && (binding.action !== ACTION_GET_ROOT_CERT_CHAIN || binding.soapVersion !== '1.1')) {
+      log.detail(`GetRootCertChain refused with the documented action; the service's metadata names ${binding.action} (SOAP ${binding.soapVersion}): asking once more`);
+      attempt = await askForChain(context, variant, serviceUrl, binding);
+      evidence = { url: attempt.url, variant, action: binding.action, actionFrom: 'metadata', soap: binding.soapVersion };
+    }
+  }
+  const { response, parsed } = attempt;
   if (parsed.kind === 'fault') throw soapFaultFailure(parsed.fault, response, evidence);
   if (response.status !== 200) throw httpFailure(response, evidence);
   if (parsed.kind === 'empty') throw contentFailure(CONTENT.chain, `GetRootCertChain answered ${response.status} without certificates: ${parsed.detail}`, evidence);

@@ -4,12 +4,11 @@
 // latches the PIN so that nothing in this run can send it again.
 
 import { CONTENT, observe } from '../diagnosis/observation.js';
-import { parseMsDiagnostics } from '../soap/envelope.js';
-import { SOAP11_CONTENT_TYPE } from '../soap/envelope.js';
+import { parseMsDiagnostics, soapHttpHeaders, type SoapVersion } from '../soap/envelope.js';
 import { buildProofSecurity } from '../soap/proof.js';
 import { SecretNotOverHttpsError } from '../net/errors.js';
 import type { HttpResponse } from '../net/transport.js';
-import { choosePinPort, parseMex, type MexPolicy } from '../soap/services/mex.js';
+import { choosePinPort, soapVersionOf, type MexPolicy } from '../soap/services/mex.js';
 import {
   buildIssueTokenRequest,
   newClientEntropy,
@@ -32,6 +31,7 @@ import {
 import type { Evidence } from '../model.js';
 import { contentFailure, httpFailure, send, siblingUrl, soapFaultFailure } from './exchange.js';
 import { secureTarget } from './https-address.js';
+import { fetchMetadata } from './metadata.js';
 import { StageFailure, type HeldTicket, type PinPort, type StageContext } from './types.js';
 
 /** Documented location of the Web Ticket Service beside CertProv (protocol.md section 3). */
@@ -70,14 +70,8 @@ export async function findPinPort(context: StageContext): Promise<PinPort> {
   const serviceUrl = siblingUrl(base, WEB_TICKET_SERVICE_PATH);
   context.log.step(`Connecting to web service : ${serviceUrl}`);
   context.log.defaulted(`Web Ticket Service at the documented path ${WEB_TICKET_SERVICE_PATH} on the option-43 host (the CertProv policy's ticket issuer is compared with it at certprov-mex)`);
-  context.log.step(`Trying to download MEX data from ${serviceUrl}/mex`);
-  const response = await send(context, { method: 'GET', url: `${serviceUrl}/mex`, label: 'WebTicketService-mex' });
-  if (response.status !== 200) throw httpFailure(response, { url: `${serviceUrl}/mex` });
-  const parsed = parseMex(response.text);
-  if (!parsed.ok) {
-    throw contentFailure(CONTENT.noPinPort, `Web Ticket metadata unreadable: ${parsed.reason}`, { url: `${serviceUrl}/mex` });
-  }
-  const choice = choosePinPort(parsed.mex);
+  const metadata = await fetchMetadata(context, { serviceUrl, label: 'WebTicketService', subject: 'Web Ticket' });
+  const choice = choosePinPort(metadata.mex);
   if (!choice.ok) {
     throw contentFailure(
       CONTENT.noPinPort,
@@ -86,8 +80,18 @@ export async function findPinPort(context: StageContext): Promise<PinPort> {
     );
   }
   context.log.step(`Found endpoint ${choice.port.name} at ${choice.port.address}`);
-  const url = secureTarget(context.log, `PIN port ${choice.port.name}`, choice.port.address, `${serviceUrl}/mex`);
-  return { serviceUrl, address: choice.port.address, url, name: choice.port.name, encoding: chooseEncoding(context, choice.policy) };
+  const url = secureTarget(context.log, `PIN port ${choice.port.name}`, choice.port.address, metadata.url);
+  const soapVersion = soapVersionOf(metadata.mex, choice.port.name);
+  if (soapVersion !== '1.1') context.log.detail(`${choice.port.name} has a SOAP ${soapVersion} binding`);
+  return {
+    serviceUrl,
+    address: choice.port.address,
+    url,
+    name: choice.port.name,
+    encoding: chooseEncoding(context, choice.policy),
+    soapVersion,
+    metadataRoute: metadata.route,
+  };
 }
 
 function secondsBetween(later: Date, earlier: Date): number {
@@ -159,7 +163,14 @@ export interface TicketRequest {
 /** One IssueToken with the PIN. Latches the PIN on any answer that is not a ticket. */
 export async function requestTicket(context: StageContext, request: TicketRequest): Promise<{ held: HeldTicket; evidence: Evidence; lifetime: string }> {
   const { log, pin } = context;
-  const evidence: Evidence = { url: request.port.url, port: request.port.name, encoding: request.port.encoding, appliesTo: request.appliesTo };
+  const evidence: Evidence = {
+    url: request.port.url,
+    port: request.port.name,
+    encoding: request.port.encoding,
+    appliesTo: request.appliesTo,
+    metadata: request.port.metadataRoute,
+    soap: request.port.soapVersion,
+  };
   log.step('Using PIN authentication');
   log.inferred(describePinCredential(request.port.encoding).replace(/^inferred: /, ''));
   const clientEntropy = newClientEntropy();
@@ -168,7 +179,14 @@ export async function requestTicket(context: StageContext, request: TicketReques
     pin: pin.reveal(),
     encoding: request.port.encoding,
   });
-  const soap = buildIssueTokenRequest({ to: request.port.address, appliesTo: request.appliesTo, clientEntropy, credentialHeader, sipUri: request.sipUri });
+  const soap = buildIssueTokenRequest({
+    to: request.port.address,
+    appliesTo: request.appliesTo,
+    clientEntropy,
+    credentialHeader,
+    sipUri: request.sipUri,
+    soapVersion: request.port.soapVersion,
+  });
   log.step(request.sipUri ? `Requesting new web ticket for ${request.sipUri}` : 'Requesting new web ticket');
 
   let response;
@@ -177,7 +195,7 @@ export async function requestTicket(context: StageContext, request: TicketReques
       method: 'POST',
       url: request.port.url,
       label: request.label,
-      headers: { 'content-type': SOAP11_CONTENT_TYPE, soapaction: soap.soapAction },
+      headers: soapHttpHeaders(request.port.soapVersion, soap.action),
       body: soap.xml,
       oversizedAs: CONTENT.rstrIncomplete,
       carriesSecret: true,
@@ -226,7 +244,7 @@ export interface ProofCall {
   /** The operation as the WSDL names it, e.g. 'ResolveUser'; also the trace label. */
   operation: string;
   /** Builds the SOAP request around the WS-Security proof header and the WSDL's action, when given. */
-  build: (security: string, action: string | undefined) => { xml: string; soapAction: string };
+  build: (security: string, action: string | undefined, soapVersion: SoapVersion) => { xml: string; action: string };
   /** The observation for an answer too large to read. */
   oversizedAs: string;
 }
@@ -241,12 +259,12 @@ function isProofRefusal(response: HttpResponse): boolean {
 async function postWithProof(context: StageContext, held: HeldTicket, proofKey: Buffer | undefined, call: ProofCall): Promise<HttpResponse> {
   const proof = context.state.certProv;
   if (!proof) throw new Error(`${call.operation} needs the WebTicketProof address`);
-  const request = call.build(buildProofSecurity(held.ticket, proofKey), proof.actions[call.operation]);
+  const request = call.build(buildProofSecurity(held.ticket, proofKey), proof.actions[call.operation], proof.soapVersion);
   return send(context, {
     method: 'POST',
     url: proof.proofUrl,
     label: call.operation,
-    headers: { 'content-type': SOAP11_CONTENT_TYPE, soapaction: request.soapAction },
+    headers: soapHttpHeaders(proof.soapVersion, request.action),
     body: request.xml,
     oversizedAs: call.oversizedAs,
     carriesSecret: true,

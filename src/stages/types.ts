@@ -15,7 +15,9 @@ import type { Discovered, Evidence, StageError, StageName } from '../model.js';
 import type { PinHolder } from './pin-holder.js';
 import type { PinEncoding } from '../soap/services/inferred/pin-credential.js';
 import type { ProofKeyCandidate, ProofKeyInterpretation, WebTicket } from '../soap/services/webticket.js';
-import type { MexDocument } from '../soap/services/mex.js';
+import type { MetadataRoute } from '../soap/services/mex.js';
+import type { SoapVersion } from '../soap/envelope.js';
+import type { FetchedMetadata } from './metadata.js';
 import { BootstrapTestError } from '../errors.js';
 
 /** DHCP settings of the discover stage: the `dhcp inform` set, plus an interface chosen beforehand. */
@@ -118,6 +120,10 @@ export interface PinPort {
   url: string;
   name: string;
   encoding: PinEncoding;
+  /** From the port's WSDL binding (soap vs soap12 namespace). */
+  soapVersion: SoapVersion;
+  /** Which way the Web Ticket metadata was read. */
+  metadataRoute: MetadataRoute;
 }
 
 /** What the stages produce for each other, filled as the run goes. */
@@ -144,6 +150,8 @@ export interface RunState {
     policy: 'endorsing' | 'signed';
     issuerAddress?: string;
     actions: Record<string, string>;
+    /** From the port's WSDL binding: the version the proof calls are sent in. */
+    soapVersion: SoapVersion;
     /** The parsed metadata in the soap layer's own form. */
     metadata: unknown;
   };
@@ -153,7 +161,7 @@ export interface RunState {
    * The CertProv metadata download, shared by the webticket stage (the ticket's AppliesTo is the
    * WebTicketProof port it names) and the certprov-mex stage (which reports on it): fetched once.
    */
-  certProvMetadata?: Promise<{ mexUrl: string; mex: MexDocument }>;
+  certProvMetadata?: Promise<FetchedMetadata>;
   /** The proof-key reading CertProv accepted, once a proof call succeeded; later tickets use it first. */
   acceptedProofKey?: ProofKeyInterpretation;
   /** The issued certificate as PEM (the register stage signs in with it and the run's private key). */

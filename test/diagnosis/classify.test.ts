@@ -59,6 +59,7 @@ const CASES: Case[] = [
   { stage: 'webticket', observation: 'http:500', top: 'webticket-http-error' },
   { stage: 'webticket', observation: observe.timeout(), top: 'webticket-no-response' },
   { stage: 'webticket', observation: 'content:no-pin-port', top: 'webticket-pin-auth-disabled' },
+  { stage: 'webticket', observation: observe.content(CONTENT.metadataUnreadable), top: 'webticket-metadata-unreadable' },
   {
     stage: 'webticket', observation: observe.soapFault('wsse:FailedAuthentication', 28005), top: 'webticket-auth-rejected',
     also: ['webticket-pin-wrong', 'webticket-pin-not-set', 'webticket-pin-locked', 'webticket-number-not-on-lineuri', 'webticket-extension-ambiguous', 'webticket-pin-expired', 'webticket-user-not-enabled'],
@@ -84,6 +85,7 @@ const CASES: Case[] = [
   { stage: 'certificate', observation: 'content:secret-not-https', top: 'webticket-pin-port-not-https' },
   { stage: 'certprov-mex', observation: 'http:404', top: 'resolve-mex-unavailable' },
   { stage: 'certprov-mex', observation: 'content:no-proof-port', top: 'resolve-proof-endpoint-missing', also: ['cert-auth-disabled'] },
+  { stage: 'certprov-mex', observation: observe.content(CONTENT.metadataUnreadable), top: 'resolve-metadata-unreadable' },
   { stage: 'resolveuser', observation: observe.soapFault('FailedAuthentication', 28020), top: 'resolve-proof-rejected', also: ['time-clock-skew'] },
   { stage: 'certificate', observation: 'http:403', top: 'resolve-proof-rejected', also: ['time-clock-skew'] },
   { stage: 'resolveuser', observation: observe.soapFault('wsse:InvalidSecurity'), top: 'resolve-proof-rejected', also: ['time-clock-skew'] },
@@ -92,6 +94,7 @@ const CASES: Case[] = [
   { stage: 'certificate', observation: observe.soapFault('wsse:SecurityTokenUnavailable'), top: 'resolve-proof-rejected' },
   { stage: 'resolveuser', observation: 'http:401', top: 'resolve-proof-rejected' },
   { stage: 'resolveuser', observation: 'content:no-sip-uri', top: 'resolve-no-user' },
+  { stage: 'resolveuser', observation: observe.content(CONTENT.responseUnreadable), top: 'resolve-response-unparsable' },
   { stage: 'resolveuser', observation: 'content:user-mismatch', top: 'resolve-user-mismatch' },
   { stage: 'certificate', observation: observe.errorInfo('0x80070005'), top: 'cert-errorinfo', also: ['cert-publish-failed', 'cert-csr-policy', 'cert-auth-disabled', 'resolve-proof-rejected'] },
   { stage: 'certificate', observation: 'http:500', top: 'cert-publish-failed' },

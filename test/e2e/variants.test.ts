@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LabOptions } from '../../src/lab/pool.js';
 import { runAgainst, startLab, type Lab } from './helpers.js';
+import { WIRE_LAYOUT_NAMES } from '../../src/lab/layouts.js';
 
 const labs: Lab[] = [];
 async function lab(options: LabOptions): Promise<Lab> {
@@ -97,5 +98,97 @@ describe('identity and discovery options', () => {
     // The failing stage ran under what was left of the run's deadline, not its own longer default.
     expect(failed?.deadlineMs).toBeLessThan(900);
     expect(failed?.ms).toBeLessThanOrEqual((failed?.deadlineMs ?? 0) + 100);
+  });
+});
+
+describe('valid server layouts (issue 8): each ends in Success through the real pipeline', () => {
+  const stage = (run: Awaited<ReturnType<typeof runAgainst>>, name: string) => run.result.report.stages.find((s) => s.name === name);
+
+  it.each(WIRE_LAYOUT_NAMES)('--variant %s', async (layout) => {
+    const pool = await lab({ layouts: [layout] });
+    const run = await runAgainst(pool);
+    expect(outcome(run)).toBe('Success');
+    // Two tickets, each asked for once: no layout makes the client repeat a PIN request.
+    expect(run.pin.uses).toBe(2);
+  });
+
+  it('all layouts at once', async () => {
+    const everything = WIRE_LAYOUT_NAMES.filter((l) => l !== 'mex-wsdl-only' && l !== 'xml-rebound-prefixes' && l !== 'xml-hoisted');
+    const run = await runAgainst(await lab({ layouts: everything }));
+    expect(outcome(run)).toBe('Success');
+  });
+
+  it('names the way the metadata was read: GET /mex by default, ?wsdl or GetMetadata when that is all there is', async () => {
+    const byDefault = await runAgainst(await lab({}));
+    expect(stage(byDefault, 'certprov-mex')?.evidence.metadata).toBe('GET /mex');
+    expect(stage(byDefault, 'webticket')?.evidence.metadata).toBe('GET /mex');
+    const wsdl = await runAgainst(await lab({ layouts: ['mex-wsdl-only'] }));
+    expect(stage(wsdl, 'certprov-mex')?.evidence.metadata).toBe('GET ?wsdl');
+    expect(stage(wsdl, 'webticket')?.evidence.metadata).toBe('GET ?wsdl');
+    const post = await runAgainst(await lab({ layouts: ['mex-post-only'] }));
+    expect(stage(post, 'certprov-mex')?.evidence.metadata).toBe('POST GetMetadata');
+    expect(stage(post, 'webticket')?.evidence.metadata).toBe('POST GetMetadata');
+  });
+
+  it("WCF's derived actions: the root chain retries once with the action from the anonymous service's metadata, the proof calls use the derived ones", async () => {
+    const pool = await lab({ layouts: ['wcf-default-actions'] });
+    const run = await runAgainst(pool);
+    expect(outcome(run)).toBe('Success');
+    expect(stage(run, 'rootchain')?.evidence).toMatchObject({
+      actionFrom: 'metadata',
+      action: 'http://schemas.microsoft.com/OCS/AuthWebServices/ICertProvisioningService/GetRootCertChain',
+    });
+    // The documented action was refused once (one fault), then the WSDL's was accepted.
+    expect(pool.stats.requests.byStatus['500']).toBe(1);
+    // Without the layout the documented action works and no WSDL is fetched.
+    const plain = await runAgainst(await lab({}));
+    expect(stage(plain, 'rootchain')?.evidence.actionFrom).toBeUndefined();
+  });
+
+  it.each([
+    ['pin-wrong', 'webticket webticket-auth-rejected'],
+    ['proof-rejected', 'resolveuser resolve-proof-rejected'],
+  ])('SOAP 1.2 faults are read like SOAP 1.1 ones: %s', async (fault, expected) => {
+    const soap11 = await runAgainst(await lab({ faults: [fault] }));
+    const soap12 = await runAgainst(await lab({ faults: [fault], layouts: ['soap12'] }));
+    expect(outcome(soap12)).toBe(expected);
+    expect(outcome(soap11)).toBe(expected);
+    const failed = (run: typeof soap11) => run.result.report.stages.find((s) => s.status === 'fail')?.error?.observation;
+    expect(failed(soap12)).toBe(failed(soap11));
+  });
+
+  it('a SOAP 1.2 binding is spoken as SOAP 1.2 on the PIN port and the proof port', async () => {
+    const run = await runAgainst(await lab({ layouts: ['soap12'] }));
+    expect(outcome(run)).toBe('Success');
+    expect(stage(run, 'webticket')?.evidence.soap).toBe('1.2');
+    expect(stage(run, 'certprov-mex')?.evidence.soap).toBe('1.2');
+  });
+});
+
+describe('unreadable metadata and answers are content problems, not missing ports or users (issue 9 item 7)', () => {
+  it('cut-off Web Ticket metadata: webticket-metadata-unreadable with the first bytes', async () => {
+    const run = await runAgainst(await lab({ faults: ['malformed-xml:webticket-mex'] }));
+    expect(outcome(run)).toBe('webticket webticket-metadata-unreadable');
+    expect(run.result.report.stages.find((s) => s.name === 'webticket')?.error?.message).toMatch(/it begins <\?xml version/);
+    expect(run.pin.uses).toBe(0);
+  });
+
+  it('metadata over the response cap: webticket-metadata-unreadable, not PIN authentication switched off', async () => {
+    const pool = await lab({});
+    // Above the root chain's answer, below the Web Ticket metadata's size.
+    const run = await runAgainst(pool, { maxResponseBytes: 2600 });
+    expect(outcome(run)).toBe('webticket webticket-metadata-unreadable');
+    expect(run.result.report.stages.find((s) => s.name === 'webticket')?.error?.message).toMatch(/exceeded 2600 bytes/);
+    expect(run.pin.uses).toBe(0);
+  });
+
+  it('cut-off CertProv metadata: resolve-metadata-unreadable', async () => {
+    const run = await runAgainst(await lab({ faults: ['malformed-xml:certprov-mex'] }));
+    expect(outcome(run)).toBe('certprov-mex resolve-metadata-unreadable');
+  });
+
+  it('a cut-off ResolveUser answer: resolve-response-unparsable, not resolve-no-user', async () => {
+    const run = await runAgainst(await lab({ faults: ['malformed-xml:resolveuser'] }));
+    expect(outcome(run)).toBe('resolveuser resolve-response-unparsable');
   });
 });

@@ -10,6 +10,7 @@ import { BootstrapTestError, UsageError } from '../../src/errors.js';
 import { exitCodeOfError } from '../../src/cli/main.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { LAB_FAULTS } from '../../src/lab/index.js';
+import { WIRE_LAYOUT_NAMES } from '../../src/lab/layouts.js';
 
 const defaults: LabCliOptions = {
   fqdn: 'pool01.lab.bootstrap-test.test',
@@ -69,6 +70,15 @@ describe('bootstrap-test lab', () => {
     expect(text.out).toMatch(/^pin-wrong +webticket +\S+.*, exit 1$/m);
     const json = await run({ listFaults: true, json: true });
     expect(JSON.parse(json.out)).toEqual(JSON.parse(JSON.stringify(LAB_FAULTS)));
+  });
+
+  it('lists every server layout --variant serves, as text and JSON, and refuses an unknown one', async () => {
+    const text = await run({ listVariants: true });
+    expect(text.code).toBe(EXIT.ok);
+    for (const name of WIRE_LAYOUT_NAMES) expect(text.out).toMatch(new RegExp(`^${name} +\\S`, 'm'));
+    const json = await run({ listVariants: true, json: true });
+    expect((JSON.parse(json.out) as Array<{ name: string }>).map((entry) => entry.name)).toEqual(WIRE_LAYOUT_NAMES);
+    await expect(run({ variant: ['soap13'] })).rejects.toThrow(UsageError);
   });
 
   it('prints the pool, the ports, the sample user and the client command, then stops', async () => {

@@ -298,7 +298,7 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
     if (!mex.ok) throw new Error(mex.reason);
     const choice = chooseCertProvPort(mex.mex);
     expect(choice.ok).toBe(false);
-    expect(!choice.ok && choice.found).toEqual(['CertProvisioningServiceWinNegotiate']);
+    expect(!choice.ok && choice.found).toEqual(['CertProvisioningServiceWinNegotiate', 'CertProvisioningServiceAnonymous']);
   },
   'proof-rejected': async () => {
     const before = lab.stats.proofRejections;

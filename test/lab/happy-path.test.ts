@@ -86,8 +86,8 @@ describe('lab pool: the happy path at the wire level', () => {
       expect(port.endorsing).toBe(true);
       expect(port.issuerAddress).toBe(lab.urls.webTicket);
       expect(port.policy?.id).toBe('CertProvisioningServiceWebTicketProof_SHA1_policy');
-      expect(soapActionFor(mex.mex, port.port.name, 'ResolveUser')).toBe(ACTION_RESOLVE_USER);
-      expect(soapActionFor(mex.mex, port.port.name, 'GetAndPublishCert')).toBe(ACTION_GET_AND_PUBLISH_CERT);
+      expect(soapActionFor(mex.mex, port.port.name, 'ResolveUser')?.action).toBe(ACTION_RESOLVE_USER);
+      expect(soapActionFor(mex.mex, port.port.name, 'GetAndPublishCert')?.action).toBe(ACTION_GET_AND_PUBLISH_CERT);
     }
   });
 

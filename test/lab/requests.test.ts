@@ -168,7 +168,7 @@ describe('served variants of the inferred shapes', () => {
       if (!mex.ok) throw new Error(mex.reason);
       const port = chooseCertProvPort(mex.mex);
       expect(port.ok && port.endorsing).toBe(false);
-      expect(soapActionFor(mex.mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')).toBe(action);
+      expect(soapActionFor(mex.mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')?.action).toBe(action);
 
       const { ticket } = await requestTicket(lab);
       expect(ticket?.proofSource).toBe('computed-key');

@@ -129,9 +129,9 @@ describe('metadata (MEX / WSDL / WS-Policy)', () => {
     expect(choice.endorsing).toBe(true);
     expect(choice.issuerAddress).toBe('https://pool01.site-a.test/WebTicket/WebTicketService.svc/WebTicket');
     expect(choice.policy?.id).toBe('CertProvisioningServiceWebTicketProof_SHA1_policy');
-    expect(soapActionFor(mex, choice.port.name, 'GetAndPublishCert')).toBe('http://schemas.microsoft.com/OCS/AuthWebServices/GetAndPublishCert');
+    expect(soapActionFor(mex, choice.port.name, 'GetAndPublishCert')?.action).toBe('http://schemas.microsoft.com/OCS/AuthWebServices/GetAndPublishCert');
     // An empty soapAction in the binding falls back to the port type's wsaw:Action.
-    expect(soapActionFor(mex, choice.port.name, 'ResolveUser')).toBe('http://schemas.microsoft.com/OCS/AuthWebServices/CertProvisioningService/ResolveUser');
+    expect(soapActionFor(mex, choice.port.name, 'ResolveUser')?.action).toBe('http://schemas.microsoft.com/OCS/AuthWebServices/CertProvisioningService/ResolveUser');
     expect(mex.ports.find((p) => p.name.endsWith('_Soap12'))?.address).toBe(
       'https://pool01.site-a.test/CertProv/CertProvisioningService.svc/WebTicket_Proof_SHA1_Soap12',
     );
@@ -145,7 +145,7 @@ describe('metadata (MEX / WSDL / WS-Policy)', () => {
     expect(choice.policy?.id).toBe('WebTicketProofPolicy');
     expect(choice.endorsing).toBe(false);
     expect(choice.issuerAddress).toBe('https://pool01.site-a.test/WebTicket/WebTicketService.svc');
-    expect(soapActionFor(mex, choice.port.name, 'GetAndPublishCert')).toBe('http://schemas.microsoft.com/OCS/AuthWebServices/GetAndPublishCert');
+    expect(soapActionFor(mex, choice.port.name, 'GetAndPublishCert')?.action).toBe('http://schemas.microsoft.com/OCS/AuthWebServices/GetAndPublishCert');
   });
 
   test('Web Ticket Service with soap12 ports: the PIN port and its UsernameToken policy', () => {
@@ -154,7 +154,7 @@ describe('metadata (MEX / WSDL / WS-Policy)', () => {
     if (!choice.ok) throw new Error(choice.reason);
     expect(choice.port).toMatchObject({ name: 'WebTicketServicePin', address: 'https://pool01.site-a.test/WebTicket/WebTicketService.svc/Pin' });
     expect(choice.policy?.usernameToken).toEqual({ nested: ['WssUsernameToken10'], base64Hint: false });
-    expect(soapActionFor(mex, 'WebTicketServicePin', 'IssueToken')).toBe('http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue');
+    expect(soapActionFor(mex, 'WebTicketServicePin', 'IssueToken')?.action).toBe('http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue');
   });
 });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ACTION_GET_AND_PUBLISH_CERT, ACTION_RESOLVE_USER } from '../../src/soap/namespaces.js';
 import {
@@ -6,6 +8,7 @@ import {
   parseMex,
   policyForPort,
   soapActionFor,
+  soapVersionOf,
   type MexDocument,
 } from '../../src/soap/services/mex.js';
 import { buildMexDocument, issuedTokenPolicy } from '../../src/lab/wire/mex.js';
@@ -45,8 +48,8 @@ describe('CertProv metadata', () => {
       endorsing: true,
       issuerAddress: `${WEBTICKET}/WebTicket_Proof`,
     });
-    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')).toBe(`${ACTION_RESOLVE_USER}V2`);
-    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'Missing')).toBeUndefined();
+    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')?.action).toBe(`${ACTION_RESOLVE_USER}V2`);
+    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'Missing')?.action).toBeUndefined();
   });
 
   it('says the ticket goes unsigned when the policy lists it under SignedSupportingTokens', () => {
@@ -86,7 +89,7 @@ describe('CertProv metadata', () => {
     const mex = mexOf(xml);
     expect(policyForPort(mex, 'CertProvisioningServiceWebTicketProof_SHA1')?.id).toBe('CertProvisioningServiceWebTicketProof_SHA1_policy');
     expect(chooseCertProvPort(mex)).toMatchObject({ ok: true, endorsing: true, issuerAddress: `${WEBTICKET}/WebTicket_Proof` });
-    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'GetAndPublishCert')).toBe(ACTION_GET_AND_PUBLISH_CERT);
+    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'GetAndPublishCert')?.action).toBe(ACTION_GET_AND_PUBLISH_CERT);
   });
 
   it('joins a WCF split: service in one MetadataSection, binding and policy in another', () => {
@@ -102,7 +105,7 @@ describe('CertProv metadata', () => {
       </wsdl:definitions></MetadataSection></Metadata>`;
     const mex = mexOf(xml);
     expect(chooseCertProvPort(mex)).toMatchObject({ ok: true, endorsing: false, issuerAddress: WEBTICKET, policy: { id: 'B1_policy' } });
-    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')).toBe(ACTION_RESOLVE_USER);
+    expect(soapActionFor(mex, 'CertProvisioningServiceWebTicketProof_SHA1', 'ResolveUser')?.action).toBe(ACTION_RESOLVE_USER);
   });
 
   it('refuses documents that are not WSDL, with a reason', () => {
@@ -136,5 +139,59 @@ describe('Web Ticket metadata', () => {
       ok: false,
       found: ['WebTicketServiceWinNegotiate', 'WsFedBearer'],
     });
+  });
+});
+
+describe('metadata written by another hand (fixtures/soap/mex/wcf-split-soap12-no-actions.xml)', () => {
+  // Default namespaces only, prefixes rebound per element, the service and the bindings in different
+  // MetadataSections, a soap12 binding with no soapAction, whitespace around URIs and the policy reference.
+  const xml = readFileSync(fileURLToPath(new URL('../../fixtures/soap/mex/wcf-split-soap12-no-actions.xml', import.meta.url)), 'utf8');
+  const mex = mexOf(xml);
+  const PORT = 'CertProvisioningServiceWebTicketProof_SHA1';
+
+  it('finds the proof port, its trimmed address and its endorsing policy across sections', () => {
+    expect(chooseCertProvPort(mex)).toMatchObject({
+      ok: true,
+      endorsing: true,
+      issuerAddress: 'https://pool01.example.com/WebTicket/WebTicketService.svc/WebTicket_Proof',
+      port: { name: PORT, address: 'https://pool01.example.com/CertProv/CertProvisioningService.svc/WebTicket_Proof' },
+    });
+  });
+
+  it('records each binding’s SOAP version', () => {
+    expect(soapVersionOf(mex, PORT)).toBe('1.2');
+    expect(soapVersionOf(mex, 'CertProvisioningServiceWinNegotiate')).toBe('1.1');
+    expect(soapVersionOf(mex, 'NoSuchPort')).toBe('1.1');
+  });
+
+  it("derives WCF's default action where the binding names none, and keeps a named one", () => {
+    expect(soapActionFor(mex, PORT, 'ResolveUser')).toEqual({
+      action: 'http://schemas.microsoft.com/OCS/AuthWebServices/ICertProvisioningService/ResolveUser',
+      source: 'wcf-default',
+    });
+    expect(soapActionFor(mex, 'CertProvisioningServiceWinNegotiate', 'GetAndPublishCert')).toEqual({ action: ACTION_GET_AND_PUBLISH_CERT, source: 'soapAction' });
+    expect(soapActionFor(mex, PORT, 'NotAnOperation')).toBeUndefined();
+  });
+
+  it('says whether unusable metadata did not parse or was not WSDL', () => {
+    expect(parseMex('<html><body>404</body></html>')).toMatchObject({ ok: false, problem: 'not-wsdl' });
+    expect(parseMex(xml.slice(0, 500))).toMatchObject({ ok: false, problem: 'unparsable' });
+  });
+});
+
+describe('port choice by name and policy, not position', () => {
+  it('prefers the PIN-named port whose policy asks for a UsernameToken over an earlier one without', () => {
+    const mex = mexOf(
+      buildMexDocument({
+        serviceName: 'WebTicketService',
+        portTypeName: 'IWebTicketService',
+        targetNamespace: 'urn:x',
+        ports: [
+          { name: 'WebTicketServicePinLegacy', address: `${WEBTICKET}/legacy` },
+          { name: 'WebTicketServicePinAuth', address: `${WEBTICKET}/PinAuth`, policy: '<sp:SignedSupportingTokens><wsp:Policy><sp:UsernameToken/></wsp:Policy></sp:SignedSupportingTokens>' },
+        ],
+      }),
+    );
+    expect(choosePinPort(mex)).toMatchObject({ ok: true, port: { name: 'WebTicketServicePinAuth' } });
   });
 });

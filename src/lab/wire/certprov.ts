@@ -53,7 +53,13 @@ const responseWrapper = (inner: string): string =>
   });
 
 /** The issued certificate (and optionally the chain as PKCS#7) in the [MS-OCAUTHWS] answer shape. */
-export function buildGetAndPublishCertResponse(o: { certificateDer: Uint8Array; chainPkcs7?: Uint8Array; requestId?: string }): string {
+export function buildGetAndPublishCertResponse(o: {
+  certificateDer: Uint8Array;
+  chainPkcs7?: Uint8Array;
+  requestId?: string;
+  /** Both tokens inside RequestedSecurityToken, the PKCS#7 chain before the X.509 certificate. */
+  chainFirstInRequestedToken?: boolean;
+}): string {
   const bst = (valueType: string, data: Uint8Array): string =>
     `<wsse:BinarySecurityToken xmlns:wsse="${WSSE}" ValueType="${valueType}" EncodingType="${WSSE_BASE64_BINARY}">` +
     `${Buffer.from(data).toString('base64')}</wsse:BinarySecurityToken>`;
@@ -61,8 +67,10 @@ export function buildGetAndPublishCertResponse(o: { certificateDer: Uint8Array; 
     `<wst:RequestSecurityTokenResponse xmlns:wst="${WST_CERTPROV}">` +
       `<wst:TokenType>${TOKEN_TYPE_X509V3}</wst:TokenType>` +
       `<DispositionMessage xmlns="${WSTEP}" xml:lang="en-US">Issued</DispositionMessage>` +
-      (o.chainPkcs7 ? bst(VALUE_TYPE_PKCS7, o.chainPkcs7) : '') +
-      `<wst:RequestedSecurityToken>${bst(`${TOKEN_TYPE_X509V3}`, o.certificateDer)}</wst:RequestedSecurityToken>` +
+      (o.chainPkcs7 && !o.chainFirstInRequestedToken ? bst(VALUE_TYPE_PKCS7, o.chainPkcs7) : '') +
+      '<wst:RequestedSecurityToken>' +
+      (o.chainPkcs7 && o.chainFirstInRequestedToken ? bst(VALUE_TYPE_PKCS7, o.chainPkcs7) : '') +
+      `${bst(`${TOKEN_TYPE_X509V3}`, o.certificateDer)}</wst:RequestedSecurityToken>` +
       (o.requestId ? `<RequestID xmlns="${WSTEP}">${escapeText(o.requestId)}</RequestID>` : '') +
       '</wst:RequestSecurityTokenResponse>',
   );

@@ -3,7 +3,7 @@
 // server's side is src/lab/wire/certprov.ts.
 
 import { randomUUID, X509Certificate } from 'node:crypto';
-import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault } from '../envelope.js';
+import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault, type SoapVersion } from '../envelope.js';
 import {
   ACTION_GET_AND_PUBLISH_CERT,
   OCS_AUTH,
@@ -49,6 +49,8 @@ export interface GetAndPublishCertOptions {
   deviceId?: string;
   requestId?: string;
   messageId?: string;
+  /** The proof port binding's SOAP version (default 1.1). */
+  soapVersion?: SoapVersion;
 }
 
 export function buildGetAndPublishCertRequest(o: GetAndPublishCertOptions): {
@@ -73,7 +75,7 @@ export function buildGetAndPublishCertRequest(o: GetAndPublishCertOptions): {
     '</wst:RequestSecurityToken>' +
     '</GetAndPublishCert>';
   const header = addressingHeaders({ to: o.to, action, ...(o.messageId ? { messageId: o.messageId } : {}) }) + o.security;
-  return { xml: buildEnvelope({ header, body }), action, soapAction: soapActionHeader(action), deviceId, requestId };
+  return { xml: buildEnvelope({ header, body, version: o.soapVersion }), action, soapAction: soapActionHeader(action), deviceId, requestId };
 }
 
 // ---- reading the answer ------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 // and of CertProvisioningService (protocol.md section 4). Metadata first: port addresses, policies
 // and SOAP actions come from here; defaults only when the server publishes nothing.
 
-import { XML_NS } from '../namespaces.js';
+import { WSDL_SOAP11, WSDL_SOAP12, XML_NS } from '../namespaces.js';
+import type { SoapVersion } from '../envelope.js';
 import { allElements, attr, child, childrenNamed, deep, parseXml, textOf, XmlError, type XmlElement } from '../xml.js';
 import { quoteText } from '../../text.js';
 
@@ -31,6 +32,15 @@ export interface MexBinding {
   /** Policy ids referenced by the binding (without '#'). */
   policyIds: string[];
   operations: Map<string, MexOperation>;
+  /** From the namespace of the binding's soap:binding element; undefined when it has none. */
+  soapVersion?: SoapVersion;
+}
+
+export interface MexPortType {
+  /** targetNamespace of the WSDL document that defines the portType (the WCF contract namespace). */
+  namespace: string;
+  /** operation name → input action (wsaw:Action / wsam:Action). */
+  inputActions: Map<string, string>;
 }
 
 export type SupportingTokenKind = 'endorsing' | 'signed' | 'signed-endorsing' | 'supporting';
@@ -60,11 +70,22 @@ export interface MexDocument {
   ports: MexPort[];
   bindings: Map<string, MexBinding>;
   policies: Map<string, MexPolicy>;
-  /** portType name → operation name → input action (wsaw:Action), a fallback for soapAction. */
-  portTypeActions: Map<string, Map<string, string>>;
+  /** portType (WCF contract) name → its namespace and input actions, the fallbacks for soapAction. */
+  portTypes: Map<string, MexPortType>;
 }
 
-export type MexResult = { ok: true; mex: MexDocument } | { ok: false; reason: string };
+/**
+ * Why metadata could not be used: `unparsable` = not well-formed XML (or over the size bounds),
+ * `not-wsdl` = XML without WSDL definitions (an HTML page, a SOAP fault).
+ */
+export type MexProblem = 'unparsable' | 'not-wsdl';
+
+/** The ways a client can ask a WCF service for its metadata, in the order it tries them. */
+export type MetadataRoute = 'GET /mex' | 'GET ?wsdl' | 'POST GetMetadata';
+
+export type MexResult = { ok: true; mex: MexDocument } | { ok: false; problem: MexProblem; reason: string };
+
+const SOAP_BINDING_VERSIONS: Readonly<Record<string, SoapVersion>> = { [WSDL_SOAP11]: '1.1', [WSDL_SOAP12]: '1.2' };
 
 const localPart = (qname: string | undefined): string => (qname ?? '').slice((qname ?? '').lastIndexOf(':') + 1);
 
@@ -81,14 +102,18 @@ export function parseMex(xml: string): MexResult {
   try {
     root = parseXml(xml).root;
   } catch (error) {
-    if (error instanceof XmlError) return { ok: false, reason: error.message };
+    if (error instanceof XmlError) return { ok: false, problem: 'unparsable', reason: error.message };
     throw error;
   }
   const everything = allElements(root);
+  // Every WSDL document in the answer counts: WCF splits one service over several MetadataSections
+  // (bindings and policies in one, the service in another, joined by wsdl:import).
   const definitions = everything.filter((e) => e.name === 'definitions');
-  if (definitions.length === 0) return { ok: false, reason: `no WSDL definitions in the metadata (root is <${quoteText(root.qname)}>)` };
+  if (definitions.length === 0) {
+    return { ok: false, problem: 'not-wsdl', reason: `no WSDL definitions in the metadata (root is <${quoteText(root.qname)}>)` };
+  }
 
-  const mex: MexDocument = { ports: [], bindings: new Map(), policies: new Map(), portTypeActions: new Map() };
+  const mex: MexDocument = { ports: [], bindings: new Map(), policies: new Map(), portTypes: new Map() };
   for (const element of everything) {
     if (element.name === 'Policy') {
       // wsu:Id (WCF), xml:id (WS-Policy 1.5) or a Name URI.
@@ -104,26 +129,28 @@ export function parseMex(xml: string): MexResult {
       for (const operation of childrenNamed(binding, 'operation')) {
         const opName = attr(operation, 'name');
         if (!opName) continue;
-        const soapAction = attr(child(operation, 'operation'), 'soapAction');
+        const soapAction = attr(child(operation, 'operation'), 'soapAction')?.trim();
         operations.set(opName, soapAction ? { name: opName, soapAction } : { name: opName });
       }
-      const policyIds = policyReferences(binding);
-      mex.bindings.set(name, { name, portType: localPart(attr(binding, 'type')), policyIds, operations });
+      const entry: MexBinding = { name, portType: localPart(attr(binding, 'type')), policyIds: policyReferences(binding), operations };
+      const soapVersion = SOAP_BINDING_VERSIONS[child(binding, 'binding')?.ns ?? ''];
+      if (soapVersion) entry.soapVersion = soapVersion;
+      mex.bindings.set(name, entry);
     }
     for (const portType of childrenNamed(wsdl, 'portType')) {
-      const actions = new Map<string, string>();
+      const inputActions = new Map<string, string>();
       for (const operation of childrenNamed(portType, 'operation')) {
-        const action = attr(child(operation, 'input'), 'Action');
+        const action = attr(child(operation, 'input'), 'Action')?.trim();
         const opName = attr(operation, 'name');
-        if (opName && action) actions.set(opName, action);
+        if (opName && action) inputActions.set(opName, action);
       }
-      mex.portTypeActions.set(attr(portType, 'name') ?? '', actions);
+      mex.portTypes.set(attr(portType, 'name') ?? '', { namespace: attr(wsdl, 'targetNamespace')?.trim() ?? '', inputActions });
     }
     for (const service of childrenNamed(wsdl, 'service')) {
       for (const port of childrenNamed(service, 'port')) {
         const name = attr(port, 'name');
         if (!name) continue;
-        const address = attr(child(port, 'address'), 'location');
+        const address = attr(child(port, 'address'), 'location')?.trim();
         const entry: MexPort = { name, binding: localPart(attr(port, 'binding')), service: attr(service, 'name') ?? '' };
         if (address) entry.address = address;
         const portPolicies = policyReferences(port);
@@ -140,8 +167,9 @@ export function parseMex(xml: string): MexResult {
  * policy sits in another WSDL document of the same metadata); a Name URI without "#" stays whole.
  */
 function policyKey(reference: string): string {
-  const hash = reference.lastIndexOf('#');
-  return hash === -1 ? reference : reference.slice(hash + 1);
+  const trimmed = reference.trim();
+  const hash = trimmed.lastIndexOf('#');
+  return hash === -1 ? trimmed : trimmed.slice(hash + 1);
 }
 
 /** Policies attached to a WSDL element: PolicyReference children and the PolicyURIs attribute. */
@@ -189,13 +217,39 @@ export function policyForPort(mex: MexDocument, portName: string): MexPolicy | u
   return mex.policies.get(`${portName}_policy`) ?? (port ? mex.policies.get(`${port.binding}_policy`) : undefined);
 }
 
-/** The SOAP action of an operation on a port: binding soap:operation/@soapAction, else the portType's input Action. */
-export function soapActionFor(mex: MexDocument, portName: string, operation: string): string | undefined {
+/** Where an operation's action came from: the binding's soapAction, the portType's input Action, or WCF's default rule. */
+export type ActionSource = 'soapAction' | 'input-action' | 'wcf-default';
+
+/**
+ * The action of an operation on a port: the binding's soap:operation/@soapAction, else the
+ * portType's input Action (wsaw:Action), else — when the portType declares the operation — the
+ * action WCF derives for a contract that names none: `{namespace}/{contract}/{operation}`, the
+ * namespace taking no second '/' ([MS-OCAUTHWS] services are WCF services).
+ */
+export function soapActionFor(mex: MexDocument, portName: string, operation: string): { action: string; source: ActionSource } | undefined {
   const port = mex.ports.find((p) => p.name === portName);
   const binding = port ? mex.bindings.get(port.binding) : undefined;
-  const fromBinding = binding?.operations.get(operation)?.soapAction;
-  if (fromBinding) return fromBinding;
-  return binding ? mex.portTypeActions.get(binding.portType)?.get(operation) : undefined;
+  if (!binding) return undefined;
+  const fromBinding = binding.operations.get(operation)?.soapAction;
+  if (fromBinding) return { action: fromBinding, source: 'soapAction' };
+  const portType = mex.portTypes.get(binding.portType);
+  const fromInput = portType?.inputActions.get(operation);
+  if (fromInput) return { action: fromInput, source: 'input-action' };
+  if (!portType || !binding.operations.has(operation) || portType.namespace === '') return undefined;
+  const namespace = portType.namespace.endsWith('/') ? portType.namespace : `${portType.namespace}/`;
+  return { action: `${namespace}${binding.portType}/${operation}`, source: 'wcf-default' };
+}
+
+/** The ports whose binding has this operation, plain-HTTP addresses first (the anonymous service's own). */
+export function portsWithOperation(mex: MexDocument, operation: string): MexPort[] {
+  const having = mex.ports.filter((p) => mex.bindings.get(p.binding)?.operations.has(operation));
+  return [...having.filter((p) => /^http:/i.test(p.address ?? '')), ...having.filter((p) => !/^http:/i.test(p.address ?? ''))];
+}
+
+/** The SOAP version of a port's binding; SOAP 1.1 when the WSDL does not say (the documented default). */
+export function soapVersionOf(mex: MexDocument, portName: string): SoapVersion {
+  const port = mex.ports.find((p) => p.name === portName);
+  return (port ? mex.bindings.get(port.binding)?.soapVersion : undefined) ?? '1.1';
 }
 
 export type PortChoice =
@@ -213,7 +267,11 @@ function choice(mex: MexDocument, port: MexPort & { address: string }): PortChoi
 /** The PIN port of the Web Ticket Service: a port whose name contains `Pin` (any case). */
 export function choosePinPort(mex: MexDocument): PortChoice {
   const candidates = withAddress(mex.ports.filter((p) => /pin/i.test(p.name)));
-  const best = candidates.find((p) => p.name.toLowerCase() === 'webticketservicepin') ?? candidates[0];
+  // By name, then by a policy that asks for a UsernameToken; never by position in the document.
+  const best =
+    candidates.find((p) => p.name.toLowerCase() === 'webticketservicepin') ??
+    candidates.find((p) => policyForPort(mex, p.name)?.usernameToken !== undefined) ??
+    candidates[0];
   if (best) return choice(mex, best);
   return { ok: false, found: mex.ports.map((p) => p.name), reason: 'no port whose name contains "Pin" (with an address)' };
 }
@@ -232,9 +290,12 @@ export type CertProvChoice =
 export function chooseCertProvPort(mex: MexDocument): CertProvChoice {
   const prefix = CERTPROV_PROOF_PORT_PREFIX.toLowerCase();
   const candidates = withAddress(mex.ports.filter((p) => p.name.toLowerCase().startsWith(prefix)));
+  const hasIssuedToken = (p: MexPort): boolean => policyForPort(mex, p.name)?.supportingTokens.some((t) => t.assertion === 'IssuedToken') === true;
   const best =
     candidates.find((p) => p.name.toLowerCase() === `${prefix}_sha1`) ??
+    candidates.find((p) => /_sha1/i.test(p.name) && hasIssuedToken(p)) ??
     candidates.find((p) => /_sha1/i.test(p.name)) ??
+    candidates.find(hasIssuedToken) ??
     candidates[0];
   if (!best) {
     return {

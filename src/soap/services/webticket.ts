@@ -2,7 +2,7 @@
 // sends and the reading of the token response. The token service's side is src/lab/wire/webticket.ts.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault } from '../envelope.js';
+import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault, type SoapVersion } from '../envelope.js';
 import {
   ACTION_RST_ISSUE,
   AUTH,
@@ -38,6 +38,8 @@ export interface IssueTokenRequestOptions {
   credentialHeader?: string;
   context?: string;
   messageId?: string;
+  /** The PIN port binding's SOAP version (default 1.1). */
+  soapVersion?: SoapVersion;
 }
 
 export interface SoapRequest {
@@ -71,7 +73,7 @@ export function buildIssueTokenRequest(options: IssueTokenRequestOptions): SoapR
   const header =
     addressingHeaders({ to: options.to, action: ACTION_RST_ISSUE, ...(options.messageId ? { messageId: options.messageId } : {}) }) +
     (options.credentialHeader ?? '');
-  return { xml: buildEnvelope({ header, body }), action: ACTION_RST_ISSUE, soapAction: soapActionHeader(ACTION_RST_ISSUE), context };
+  return { xml: buildEnvelope({ header, body, version: options.soapVersion }), action: ACTION_RST_ISSUE, soapAction: soapActionHeader(ACTION_RST_ISSUE), context };
 }
 
 // ---- reading the token response ----------------------------------------------------------------

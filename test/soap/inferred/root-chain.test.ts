@@ -28,7 +28,13 @@ describe('GetRootCertChain (inferred)', () => {
 
   it('builds the SOAP POST with the AuthWebServices action', () => {
     const request = buildRootChainRequest('soap', URL);
-    expect(request).toMatchObject({ method: 'POST', url: URL, headers: { SOAPAction: `"${ACTION_GET_ROOT_CERT_CHAIN}"` } });
+    expect(request).toMatchObject({ method: 'POST', url: URL, headers: { soapaction: `"${ACTION_GET_ROOT_CERT_CHAIN}"`, 'content-type': 'text/xml; charset=utf-8' } });
+  });
+
+  it("uses the action and SOAP version the service's WSDL names, when given", () => {
+    const request = buildRootChainRequest('soap', URL, { action: 'urn:x/IContract/GetRootCertChain', soapVersion: '1.2' });
+    expect(request.headers).toEqual({ 'content-type': 'application/soap+xml; charset=utf-8; action="urn:x/IContract/GetRootCertChain"' });
+    expect(request.body).toContain('"http://www.w3.org/2003/05/soap-envelope"');
     expect(request.body).toContain('<GetRootCertChain xmlns="http://schemas.microsoft.com/OCS/AuthWebServices/"/>');
   });
 

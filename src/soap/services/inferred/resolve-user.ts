@@ -9,7 +9,7 @@
 //   - `entity`: <ResolveUser Entity="7501"/> — the number as typed, in GetAndPublishCert's style.
 // Response: whatever carries a SIP URI; the reader looks for it by name and by value.
 
-import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault } from '../../envelope.js';
+import { addressingHeaders, buildEnvelope, parseEnvelope, soapActionHeader, type SoapFault, type SoapVersion } from '../../envelope.js';
 import { ACTION_RESOLVE_USER, OCS_AUTH } from '../../namespaces.js';
 import { allElements, escapeAttribute } from '../../xml.js';
 import { quoteText } from '../../../text.js';
@@ -34,6 +34,8 @@ export interface ResolveUserRequestOptions {
   shape: ResolveUserShape;
   phoneOrExt: string;
   messageId?: string;
+  /** The proof port binding's SOAP version (default 1.1). */
+  soapVersion?: SoapVersion;
 }
 
 export function buildResolveUserRequest(o: ResolveUserRequestOptions): { xml: string; action: string; soapAction: string } {
@@ -43,7 +45,7 @@ export function buildResolveUserRequest(o: ResolveUserRequestOptions): { xml: st
       ? `<ResolveUser xmlns="${OCS_AUTH}" Entity="${escapeAttribute(o.phoneOrExt)}"/>`
       : `<ResolveUser xmlns="${OCS_AUTH}"/>`;
   const header = addressingHeaders({ to: o.to, action, ...(o.messageId ? { messageId: o.messageId } : {}) }) + o.security;
-  return { xml: buildEnvelope({ header, body }), action, soapAction: soapActionHeader(action) };
+  return { xml: buildEnvelope({ header, body, version: o.soapVersion }), action, soapAction: soapActionHeader(action) };
 }
 
 export type ResolveUserResult =

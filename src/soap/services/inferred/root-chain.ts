@@ -9,7 +9,7 @@
 // Answer: PKCS#7 certs-only (base64 or DER) or a list of base64 X.509 certificates, in any element
 // of a SOAP answer or as the whole HTTP body; the reader reports which it found.
 
-import { buildEnvelope, parseEnvelope, soapActionHeader, SOAP11_CONTENT_TYPE, type SoapFault } from '../../envelope.js';
+import { buildEnvelope, parseEnvelope, soapHttpHeaders, type SoapFault, type SoapVersion } from '../../envelope.js';
 import { ACTION_GET_ROOT_CERT_CHAIN, OCS_AUTH } from '../../namespaces.js';
 import { allElements, textContent, type XmlElement } from '../../xml.js';
 import { CertificateParseError, parseCertificates, type CertificateBundle } from '../../../pki/certs.js';
@@ -31,16 +31,23 @@ export interface HttpRequestSpec {
   body?: string;
 }
 
+/** What the anonymous service's own WSDL says about the operation, when it was read. */
+export interface RootChainBinding {
+  action: string;
+  soapVersion: SoapVersion;
+}
+
 /** `serviceUrl` is the anonymous CertProv URL, e.g. http://pool/CertProv/CertProvisioningService.svc. */
-export function buildRootChainRequest(variant: RootChainVariant, serviceUrl: string): HttpRequestSpec {
+export function buildRootChainRequest(variant: RootChainVariant, serviceUrl: string, binding?: RootChainBinding): HttpRequestSpec {
   if (variant === 'get') {
     return { method: 'GET', url: `${serviceUrl.replace(/\/+$/, '')}/GetRootCertChain`, headers: { Accept: '*/*' } };
   }
+  const { action, soapVersion } = binding ?? { action: ACTION_GET_ROOT_CERT_CHAIN, soapVersion: '1.1' };
   return {
     method: 'POST',
     url: serviceUrl,
-    headers: { 'Content-Type': SOAP11_CONTENT_TYPE, SOAPAction: soapActionHeader(ACTION_GET_ROOT_CERT_CHAIN) },
-    body: buildEnvelope({ body: `<GetRootCertChain xmlns="${OCS_AUTH}"/>` }),
+    headers: soapHttpHeaders(soapVersion, action),
+    body: buildEnvelope({ version: soapVersion, body: `<GetRootCertChain xmlns="${OCS_AUTH}"/>` }),
   };
 }
 
