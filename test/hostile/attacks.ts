@@ -22,11 +22,13 @@ export function entityExpansionDocument(): string {
   return `<?xml version="1.0"?>\n<!DOCTYPE s:Envelope [\n${entities.join('\n')}\n]>\n${envelope('<x>&lol9;</x>')}`;
 }
 
+export const EXTERNAL_ENTITY_PATH = '/external-entity';
+
 /** An external entity that names a local file and a URL: neither may be read or fetched. */
 export function externalEntityDocument(httpPort: number): string {
   return (
     `<?xml version="1.0"?>\n<!DOCTYPE s:Envelope [\n<!ENTITY file SYSTEM "file:///etc/passwd">\n` +
-    `<!ENTITY remote SYSTEM "http://127.0.0.1:${httpPort}/external-entity">\n]>\n${envelope('<x>&file;&remote;</x>')}`
+    `<!ENTITY remote SYSTEM "http://127.0.0.1:${httpPort}${EXTERNAL_ENTITY_PATH}">\n]>\n${envelope('<x>&file;&remote;</x>')}`
   );
 }
 

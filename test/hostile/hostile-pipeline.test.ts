@@ -20,6 +20,7 @@ import {
   ELSEWHERE_HOST,
   entityExpansion,
   externalEntity,
+  EXTERNAL_ENTITY_PATH,
   GIB,
   gibibyteStream,
   hugeHeader,
@@ -80,8 +81,8 @@ interface HostileCase {
   attack: (fqdn: string) => Attack;
   endpoints: readonly Endpoint[];
   expect: (endpoint: Endpoint) => Expected;
-  /** Further checks on what the front end saw. */
-  check?: (hostile: HostileServer) => void;
+  /** Further checks on what the front end saw and on the report. */
+  check?: (hostile: HostileServer, stages: readonly JsonStage[], endpoint: Endpoint) => void;
 }
 
 const fail = (id: string): Expected => ({ id, exit: 1 });
@@ -113,7 +114,14 @@ const REDIRECTED: Readonly<Record<Endpoint, string>> = {
 
 const CASES: readonly HostileCase[] = [
   { name: 'entity expansion', attack: () => entityExpansion, endpoints: ENDPOINTS, expect: (endpoint) => fail(UNREADABLE[endpoint]) },
-  { name: 'external entities', attack: () => externalEntity, endpoints: ENDPOINTS, expect: (endpoint) => fail(UNREADABLE[endpoint]) },
+  {
+    name: 'external entities',
+    attack: () => externalEntity,
+    endpoints: ENDPOINTS,
+    expect: (endpoint) => fail(UNREADABLE[endpoint]),
+    // The entity's URL names the front end itself: had the client resolved it, the request would be here.
+    check: (hostile) => expect(hostile.connections.flatMap((connection) => connection.requests).map((request) => request.path)).not.toContain(EXTERNAL_ENTITY_PATH),
+  },
   { name: '10k-deep nesting', attack: () => deepNesting, endpoints: ENDPOINTS, expect: (endpoint) => fail(UNREADABLE[endpoint]) },
   { name: 'the <a<a<a… pattern at 4 MiB', attack: () => quadraticTags, endpoints: ENDPOINTS, expect: (endpoint) => fail(UNREADABLE[endpoint]) },
   {
@@ -140,6 +148,11 @@ const CASES: readonly HostileCase[] = [
     attack: httpPortsInMetadata,
     endpoints: ['webticket-mex', 'certprov-mex'],
     expect: () => ({ exit: 0 }),
+    // The http:// addresses were published (and seen), and moved to https on the metadata's origin.
+    check: (hostile, stages, endpoint) => {
+      const notes = stages.find((stage) => stage.name === STAGE_OF[endpoint])?.notes ?? [];
+      expect(notes.some((note) => note.includes(`http://${FQDN}:${hostile.ports.http}/`) && note.includes(`https://${FQDN}/`))).toBe(true);
+    },
   },
 ];
 
@@ -148,6 +161,7 @@ interface JsonStage {
   status: string;
   ms: number;
   summary: string;
+  notes: string[];
   diagnosis?: { id: string } | null;
 }
 
@@ -362,7 +376,7 @@ describe('the real pipeline against a hostile HTTP/HTTPS server', () => {
           // A redirect is reported, never followed: nothing asked the other host for anything.
           expect(hostile.connections.flatMap((connection) => connection.requests).filter((request) => request.host.startsWith(ELSEWHERE_HOST))).toEqual([]);
           expectPinOnlyOverVerifiedTls(hostile);
-          hostileCase.check?.(hostile);
+          hostileCase.check?.(hostile, report.stages, endpoint);
         }, TEST_TIMEOUT_MS);
       }
     });
