@@ -352,6 +352,31 @@ const ROOTCHAIN = section('rootchain', {
       'IIS URL Rewrite / ARR rules and custom headers on the Front Ends',
     ],
   },
+  'http-no-response': {
+    severity: 'fail',
+    diagnosis: 'The web server took the request and did not finish its answer before the deadline.',
+    check: [
+      'keep the exchange with --trace DIR: an answer that started and stalled points at the path, none at all at the server',
+      'the load balancer or reverse proxy in front of the pool: idle and response timeouts, buffering',
+      'the Front End event logs and IIS logs at the time of the request',
+    ],
+  },
+  'http-redirect-not-followed': {
+    severity: 'fail',
+    diagnosis: 'A web service answered with a redirect; a phone does not follow redirects during sign-in.',
+    check: [
+      'the Location header in the evidence: which device or rule sends it',
+      'load balancer, reverse proxy and IIS URL Rewrite / HTTP Redirect rules on the web-service paths',
+    ],
+  },
+  'http-response-oversized': {
+    severity: 'fail',
+    diagnosis: 'A web service answered with more data than any legitimate answer holds, so the answer was not read.',
+    check: [
+      'keep the exchange with --trace DIR and look at what the body is (an error page, a stream, a device in the path)',
+      'the load balancer or reverse proxy in front of the pool',
+    ],
+  },
 });
 
 const WEBTICKET = section('webticket', {

@@ -214,6 +214,14 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['certificate'], observations: ['content:certificate-invalid'], candidates: ['cert-issued-invalid', 'time-clock-skew'], row: 'certificate with wrong subject, chain or validity' },
   { stages: ['certificate'], observations: ['content:certificate-short-validity'], candidates: ['cert-issued-invalid'], severity: 'warn', row: 'certificate with a short but usable validity' },
 
+  // HTTP itself, after the stage-specific rows above (a certprov-mex redirect is its metadata missing)
+  { stages: ['rootchain', 'resolveuser', 'certificate'], observations: ['timeout'], candidates: ['http-no-response'], row: 'timeout after the request' },
+  { stages: ['rootchain', 'webticket', 'resolveuser', 'certificate'], observations: ['http:3xx'], candidates: ['http-redirect-not-followed'], row: 'http:3xx (not followed)' },
+  {
+    stages: ['rootchain', 'webticket', 'resolveuser', 'certificate'], observations: ['content:oversized'],
+    candidates: ['http-response-oversized'], row: 'the answer is larger than the response cap',
+  },
+
   // registrar
   { stages: ['registrar'], observations: ['tcp:*'], candidates: ['registrar-port-unreachable'], row: 'tcp:* on 5061' },
   { stages: ['registrar'], observations: ['tls:verify:name'], candidates: ['registrar-cert-name-mismatch', 'dns-srv-target-outside-domain'], row: 'tls:verify:name' },

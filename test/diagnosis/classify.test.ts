@@ -41,6 +41,13 @@ const CASES: Case[] = [
   { stage: 'dns', observation: 'dns:srv-dhcp-disagree', top: 'dns-srv-dhcp-disagree' },
   { stage: 'rootchain', observation: observe.content(CONTENT.httpHeadersOversized), top: 'http-response-malformed' },
   { stage: 'certprov-mex', observation: observe.content(CONTENT.httpMalformed), top: 'http-response-malformed' },
+  { stage: 'rootchain', observation: observe.timeout(), top: 'http-no-response' },
+  { stage: 'certprov-mex', observation: observe.timeout(), top: 'http-no-response' },
+  { stage: 'certificate', observation: observe.timeout(), top: 'http-no-response' },
+  { stage: 'webticket', observation: observe.http(307), top: 'http-redirect-not-followed' },
+  { stage: 'resolveuser', observation: observe.http(302), top: 'http-redirect-not-followed' },
+  { stage: 'certprov-mex', observation: observe.http(307), top: 'resolve-mex-unavailable' },
+  { stage: 'webticket', observation: observe.content(CONTENT.oversized), top: 'http-response-oversized' },
   { stage: 'rootchain', observation: observe.tcp('timeout'), top: 'chain-port80-blocked', also: ['chain-lb-no-port80', 'dhcp-option-43-stale'] },
   { stage: 'rootchain', observation: 'tcp:refused', context: { membersAnswerPort80: true }, top: 'chain-lb-no-port80', also: [] },
   { stage: 'rootchain', observation: observe.http(301), context: { location: 'https://pool.example.test/CertProv/' }, top: 'chain-redirected-to-https' },
@@ -174,8 +181,9 @@ describe('unclassified and severities', () => {
   });
 
   it('does not treat a redirect to another http:// place as a redirect to https', () => {
-    expect(diagnose('rootchain', 'http:302', { location: 'http://other.example.test/' }).id).toBe('chain-unclassified');
-    expect(diagnose('rootchain', 'http:302').id).toBe('chain-unclassified');
+    expect(diagnose('rootchain', 'http:302', { location: 'http://other.example.test/' }).id).toBe('http-redirect-not-followed');
+    expect(diagnose('rootchain', 'http:302', { location: 'file:///etc/passwd' }).id).toBe('http-redirect-not-followed');
+    expect(diagnose('rootchain', 'http:302').id).toBe('http-redirect-not-followed');
   });
 
   it('reports local:* as unknown (the host could not test), whatever the stage', () => {
