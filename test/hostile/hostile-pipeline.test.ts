@@ -95,10 +95,10 @@ const fail = (id: string): Expected => ({ id, exit: 1 });
  */
 const UNREADABLE: Readonly<Record<Endpoint, string>> = {
   rootchain: 'chain-empty-or-unparsable',
-  'webticket-mex': 'webticket-pin-auth-disabled',
+  'webticket-mex': 'webticket-metadata-unreadable',
   issuetoken: 'webticket-rstr-incomplete',
-  'certprov-mex': 'resolve-proof-endpoint-missing',
-  resolveuser: 'resolve-no-user',
+  'certprov-mex': 'resolve-metadata-unreadable',
+  resolveuser: 'resolve-response-unparsable',
   getandpublishcert: 'cert-response-unparsable',
 };
 
