@@ -5,7 +5,7 @@
 // the whole PIN path runs again every full_interval or when the certificate nears its end.
 // Held in memory, or in a state directory (0700, files 0600) so that a restart does not cost a PIN.
 
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CertificateInfo, RunReport, StageName, StageReport } from '../model.js';
@@ -76,6 +76,12 @@ export function heldFrom(state: RunState, keyPair: KeyPair, issuedAtMs: number):
     privateKeyPem: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     ...(typeof pem === 'string' ? { certificatePem: pem } : {}),
   };
+}
+
+/** The held key as the run's key pair: a reuse run signs with it, and generates none. */
+export function heldKeyPair(held: HeldCertificate): KeyPair {
+  const privateKey = createPrivateKey(held.privateKeyPem);
+  return { privateKey, publicKey: createPublicKey(privateKey), generatedInMs: 0 };
 }
 
 /**

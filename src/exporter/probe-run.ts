@@ -15,7 +15,7 @@ import { STAGE_TABLE, type StageTable } from '../stages/registry.js';
 import type { LogLine } from '../stages/types.js';
 import type { RunReport } from '../model.js';
 import type { ModuleConfig } from './config.js';
-import { capturingIssuedCertificate, decideReuse, heldFrom, reuseReport, stagesWithoutPin, type CertificateStore, type HeldCertificate } from './certificate-reuse.js';
+import { capturingIssuedCertificate, decideReuse, heldFrom, heldKeyPair, reuseReport, stagesWithoutPin, type CertificateStore, type HeldCertificate } from './certificate-reuse.js';
 
 /** Where a probe looks for the pool: a DHCP exchange (optionally on a named interface), or a given pool. */
 export type ProbeTarget = { kind: 'dhcp'; interfaceName?: string } | { kind: 'pool'; targetUri: string; targetFqdn: string };
@@ -113,8 +113,8 @@ export async function runModuleProbe(module: ModuleConfig, target: ProbeTarget, 
   options.stageTimeoutsMs = module.budgets.stageTimeoutsMs;
   const now = dependencies.now ?? Date.now;
   const table = moduleTable(module);
-  const run = async (stages: StageTable): Promise<ProbeRunResult> => {
-    const result = await runPipeline(options, pin, {}, { stages, ...(dependencies.keyPair ? { keyPair: dependencies.keyPair } : {}) });
+  const run = async (stages: StageTable, keyPair = dependencies.keyPair): Promise<ProbeRunResult> => {
+    const result = await runPipeline(options, pin, {}, { stages, ...(keyPair ? { keyPair } : {}) });
     return { report: result.report, log: result.log, connections: result.connections };
   };
   const { reuse } = module;
@@ -126,7 +126,7 @@ export async function runModuleProbe(module: ModuleConfig, target: ProbeTarget, 
   if (decision.kind === 'reuse') {
     const anonymous = stagesWithoutPin(table);
     const skipped = table.filter((entry) => entry.needsPin).map((entry) => entry.name);
-    const result = await run(anonymous);
+    const result = await run(anonymous, Promise.resolve(heldKeyPair(decision.held)));
     return { ...result, report: reuseReport(result.report, module.stages, skipped, decision.held) };
   }
   let issued: HeldCertificate | undefined;

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_NAMES } from '../../src/model.js';
 import type { Lab } from '../../src/lab/pool.js';
-import { decideReuse, type HeldCertificate } from '../../src/exporter/certificate-reuse.js';
+import { decideReuse, heldKeyPair, type HeldCertificate } from '../../src/exporter/certificate-reuse.js';
+import { sharedKeyPair } from '../e2e/helpers.js';
 import { STAGE_TABLE } from '../../src/stages/registry.js';
 import { startLab } from '../e2e/helpers.js';
 import { expectLintClean, seriesOf } from '../helpers/promtool.js';
@@ -62,6 +63,16 @@ describe('decideReuse', () => {
     expect(decideReuse(held, reuse, held.issuedAtMs + 86_400_000)).toEqual({ kind: 'full', reason: 'full_interval has passed' });
     expect(decideReuse(held, { ...reuse, fullIntervalMs: 365 * 86_400_000 }, held.notAfterMs - 60_000)).toEqual({ kind: 'full', reason: 'the held certificate is about to expire' });
     expect(decideReuse(undefined, reuse, 0)).toEqual({ kind: 'full', reason: 'no certificate held' });
+  });
+});
+
+describe('heldKeyPair', () => {
+  it('gives back the key the certificate was issued for, so a reuse run generates none', async () => {
+    const keyPair = await sharedKeyPair();
+    const privateKeyPem = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const held = heldKeyPair({ info: { subject: '', issuer: '', serialNumber: '', notBefore: '', notAfter: '', sha256Fingerprint: '' }, notAfterMs: 0, issuedAtMs: 0, privateKeyPem });
+    expect(held.generatedInMs).toBe(0);
+    expect(held.publicKey.export({ type: 'spki', format: 'pem' })).toBe(keyPair.publicKey.export({ type: 'spki', format: 'pem' }));
   });
 });
 
