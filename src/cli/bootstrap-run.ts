@@ -18,10 +18,11 @@ import type { LogLine, PipelineOptions } from '../stages/types.js';
 import type { RunReport, StageName, StageReport } from '../model.js';
 import { observationOf } from '../diagnosis/transport.js';
 import { bootstrapSettingsFromOptions, type BootstrapCliOptions, type BootstrapSettings } from './bootstrap.js';
-import { LocalEnvironmentError, UsageError } from '../errors.js';
+import { BootstrapTestError, LocalEnvironmentError, UsageError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { hidePinFromProcessTable, obtainPin } from './pin.js';
 import { packageVersion } from './version.js';
+import { emitOneShot, nagiosUnknown, oneShotModeFrom, repeatModeFrom, textfileForAccount, type OneShotMode, type RepeatMode } from './oneshot.js';
 
 export interface CliIo {
   argv: string[];
@@ -38,6 +39,8 @@ export interface OutputOptions {
   color: boolean;
   debug: boolean;
   version?: string;
+  /** No stage table, summary or JSON: the caller renders the result (--nagios, textfile, --count). */
+  silent?: boolean;
 }
 
 function checkVariant(flag: string, value: string | undefined, allowed: readonly string[]): void {
@@ -178,7 +181,7 @@ export async function runWithOutput(
   const writeErr = (text: string): void => {
     io.stderr.write(text);
   };
-  const showTable = !output.json || output.verbose;
+  const showTable = output.silent !== true && (!output.json || output.verbose);
   const display = showTable ? createStageDisplay({ write: writeErr, style: errStyle, redact }) : undefined;
   const verbose = output.verbose ? createVerboseLog({ write: writeErr, redact }) : undefined;
   const trace: TraceWriter | undefined = output.traceDir !== undefined ? createTraceWriter(output.traceDir, { redact }) : undefined;
@@ -250,9 +253,9 @@ export async function runWithOutput(
 
   const report = interruption ? interruptedReport(result.report, interruption, endedBeforeInterrupt) : result.report;
   display?.finish(report);
-  if (output.json) {
+  if (output.json && !output.silent) {
     io.stdout.write(renderJson(report, redact, output.version ? { version: output.version } : {}));
-  } else {
+  } else if (!output.silent) {
     const findings = renderFindings(report, errStyle);
     if (findings) writeErr(`\n${redact(findings)}`);
     io.stdout.write(redact(renderSummary(report)));
@@ -283,9 +286,88 @@ export function exitCodeForRun(report: RunReport): ExitCode {
   return EXIT.failed;
 }
 
+type RunOutput = Pick<CliIo, 'env' | 'stdout' | 'stderr'>;
+
+/** One run whose result the caller renders (--nagios, --format prometheus): no table, no summary. */
+async function runOneShot(options: PipelineOptions, pin: PinHolder, mode: Exclude<OneShotMode, { kind: 'none' }>, output: OutputOptions, io: RunOutput): Promise<number> {
+  const { code, result } = await runWithOutput(options, pin, { ...output, silent: true }, io);
+  // Interrupted (130/143) or a bug (3): the run's own code, already explained on stderr.
+  if (code === EXIT.interrupted || code === EXIT.terminated || (code === EXIT.internal && mode.kind === 'textfile')) return code;
+  const target = mode.kind === 'textfile' ? await textfileForAccount(mode, options.phoneOrExt) : mode;
+  return emitOneShot(target, { report: result.report, connections: result.connections }, io.stdout, new Date(), code);
+}
+
+/** Waits `ms`, or less when SIGINT/SIGTERM arrives; says which signal ended the wait. */
+function pauseUnlessStopped(ms: number): Promise<keyof typeof STOP_SIGNALS | undefined> {
+  return new Promise((resolve) => {
+    const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => {
+      const handler = (): void => finish(signal);
+      process.once(signal, handler);
+      return () => process.off(signal, handler);
+    });
+    const timer = setTimeout(() => finish(undefined), ms);
+    function finish(signal: StopSignal | undefined): void {
+      clearTimeout(timer);
+      for (const remove of handlers) remove();
+      resolve(signal);
+    }
+  });
+}
+
+/**
+ * `--count N --interval D`: N runs with one PinHolder, so a PIN the server rejects in any run is
+ * never sent again; the loop stops at once instead. A line per run on stdout, the summary at the end.
+ */
+async function runRepeatedly(options: PipelineOptions, pin: PinHolder, repeat: RepeatMode, output: OutputOptions, io: RunOutput): Promise<ExitCode> {
+  const { renderRepeatSummary, renderRunLine, summariseRuns } = await import('../report/repeat.js');
+  const reports: RunReport[] = [];
+  let stopped: string | undefined;
+  let code: ExitCode = EXIT.ok;
+  for (let index = 1; index <= repeat.count; index += 1) {
+    const startedAt = performance.now();
+    const ran = await runWithOutput(options, pin, { ...output, silent: !output.verbose }, io);
+    reports.push(ran.result.report);
+    io.stdout.write(renderRunLine(index, repeat.count, ran.result.report));
+    if (ran.code === EXIT.interrupted || ran.code === EXIT.terminated) {
+      code = ran.code;
+      stopped = 'interrupted';
+      break;
+    }
+    if (ran.code !== EXIT.ok && code === EXIT.ok) code = ran.code;
+    if (pin.rejected) {
+      stopped = `the server rejected the PIN in run ${index}; it is not sent again (a rejected PIN counts toward the account's lockout)`;
+      break;
+    }
+    if (index === repeat.count) break;
+    const signal = await pauseUnlessStopped(Math.max(0, repeat.intervalMs - (performance.now() - startedAt)));
+    if (signal !== undefined) {
+      code = STOP_SIGNALS[signal];
+      stopped = `interrupted (${signal})`;
+      break;
+    }
+  }
+  io.stdout.write(`\n${renderRepeatSummary(summariseRuns(reports), repeat.count, stopped)}`);
+  return code;
+}
+
 /** The default command's action. Usage problems throw UsageError (exit 2) before anything is sent. */
 export async function runBootstrapCommand(raw: BootstrapCliOptions, io: CliIo): Promise<ExitCode> {
+  if (!raw.nagios) return runChecked(raw, io);
+  // A Nagios plugin that cannot check (bad options, this host) says UNKNOWN on stdout and exits 3.
+  try {
+    return await runChecked(raw, io);
+  } catch (error) {
+    if (!(error instanceof BootstrapTestError)) throw error;
+    const unknown = nagiosUnknown(error.message);
+    io.stdout.write(unknown.text);
+    return unknown.state;
+  }
+}
+
+async function runChecked(raw: BootstrapCliOptions, io: CliIo): Promise<ExitCode> {
   const settings = bootstrapSettingsFromOptions(raw);
+  const oneShot = oneShotModeFrom(raw, settings.timeoutMs);
+  const repeat = repeatModeFrom(raw, oneShot);
   // The variant lists live with the inferences (SOAP layer); loaded only when a variant is asked for.
   if (settings.rootChainShape !== undefined) {
     const { ROOT_CHAIN_VARIANTS } = await import('../soap/services/inferred/root-chain.js');
@@ -307,20 +389,18 @@ export async function runBootstrapCommand(raw: BootstrapCliOptions, io: CliIo): 
   if (obtained.source === '--pin') hidePinFromProcessTable(io.argv, obtained.pin);
   const pin = new PinHolder(obtained.pin);
   const version = packageVersion();
+  const output: OutputOptions = {
+    verbose: raw.verbose === true,
+    json: raw.json === true,
+    ...(raw.trace !== undefined ? { traceDir: raw.trace } : {}),
+    color: raw.color,
+    debug: raw.debug === true,
+    version,
+  };
   try {
-    const { code } = await runWithOutput(
-      options,
-      pin,
-      {
-        verbose: raw.verbose === true,
-        json: raw.json === true,
-        ...(raw.trace !== undefined ? { traceDir: raw.trace } : {}),
-        color: raw.color,
-        debug: raw.debug === true,
-        version,
-      },
-      io,
-    );
+    if (repeat) return await runRepeatedly(options, pin, repeat, output, io);
+    if (oneShot.kind !== 'none') return (await runOneShot(options, pin, oneShot, output, io)) as ExitCode;
+    const { code } = await runWithOutput(options, pin, output, io);
     return code;
   } catch (error) {
     if (error instanceof UsageError || error instanceof LocalEnvironmentError) throw error;

@@ -16,8 +16,9 @@ import { DnsServerSyntaxError, parseDnsServer } from '../dns/resolver.js';
 import { STAGE_NAMES, type StageName } from '../model.js';
 import type { UdpEndpoint } from '../net/udp-exchange.js';
 import { SIGN_IN_DHCP_OPTIONS } from '../stages/dhcp-network.js';
+import type { OneShotCliOptions } from './oneshot.js';
 
-export interface BootstrapCliOptions extends InformCliOptions {
+export interface BootstrapCliOptions extends InformCliOptions, OneShotCliOptions {
   ext?: string;
   phoneOrExt?: string;
   pin?: string;
@@ -44,6 +45,9 @@ export interface BootstrapCliOptions extends InformCliOptions {
   sipDomain?: string;
   dnsServer?: string;
   dnsFromDhcp?: boolean;
+  /** --count N --interval D: N runs, then a summary per stage. */
+  count?: string;
+  interval?: string;
 }
 
 /** The checked command line, everything but the PIN (which has its own sources, see pin.ts). */
@@ -224,12 +228,17 @@ Exit codes:
   3  internal error in the tool (run again with --debug and report it)
   4  this host cannot run the test (e.g. no privilege to bind UDP 68)
   130, 143  interrupted by Ctrl-C (SIGINT) or stopped by SIGTERM; says during which stage
+  With --nagios the Monitoring Plugins states instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+  (bad options, a run cut off by -t/--timeout, or this host could not run the test).
 
 Examples:
   bootstrap-test --ext 7501 --pin-file ~/.pin                 # DHCP discovery on the default interface (needs UDP 68)
   BOOTSTRAP_TEST_PIN="$(cat ~/.pin)" bootstrap-test --ext 7501 -v   # the phone's-eye log
   bootstrap-test --ext 7501 --pin-stdin --target-uri https://pool.example.com/CertProv/CertProvisioningService.svc --target-fqdn pool.example.com < pin.txt
   bootstrap-test --ext 7501 --pin-file pin.txt --json --trace ./trace
+  bootstrap-test --ext 7501 --pin-file pin.txt --nagios -w 2 -c 5 -t 20   # Nagios/Icinga plugin, exit 0/1/2/3
+  bootstrap-test --ext 7501 --pin-file pin.txt --format prometheus --output /var/lib/node_exporter/textfile/   # cron + textfile collector
+  bootstrap-test --ext 7501 --pin-file pin.txt --count 20 --interval 30s   # chase an intermittent failure; stops at a PIN rejection
   bootstrap-test lab                                           # an emulated pool on loopback; prints the command to run against it
   bootstrap-test demo                                          # the whole run against the embedded lab
 `;
@@ -248,7 +257,7 @@ export function configureBootstrapCommand(program: Command): Command {
     .option('--user-sip-address <sip-uri>', 'expected owner of the number and PIN, e.g. sip:user@example.com', singleValue('--user-sip-address'))
     .option('--ca-file <pem>', 'also trust these PEM certificates for HTTPS (repeatable)', collect, [])
     .option('--resolve <host[:port]=addr[:port]>', 'connect to this address for that host, curl-style (repeatable)', collect, [])
-    .option('--timeout <duration>', 'overall deadline for the run, seconds or e.g. 800ms', '60');
+    .option('-t, --timeout <duration>', 'overall deadline for the run, seconds or e.g. 800ms', '60');
   // DHCP discovery takes the same options as `dhcp inform`.
   addInformOptions(program);
   addSignInOptions(program);
@@ -261,6 +270,16 @@ export function configureBootstrapCommand(program: Command): Command {
     .option('-v, --verbose', 'the phone\'s-eye log, one line per step with elapsed ms')
     .option('--json', 'one JSON object on stdout instead of the table and summary (format: docs/json-output.md)')
     .option('--trace <dir>', 'write every DHCP packet and HTTP exchange to DIR (secrets redacted)')
+    .option('--nagios', 'Monitoring Plugins output: one line BOOTSTRAP OK|WARNING|CRITICAL|UNKNOWN with perfdata, exit 0/1/2/3')
+    .option('--warning-days <days>', 'with --nagios: WARNING when a certificate expires within this many days (default 14)', singleValue('--warning-days'))
+    .option('--critical-days <days>', 'with --nagios: CRITICAL when a certificate expires within this many days (default 7)', singleValue('--critical-days'))
+    .option('-w, --warning <seconds>', 'with --nagios: WARNING when the run takes longer', singleValue('--warning'))
+    .option('-c, --critical <seconds>', 'with --nagios: CRITICAL when the run takes longer', singleValue('--critical'))
+    .option('--format <format>', 'with --output: write the result as a node_exporter textfile (prometheus)', singleValue('--format'))
+    .option('--output <file>', 'with --format prometheus: the .prom file (written then renamed), or a directory for one file per account', singleValue('--output'))
+    .option('--label <name=value>', 'with --format prometheus: a constant label on every series (repeatable)', collect, [])
+    .option('--count <n>', 'run N times (e.g. to catch an intermittent failure), then summarise each stage', singleValue('--count'))
+    .option('--interval <duration>', 'with --count: time from the start of one run to the start of the next (default 10 s)', singleValue('--interval'))
     .option('--no-color', 'no colour (also NO_COLOR=1 or TERM=dumb)')
     .option('--debug', 'show stack traces for internal errors')
     .addHelpText('after', BOOTSTRAP_HELP);

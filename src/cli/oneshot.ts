@@ -1,10 +1,15 @@
-// One-shot outputs for other schedulers, ready for the bootstrap command to call after a run:
+// One-shot outputs for other schedulers, called by the bootstrap command after a run:
 // `--nagios` (Monitoring Plugins text on stdout, the plugin state as exit code) and
-// `--format prometheus --output FILE` (a node_exporter textfile, written atomically). The flags are
-// checked here so the command only has to pass them through.
+// `--format prometheus --output FILE` (a node_exporter textfile, written atomically), and the
+// `--count N --interval D` loop's settings. The flags are checked here so the command only has to
+// pass them through.
 
-import { UsageError } from '../errors.js';
-import { exitCodeForRun } from './bootstrap-run.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LocalEnvironmentError, UsageError } from '../errors.js';
+import { NAGIOS } from '../diagnosis/status.js';
+import { parseDurationMs } from './dhcp.js';
+import { parseWholeNumber } from './values.js';
 import { DEFAULT_NAGIOS_THRESHOLDS, renderNagios, type NagiosThresholds } from '../report/nagios.js';
 import { renderProbeMetrics, type ConstantLabels, type ProbeSample } from '../report/prometheus.js';
 import { writeTextfileAtomically } from '../report/textfile.js';
@@ -23,6 +28,18 @@ export interface OneShotCliOptions {
 }
 
 export type OneShotMode = { kind: 'nagios'; thresholds: NagiosThresholds } | { kind: 'textfile'; path: string; labels: ConstantLabels } | { kind: 'none' };
+
+/** `--count N --interval D`: N runs, each starting D after the previous one started. */
+export interface RepeatMode {
+  count: number;
+  intervalMs: number;
+}
+
+/** --interval when not given: often enough to catch a flapping pool, rare enough to spare it. */
+export const DEFAULT_INTERVAL = '10s';
+
+/** Most runs one --count may ask for: enough for a day at one a minute, not an accidental flood. */
+export const MAX_COUNT = 10_000;
 
 function positiveNumber(flag: string, text: string): number {
   const value = Number(text);
@@ -65,14 +82,58 @@ export function oneShotModeFrom(options: OneShotCliOptions, timeoutMs: number): 
   return { kind: 'none' };
 }
 
-/** Writes the one-shot output of a finished run and returns the exit code it calls for. */
-export async function emitOneShot(mode: Exclude<OneShotMode, { kind: 'none' }>, sample: ProbeSample, stdout: NodeJS.WritableStream, now: Date): Promise<number> {
+/** Checks --count/--interval; undefined without --count. A loop writes a summary, not a plugin line or a textfile. */
+export function repeatModeFrom(options: { count?: string; interval?: string; json?: boolean }, oneShot: OneShotMode): RepeatMode | undefined {
+  if (options.count === undefined) {
+    if (options.interval !== undefined) throw new UsageError('--interval needs --count N');
+    return undefined;
+  }
+  const count = parseWholeNumber('--count', options.count, 1, MAX_COUNT);
+  if (oneShot.kind !== 'none') throw new UsageError(`--count and --${oneShot.kind === 'nagios' ? 'nagios' : 'format'} exclude each other (a scheduler runs one check per start)`);
+  if (options.json) throw new UsageError('--count and --json exclude each other (--count prints a summary table)');
+  return { count, intervalMs: parseDurationMs('--interval', options.interval ?? DEFAULT_INTERVAL) };
+}
+
+/**
+ * The textfile of one account: --output as given, or, when it names a directory, a file named after
+ * the extension in it (the collector reads every *.prom, one per account). The account is a constant
+ * label unless --label sets it, so files of several accounts never hold the same series.
+ */
+export async function textfileForAccount(mode: Extract<OneShotMode, { kind: 'textfile' }>, phoneOrExt: string): Promise<Extract<OneShotMode, { kind: 'textfile' }>> {
+  const isDirectory = await stat(mode.path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+  const path = isDirectory ? join(mode.path, `phone_bootstrap_${phoneOrExt.replace(/^\+/, '')}.prom`) : mode.path;
+  return { kind: 'textfile', path, labels: { account: phoneOrExt, ...mode.labels } };
+}
+
+/** The plugin's answer when it could not check at all (bad options, this host): UNKNOWN, exit 3. */
+export function nagiosUnknown(message: string): { text: string; state: typeof NAGIOS.unknown } {
+  return { text: `BOOTSTRAP UNKNOWN - ${message.replace(/[\r\n]+/g, ' ').replace(/\|/g, '/')}\n`, state: NAGIOS.unknown };
+}
+
+/**
+ * Writes the one-shot output of a finished run and returns the exit code it calls for: the plugin
+ * state for --nagios, the run's own exit code (`runExitCode`) for a textfile.
+ */
+export async function emitOneShot(
+  mode: Exclude<OneShotMode, { kind: 'none' }>,
+  sample: ProbeSample,
+  stdout: NodeJS.WritableStream,
+  now: Date,
+  runExitCode: number,
+): Promise<number> {
   if (mode.kind === 'nagios') {
     const output = renderNagios(sample, mode.thresholds, now);
     stdout.write(output.text);
     return output.state;
   }
   const text = renderProbeMetrics({ ...sample, lastRunTimestampSeconds: now.getTime() / 1000 }, mode.labels);
-  await writeTextfileAtomically(mode.path, text);
-  return exitCodeForRun(sample.report);
+  try {
+    await writeTextfileAtomically(mode.path, text);
+  } catch (error) {
+    throw new LocalEnvironmentError(`--output: cannot write "${mode.path}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return runExitCode;
 }

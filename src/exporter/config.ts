@@ -13,6 +13,7 @@ import { firstLine, validatePin } from '../cli/pin.js';
 import { UsageError } from '../errors.js';
 import { STAGE_NAMES, type StageName } from '../model.js';
 import { ResolveRuleError, parseResolveRule, type ResolveRule } from '../net/resolve.js';
+import { STAGE_TABLE } from '../stages/registry.js';
 
 export class ConfigError extends Error {
   readonly code = 'exporter-config-invalid';
@@ -42,11 +43,25 @@ export interface DhcpDiscovery {
   listenMs: number;
 }
 
+/**
+ * Certificate reuse: while a certificate issued to this module's account is held and valid, probes run
+ * only the stages that need no PIN; the PIN path runs again every `fullIntervalMs`, or when the held
+ * certificate has less than `minValidityMs` left.
+ */
+export interface ReuseConfig {
+  fullIntervalMs: number;
+  minValidityMs: number;
+  /** Keep the certificate and key across restarts here (directory 0700, files 0600); memory only when absent. */
+  stateDir?: string;
+}
+
 export interface ModuleConfig {
   name: string;
   account: AccountConfig;
   discovery: { dhcp: DhcpDiscovery; targetUri?: string; targetFqdn?: string };
+  /** The stages a probe runs, in run order. */
   stages: StageName[];
+  reuse?: ReuseConfig;
   budgets: { timeoutMs: number; minIntervalMs: number; stageTimeoutsMs: Partial<Record<StageName, number>> };
   trust: { caFiles: string[]; resolve: ResolveRule[] };
 }
@@ -85,6 +100,8 @@ const DEFAULTS = {
   dhcpTries: 2,
   dhcpClientPort: 68,
   dhcpListenMs: 1000,
+  reuseFullIntervalMs: 86_400_000,
+  reuseMinValidityMs: 3_600_000,
 } as const;
 
 const UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -191,23 +208,45 @@ function fingerprintOf(parts: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
+/**
+ * The module's stages: any selection in run order that starts with discover (every stage needs what
+ * it finds) and takes the PIN path as a whole up to its last PIN stage (each needs the one before).
+ */
 function stagesOf(reader: Reader, node: YamlNode | undefined, path: string): StageName[] {
   if (node === undefined) return [...STAGE_NAMES];
   const listed = reader.strings(node, path).map(({ value, node: item }) => {
     if (!(STAGE_NAMES as readonly string[]).includes(value)) reader.fail(item, path, `"${value}" is not a stage (stages: ${STAGE_NAMES.join(', ')})`);
     return value as StageName;
   });
-  // Until the pipeline takes a stage table, a probe always runs every stage in order.
-  if (listed.length !== STAGE_NAMES.length || listed.some((stage, index) => stage !== STAGE_NAMES[index])) {
-    reader.fail(node, path, `this version runs the whole bootstrap: list every stage in order (${STAGE_NAMES.join(', ')}) or leave stages out`);
+  const positions = listed.map((stage) => STAGE_NAMES.indexOf(stage));
+  if (positions.some((position, index) => index > 0 && position <= (positions[index - 1] ?? -1))) {
+    reader.fail(node, path, `list each stage once, in run order (${STAGE_NAMES.join(', ')})`);
   }
+  if (listed[0] !== STAGE_NAMES[0]) reader.fail(node, path, `the first stage must be ${STAGE_NAMES[0]} (every later stage needs what it finds)`);
+  const pinStages = STAGE_TABLE.filter((entry) => entry.needsPin).map((entry) => entry.name);
+  const lastPin = Math.max(-1, ...listed.map((stage) => pinStages.indexOf(stage)));
+  const missing = pinStages.slice(0, lastPin + 1).filter((stage) => !listed.includes(stage));
+  if (missing.length > 0) reader.fail(node, path, `the PIN path runs as a whole: ${pinStages[lastPin]} needs ${missing.join(', ')}`);
   return listed;
+}
+
+function reuseOf(reader: Reader, node: YamlNode | undefined, path: string): ReuseConfig | undefined {
+  if (node === undefined) return undefined;
+  if (isScalar(node) && node.value === false) return undefined;
+  if (isScalar(node) && node.value === true) return { fullIntervalMs: DEFAULTS.reuseFullIntervalMs, minValidityMs: DEFAULTS.reuseMinValidityMs };
+  const map = reader.map(node, path, ['full_interval', 'min_validity', 'state_dir']);
+  const stateDir = reader.string(reader.child(map, 'state_dir'), `${path}.state_dir`);
+  return {
+    fullIntervalMs: reader.duration(reader.child(map, 'full_interval'), `${path}.full_interval`, DEFAULTS.reuseFullIntervalMs, 30 * 86_400_000),
+    minValidityMs: reader.duration(reader.child(map, 'min_validity'), `${path}.min_validity`, DEFAULTS.reuseMinValidityMs, 30 * 86_400_000),
+    ...(stateDir !== undefined ? { stateDir } : {}),
+  };
 }
 
 async function moduleOf(reader: Reader, name: string, node: unknown, environment: ConfigEnvironment): Promise<{ module: ModuleConfig; pin: string }> {
   const path = `modules.${name}`;
   if (!/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(name)) reader.fail(node as YamlNode, path, 'a module name is letters, digits, _ and - (it becomes a label value)');
-  const body = reader.map(node, path, ['account', 'discovery', 'stages', 'budgets', 'trust']);
+  const body = reader.map(node, path, ['account', 'discovery', 'stages', 'reuse_certificate', 'budgets', 'trust']);
 
   const accountPath = `${path}.account`;
   const account = reader.map(reader.child(body, 'account'), accountPath, ['extension', 'pin_file', 'pin_env', 'expected_sip_uri']);
@@ -280,6 +319,11 @@ async function moduleOf(reader: Reader, name: string, node: unknown, environment
     },
     trust: { caFiles, resolve },
   };
+  const reuse = reuseOf(reader, reader.child(body, 'reuse_certificate'), `${path}.reuse_certificate`);
+  if (reuse) {
+    if (!module.stages.includes('certificate')) reader.fail(reader.child(body, 'reuse_certificate'), `${path}.reuse_certificate`, 'needs the certificate stage among the stages (the full path issues what is reused)');
+    module.reuse = reuse;
+  }
   return { module, pin };
 }
 

@@ -11,9 +11,11 @@ import type { ConnectionInfo } from '../net/connector.js';
 import type { KeyPair } from '../pki/keys.js';
 import { runPipeline } from '../stages/pipeline.js';
 import type { PinHolder } from '../stages/pin-holder.js';
+import { STAGE_TABLE, type StageTable } from '../stages/registry.js';
 import type { LogLine } from '../stages/types.js';
 import type { RunReport } from '../model.js';
 import type { ModuleConfig } from './config.js';
+import { capturingIssuedCertificate, decideReuse, heldFrom, heldKeyPair, reuseReport, stagesWithoutPin, type CertificateStore, type HeldCertificate } from './certificate-reuse.js';
 
 /** Where a probe looks for the pool: a DHCP exchange (optionally on a named interface), or a given pool. */
 export type ProbeTarget = { kind: 'dhcp'; interfaceName?: string } | { kind: 'pool'; targetUri: string; targetFqdn: string };
@@ -58,6 +60,9 @@ export interface ProbeRunResult {
 export interface ProbeRunDependencies {
   /** A key pair to reuse instead of generating one per probe (benchmarks, tests). */
   keyPair?: Promise<KeyPair>;
+  /** Where modules with reuse_certificate keep what the PIN path issued. */
+  certificates?: CertificateStore;
+  now?: () => number;
 }
 
 function settingsFor(module: ModuleConfig, target: ProbeTarget): BootstrapSettings {
@@ -88,13 +93,52 @@ function settingsFor(module: ModuleConfig, target: ProbeTarget): BootstrapSettin
   return settings;
 }
 
+/** The module's stages from the registry, in run order. */
+function moduleTable(module: ModuleConfig): StageTable {
+  return STAGE_TABLE.filter((entry) => module.stages.includes(entry.name));
+}
+
+/** The held certificate belongs to this module, target and account settings (PIN included, hashed). */
+function reuseKey(module: ModuleConfig, target: ProbeTarget): string {
+  return `${module.name}\n${JSON.stringify(target)}\n${module.account.fingerprint}`;
+}
+
 /**
  * Runs the module's bootstrap against the target under the module's own budget. The scrape's
  * timeout is deliberately not passed in: a run that has sent the PIN must finish its exchange.
+ * With reuse_certificate, a held valid certificate stands in for the PIN path (see certificate-reuse.ts).
  */
 export async function runModuleProbe(module: ModuleConfig, target: ProbeTarget, pin: PinHolder, dependencies: ProbeRunDependencies = {}): Promise<ProbeRunResult> {
   const options = await pipelineOptionsFrom(settingsFor(module, target));
   options.stageTimeoutsMs = module.budgets.stageTimeoutsMs;
-  const result = await runPipeline(options, pin, {}, dependencies.keyPair ? { keyPair: dependencies.keyPair } : {});
-  return { report: result.report, log: result.log, connections: result.connections };
+  const now = dependencies.now ?? Date.now;
+  const table = moduleTable(module);
+  const run = async (stages: StageTable, keyPair = dependencies.keyPair): Promise<ProbeRunResult> => {
+    const result = await runPipeline(options, pin, {}, { stages, ...(keyPair ? { keyPair } : {}) });
+    return { report: result.report, log: result.log, connections: result.connections };
+  };
+  const { reuse } = module;
+  const store = dependencies.certificates;
+  if (!reuse || !store) return run(table);
+
+  const key = reuseKey(module, target);
+  const decision = decideReuse(await store.get(key, reuse.stateDir), reuse, now());
+  if (decision.kind === 'reuse') {
+    const anonymous = stagesWithoutPin(table);
+    const skipped = table.filter((entry) => entry.needsPin).map((entry) => entry.name);
+    const result = await run(anonymous, Promise.resolve(heldKeyPair(decision.held)));
+    return { ...result, report: reuseReport(result.report, module.stages, skipped, decision.held) };
+  }
+  let issued: HeldCertificate | undefined;
+  const result = await run(capturingIssuedCertificate(table, (state, keyPair) => (issued = heldFrom(state, keyPair, now()))));
+  if (issued && result.report.result === 'Success') {
+    try {
+      await store.put(key, issued, reuse.stateDir);
+    } catch (error) {
+      // Kept in memory all the same; only a restart will cost a PIN.
+      result.log.push({ atMs: 0, stage: 'certificate', kind: 'warn', text: `could not keep the certificate in ${reuse.stateDir}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` });
+    }
+  }
+  result.log.unshift({ atMs: 0, stage: table[0]?.name ?? 'discover', kind: 'step', text: `full PIN path: ${decision.reason}` });
+  return result;
 }

@@ -15,6 +15,7 @@ import type { KeyPair } from '../pki/keys.js';
 import type { LoadedConfig, ModuleConfig } from './config.js';
 import { pendingReport, ProbeCoordinator, type ProbeRunner, type ServedProbe } from './coordinator.js';
 import { parseProbeTarget, runModuleProbe, TargetError } from './probe-run.js';
+import { CertificateStore } from './certificate-reuse.js';
 import { renderExporterMetrics } from './self-metrics.js';
 import { renderStatusPage } from './status-page.js';
 
@@ -94,8 +95,10 @@ export async function startExporter(initial: LoadedConfig, dependencies: Exporte
   let moduleUnknown = 0;
   let lastReloadSuccessful = true;
   let lastReloadSuccessMs = now();
+  const certificates = new CertificateStore();
   const run: ProbeRunner =
-    dependencies.runProbe ?? ((module, target, pin) => runModuleProbe(module, target, pin, dependencies.keyPair ? { keyPair: dependencies.keyPair } : {}));
+    dependencies.runProbe ??
+    ((module, target, pin) => runModuleProbe(module, target, pin, { certificates, now, ...(dependencies.keyPair ? { keyPair: dependencies.keyPair } : {}) }));
   const coordinator = new ProbeCoordinator({ concurrency: loaded.config.concurrency, recentProbes: loaded.config.recentProbes, run, now });
 
   const moduleNamed = (name: string | null): ModuleConfig | undefined => (name === null ? undefined : loaded.config.modules.get(name));

@@ -56,6 +56,7 @@ export const PROBE_HELP = {
   resultAge: 'Age of the result served, in seconds (above 0 when served from the cache between probes).',
   pinLatched: 'Whether the account is latched after a PIN rejection: no PIN is sent until it is cleared.',
   lastRun: 'When this result was produced, as a Unix timestamp.',
+  certificateReused: 'Whether the probe reused a held certificate instead of running the PIN path (1) or not (0).',
 } as const;
 
 function escapeLabelValue(value: string): string {
@@ -139,6 +140,11 @@ function tlsVersions(sample: ProbeSample): string[] {
   return [...versions].sort();
 }
 
+/** A probe in the exporter's reuse mode marks the PIN stages it stood a held certificate in for. */
+function certificateReused(report: RunReport): boolean {
+  return report.stages.some((stage) => stage.status === 'skipped' && stage.evidence.certificateReused === true);
+}
+
 /** The metric families of one probe (docs/exporter.md, "Metrics of a probe"). */
 export function probeFamilies(sample: ProbeSample): MetricFamily[] {
   const { report } = sample;
@@ -175,6 +181,7 @@ export function probeFamilies(sample: ProbeSample): MetricFamily[] {
   if (sample.resultAgeSeconds !== undefined) {
     families.push(gauge(`${PREFIX}_result_age_seconds`, PROBE_HELP.resultAge, [{ value: sample.resultAgeSeconds }]));
   }
+  families.push(gauge(`${PREFIX}_certificate_reused`, PROBE_HELP.certificateReused, [{ value: certificateReused(report) ? 1 : 0 }]));
   if (sample.pinLatched !== undefined) families.push(gauge(`${PREFIX}_pin_latched`, PROBE_HELP.pinLatched, [{ value: sample.pinLatched ? 1 : 0 }]));
   if (sample.lastRunTimestampSeconds !== undefined) {
     families.push(gauge(`${PREFIX}_last_run_timestamp_seconds`, PROBE_HELP.lastRun, [{ value: sample.lastRunTimestampSeconds }]));

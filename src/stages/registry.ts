@@ -18,6 +18,12 @@ export interface StageDefinition {
   budget?: BudgetRule;
   /** The stage speaks HTTP: the pipeline opens the transport before it runs. */
   usesHttp: boolean;
+  /**
+   * The stage belongs to the PIN and certificate path: it sends the PIN, or needs what sending it
+   * bought (the PIN port, a ticket), or asks for a new certificate. A probe that reuses a certificate
+   * it holds runs only the stages without this flag (the exporter's reuse mode).
+   */
+  needsPin: boolean;
 }
 
 export interface StageEntry extends StageDefinition {
@@ -40,20 +46,22 @@ const DEFINITIONS: { readonly [name in StageName]: StageDefinition } = {
     // The stage must outlast the DHCP deadline to report what it heard.
     budget: (configuredMs, options) => Math.max(configuredMs, options.dhcp.timeoutMs + DHCP_STAGE_MARGIN_MS),
     usesHttp: false,
+    needsPin: false,
   },
-  rootchain: { load: async () => (await import('./rootchain.js')).rootchain, defaultBudgetMs: 10_000, usesHttp: true },
-  webticket: { load: async () => (await import('./webticket.js')).webticket, defaultBudgetMs: 15_000, usesHttp: true },
-  'certprov-mex': { load: async () => (await import('./certprov-mex.js')).certprovMex, defaultBudgetMs: 10_000, usesHttp: true },
-  resolveuser: { load: async () => (await import('./resolveuser.js')).resolveUser, defaultBudgetMs: 10_000, usesHttp: true },
-  'webticket-sip': { load: async () => (await import('./webticket-sip.js')).webticketSip, defaultBudgetMs: 15_000, usesHttp: true },
-  certificate: { load: async () => (await import('./certificate.js')).certificate, defaultBudgetMs: 20_000, usesHttp: true },
+  rootchain: { load: async () => (await import('./rootchain.js')).rootchain, defaultBudgetMs: 10_000, usesHttp: true, needsPin: false },
+  webticket: { load: async () => (await import('./webticket.js')).webticket, defaultBudgetMs: 15_000, usesHttp: true, needsPin: true },
+  'certprov-mex': { load: async () => (await import('./certprov-mex.js')).certprovMex, defaultBudgetMs: 10_000, usesHttp: true, needsPin: true },
+  resolveuser: { load: async () => (await import('./resolveuser.js')).resolveUser, defaultBudgetMs: 10_000, usesHttp: true, needsPin: true },
+  'webticket-sip': { load: async () => (await import('./webticket-sip.js')).webticketSip, defaultBudgetMs: 15_000, usesHttp: true, needsPin: true },
+  certificate: { load: async () => (await import('./certificate.js')).certificate, defaultBudgetMs: 20_000, usesHttp: true, needsPin: true },
   // A few SNTP exchanges and their DNS look-ups, each bounded well below this.
-  time: { load: async () => (await import('./time.js')).time, defaultBudgetMs: 8_000, usesHttp: false },
-  dns: { load: async () => (await import('./dns.js')).dns, defaultBudgetMs: 8_000, usesHttp: false },
+  time: { load: async () => (await import('./time.js')).time, defaultBudgetMs: 8_000, usesHttp: false, needsPin: false },
+  dns: { load: async () => (await import('./dns.js')).dns, defaultBudgetMs: 8_000, usesHttp: false, needsPin: false },
   // Two handshakes at most (phone profile, then modern).
-  'registrar-tls': { load: async () => (await import('./registrar-tls.js')).registrarTls, defaultBudgetMs: 10_000, usesHttp: false },
-  // Five transactions plus a sign-out, twice when redirected.
-  register: { load: async () => (await import('./register.js')).register, defaultBudgetMs: 15_000, usesHttp: false },
+  'registrar-tls': { load: async () => (await import('./registrar-tls.js')).registrarTls, defaultBudgetMs: 10_000, usesHttp: false, needsPin: false },
+  // Five transactions plus a sign-out, twice when redirected. It signs in with the certificate this
+  // run was issued, so it belongs to the certificate path (a held certificate does not reach it yet).
+  register: { load: async () => (await import('./register.js')).register, defaultBudgetMs: 15_000, usesHttp: false, needsPin: true },
 };
 
 export const STAGE_TABLE: StageTable = STAGE_NAMES.map((name) => ({ name, catalogStage: STAGE_CATALOG_SECTIONS[name], ...DEFINITIONS[name] }));

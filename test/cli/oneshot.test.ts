@@ -60,7 +60,7 @@ describe('emitOneShot on real runs', () => {
       const out = new PassThrough();
       let text = '';
       out.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      expect(await emitOneShot(mode, { report: result.report, connections: result.connections }, out, new Date())).toBe(state);
+      expect(await emitOneShot(mode, { report: result.report, connections: result.connections }, out, new Date(), 1)).toBe(state);
       expect(text).toMatch(new RegExp(`^BOOTSTRAP ${label} - [^|\\n]+ \\| 'time'=[\\d.]+s;;;0 `));
       expect(text).not.toContain(lab.sampleUser.pin);
     }
@@ -74,7 +74,7 @@ describe('emitOneShot on real runs', () => {
     if (mode.kind !== 'textfile') throw new Error('expected textfile mode');
     const { result } = await runAgainst(lab);
     const now = new Date();
-    expect(await emitOneShot(mode, { report: result.report, connections: result.connections }, new PassThrough(), now)).toBe(0);
+    expect(await emitOneShot(mode, { report: result.report, connections: result.connections }, new PassThrough(), now, 0)).toBe(0);
     const text = await readFile(path, 'utf8');
     const values = seriesOf(text);
     expect(values.get('probe_success{module="pool01_7501"}')).toBe(1);

@@ -60,6 +60,19 @@ describe('parseExporterConfig', () => {
     expect(JSON.stringify([...config.modules.values()])).not.toContain(PIN);
   });
 
+  it('selects stages (a subset in run order) and reads certificate reuse with its defaults', async () => {
+    const text = VALID.replace('    budgets:', '    stages: [discover, rootchain]\n    budgets:').replace(
+      '    account: { extension: "7502", pin_file: /pins/ok }',
+      '    account: { extension: "7502", pin_file: /pins/ok }\n    reuse_certificate: { full_interval: 12h, state_dir: /var/lib/bt }',
+    );
+    const { config } = await parseExporterConfig(text, 'exporter.yml', environment);
+    expect(config.modules.get('lab')?.stages).toEqual(['discover', 'rootchain']);
+    expect(config.modules.get('lab')?.reuse).toBeUndefined();
+    expect(config.modules.get('viafile')?.reuse).toEqual({ fullIntervalMs: 43_200_000, minValidityMs: 3_600_000, stateDir: '/var/lib/bt' });
+    const plain = await parseExporterConfig(VALID.replace('    budgets:', '    reuse_certificate: true\n    budgets:'), 'exporter.yml', environment);
+    expect(plain.config.modules.get('lab')?.reuse).toEqual({ fullIntervalMs: 86_400_000, minValidityMs: 3_600_000 });
+  });
+
   it('a changed PIN changes the account fingerprint (that ends a latch)', async () => {
     const first = await parseExporterConfig(VALID, 'a.yml', environment);
     const second = await parseExporterConfig(VALID, 'a.yml', { ...environment, env: { LAB_PIN: '97531' } });
@@ -78,7 +91,11 @@ describe('parseExporterConfig', () => {
     ['a bad SIP URI', VALID.replace('sip:alice@example.com', 'alice@example.com'), 'exporter.yml:7: modules.lab.account.expected_sip_uri: "alice@example.com" must start with sip:'],
     ['a bad resolve rule', VALID.replace('pool01.example.com=127.0.0.1', 'pool01.example.com=nowhere'), 'exporter.yml:15: modules.lab.trust.resolve: --resolve "pool01.example.com=nowhere": "nowhere" is not an IP address'],
     ['an unknown stage', VALID.replace('{ webticket: 1500ms }', '{ webtiket: 1500ms }'), 'exporter.yml:13: modules.lab.budgets.stage_timeouts.webtiket: unknown key'],
-    ['a stage subset', VALID.replace('    budgets:', '    stages: [discover, rootchain]\n    budgets:'), 'exporter.yml:10: modules.lab.stages: this version runs the whole bootstrap'],
+    ['stages out of order', VALID.replace('    budgets:', '    stages: [rootchain, discover]\n    budgets:'), 'exporter.yml:10: modules.lab.stages: list each stage once, in run order'],
+    ['stages without discover', VALID.replace('    budgets:', '    stages: [rootchain]\n    budgets:'), 'exporter.yml:10: modules.lab.stages: the first stage must be discover'],
+    ['a PIN path with a gap', VALID.replace('    budgets:', '    stages: [discover, rootchain, webticket, certificate]\n    budgets:'), 'exporter.yml:10: modules.lab.stages: the PIN path runs as a whole: certificate needs certprov-mex, resolveuser, webticket-sip'],
+    ['reuse without the certificate stage', VALID.replace('    budgets:', '    stages: [discover, rootchain]\n    reuse_certificate: true\n    budgets:'), 'exporter.yml:11: modules.lab.reuse_certificate: needs the certificate stage'],
+    ['a bad full_interval', VALID.replace('    budgets:', '    reuse_certificate: { full_interval: daily }\n    budgets:'), 'exporter.yml:10: modules.lab.reuse_certificate.full_interval: "daily" is not a duration'],
     ['broken YAML', VALID.replace('concurrency: 2', 'concurrency: 2\nconcurrency: 3'), 'exporter.yml:2: not valid YAML: Map keys must be unique'],
     ['no modules', 'concurrency: 2\n', 'exporter.yml:1: modules: at least one module is required'],
     ['a concurrency of 0', VALID.replace('concurrency: 2', 'concurrency: 0'), 'exporter.yml:1: concurrency: expected a whole number in 1..1000'],

@@ -12,9 +12,9 @@ const DOCS = fileURLToPath(new URL('../../docs/exporter/', import.meta.url));
 async function exampleConfig() {
   const text = await readFile(`${DOCS}exporter.yml`, 'utf8');
   return parseExporterConfig(text, 'exporter.yml', {
-    env: { BOOTSTRAP_PIN_7501: '13579' },
+    env: { BOOTSTRAP_PIN_7501: '13579', BOOTSTRAP_PIN_7503: '13579' },
     readFile: async (path) => {
-      expect(path).toBe('/etc/bootstrap-test/7501.pin');
+      expect(['/etc/bootstrap-test/7501.pin', '/etc/bootstrap-test/7502.pin']).toContain(path);
       return '13579\n';
     },
   });
@@ -27,6 +27,12 @@ describe('docs/exporter/exporter.yml', () => {
     const scraped = [...prometheusYml.matchAll(/module: \[([A-Za-z0-9_-]+)\]/g)].map((match) => match[1]);
     expect(scraped.length).toBeGreaterThan(0);
     for (const module of scraped) expect(config.modules.has(module ?? '')).toBe(true);
+  });
+
+  it('shows certificate reuse and a stage selection', async () => {
+    const { config } = await exampleConfig();
+    expect(config.modules.get('site_a_frequent')?.reuse).toEqual({ fullIntervalMs: 86_400_000, minValidityMs: 3_600_000, stateDir: '/var/lib/bootstrap-test' });
+    expect(config.modules.get('site_a_anonymous')?.stages).toEqual(['discover', 'rootchain']);
   });
 });
 

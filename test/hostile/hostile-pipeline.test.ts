@@ -88,10 +88,9 @@ interface HostileCase {
 const fail = (id: string): Expected => ({ id, exit: 1 });
 
 /**
- * The diagnosis of an answer the step cannot parse, per endpoint, as the stages classify it today.
- * Issue 9 item 7 asks for parse/content ids of their own for the two metadata documents and the
- * ResolveUser answer (not "PIN auth disabled", "proof endpoint missing", "no such user"); when that
- * lands, these three entries change with it.
+ * The diagnosis of an answer the step cannot parse, per endpoint: the two metadata documents and the
+ * ResolveUser answer have parse ids of their own, never "PIN auth disabled", "proof endpoint missing"
+ * or "no such user".
  */
 const UNREADABLE: Readonly<Record<Endpoint, string>> = {
   rootchain: 'chain-empty-or-unparsable',

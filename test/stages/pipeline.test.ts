@@ -37,6 +37,7 @@ function fake(name: StageName, stage: Stage, defaultBudgetMs = 5000): StageEntry
     },
     defaultBudgetMs,
     usesHttp: false,
+    needsPin: false,
     loads: () => loads,
   };
 }
