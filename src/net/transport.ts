@@ -2,7 +2,8 @@
 // role), keep-alive and no pipelining, so a whole bootstrap uses two connections. Every request has a
 // deadline; every failure is a typed TransportError; every exchange can be handed to the trace writer.
 
-import { Client, errors as undiciErrors } from 'undici';
+import type { Client as UndiciClient } from 'undici';
+import { Client, requestThrough, undiciErrors } from './undici-client.js';
 import { createConnector, type ConnectionInfo } from './connector.js';
 import {
   ConnectTimeoutError,
@@ -139,7 +140,7 @@ export class HttpTransport {
       },
     });
     state.client = new Client(url.origin, {
-      connect: connect as unknown as Client.Options['connect'],
+      connect: connect as unknown as UndiciClient.Options['connect'],
       pipelining: 1,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 60_000,
@@ -188,7 +189,7 @@ export class HttpTransport {
     let headers: Record<string, string> = {};
     const chunks: Buffer[] = [];
     try {
-      const response = await origin.client.request({
+      const response = await requestThrough(origin.client, {
         method: request.method,
         path: `${url.pathname}${url.search}`,
         headers: requestHeaders,
