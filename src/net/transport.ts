@@ -76,6 +76,9 @@ export interface HttpExchange {
   connectionId?: number;
 }
 
+/** How far past a request's limit undici's coarse timers are set, so that they never fire first. */
+const UNDICI_TIMER_SLACK_MS = 1000;
+
 interface OriginState {
   client: Client;
   socketOpen: boolean;
@@ -195,8 +198,10 @@ export class HttpTransport {
         headers: requestHeaders,
         ...(request.method === 'POST' ? { body } : {}),
         signal,
-        headersTimeout: limitMs,
-        bodyTimeout: limitMs,
+        // undici's own timers are a backstop only: from 1 s up they tick coarsely and were seen firing
+        // ~200 ms before the limit, so ownLimit (a plain timer) is what ends the request on time.
+        headersTimeout: limitMs + UNDICI_TIMER_SLACK_MS,
+        bodyTimeout: limitMs + UNDICI_TIMER_SLACK_MS,
       });
       status = response.statusCode;
       headers = flattenHeaders(response.headers);
