@@ -138,4 +138,26 @@ describe('the packages a one-off CLI run loads', () => {
     expect(packageFiles.filter((file) => /^undici\/lib\/(web|mock)\//.test(file))).toEqual([]);
     expect(packageFiles.filter((file) => LAB_ONLY_PACKAGES.some((name) => file.startsWith(`${name}/`)))).toEqual([]);
   }, 60_000);
+
+  it('-v says where the wall time went: each stage apart from the tool’s own work, and the wait for the key', async () => {
+    let stderr = '';
+    let stdout = '';
+    const code = await new Promise<number | null>((done) => {
+      const child = spawn(process.execPath, [join(root, 'bin', 'bootstrap-test.js'), ...lab.clientArguments(), '--listen-ms', '0', '-v'], {
+        env: { ...process.env, BOOTSTRAP_TEST_PIN: lab.sampleUser.pin ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', done);
+    });
+    expect(code).toBe(0);
+    for (const stage of ['discover', 'rootchain', 'certificate']) {
+      expect(stderr).toMatch(new RegExp(`${stage}: pool and network \\d+\\.\\d ms, this tool \\d+\\.\\d ms \\(wall \\d+\\.\\d ms`));
+    }
+    expect(stderr).toMatch(/The run waited \d+\.\d ms for its RSA key pair|The RSA key pair was ready before it was needed/);
+    expect(stderr).toMatch(/Run wall time \d+\.\d ms; Latency counts only/);
+    // Latency to the 100 ns tick, as the cmdlet prints it.
+    expect(stdout).toMatch(/^Latency\s+: \d\d:\d\d:\d\d\.\d{7}$/m);
+  }, 60_000);
 });
