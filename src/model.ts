@@ -63,8 +63,16 @@ export type Evidence = Record<string, string | number | boolean | string[]>;
 export interface StageReport {
   name: StageName;
   status: StageStatus;
-  /** Wall time of the stage in ms (0 when not run). */
+  /**
+   * The pool's and the network's time in ms (0 when not run): the stage's wall time from its first
+   * byte (its code loaded) to its end, less this tool's own work on the main thread (clientMs) and
+   * any wait for the key pair.
+   */
   ms: number;
+  /** Wall time of the stage in ms, code loading excluded; absent when not run. */
+  wallMs?: number;
+  /** This tool's own work (main-thread busy time) inside the stage, in ms; absent when not run. */
+  clientMs?: number;
   /** The deadline the stage ran under, in ms (its own limit or what was left of --timeout). */
   deadlineMs?: number;
   /** One line for the stage table. */
@@ -123,8 +131,14 @@ export interface RunReport {
   targetFqdn: string;
   /** 'Interrupted': stopped by a signal (Ctrl-C, SIGTERM) before it finished; says nothing about the pool. */
   result: 'Success' | 'Failure' | 'Interrupted';
-  /** Total wall time in ms; renderers format it as hh:mm:ss.fffffff. */
+  /**
+   * What a phone would have waited, in ms: the sum of the stages' pool-and-network times (the first
+   * usable DHCP answer, not the listen window for other servers). Renderers format it as
+   * hh:mm:ss.fffffff, to the 100 ns tick.
+   */
   latencyMs: number;
+  /** The whole run's wall time in ms: loading, this tool's work and the DHCP listen window included. */
+  wallMs?: number;
   /** `<id>: <diagnosis>` of the failing stage, empty on success. */
   error: string;
   stages: StageReport[];

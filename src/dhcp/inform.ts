@@ -71,6 +71,11 @@ export interface InformConfig {
   xid?: number;
   /** Sees every datagram sent and received (for --trace). */
   onPacket?: (event: PacketEvent) => void;
+  /**
+   * Called with the result so far each time a new server answers, while the listen window goes on:
+   * a caller that has what it needs can go ahead without waiting for the window to close.
+   */
+  onAnswer?: (soFar: InformResult) => void;
 }
 
 /** The runInform configuration for `settings`, speaking for `client`. */
@@ -103,7 +108,8 @@ interface RunState {
 
 /**
  * Sends one DHCPINFORM (retransmitted with the same xid) and collects every reply until the
- * deadline, or until `listenMs` after the first answer. Resolves with the result even when nobody
+ * deadline, or until `listenMs` after the first answer (config.onAnswer sees each answer as it
+ * comes, before the window closes). Resolves with the result even when nobody
  * answered; rejects with InformSocketError when the host cannot send or receive, or with the
  * signal's reason when aborted. The socket is closed and every timer cleared in all cases.
  */
@@ -182,11 +188,8 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
       cleanup();
       reject(error);
     };
-    const finish = () => {
-      if (settled) return;
-      settled = true;
-      const waitedMs = elapsed();
-      cleanup();
+    /** The result as of now; copies the lists, since a snapshot outlives more answers arriving. */
+    const resultSoFar = (): InformResult => {
       const chosen = choosePhoneAnswer(responders);
       const partial = {
         sent: {
@@ -199,19 +202,26 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
           to,
           broadcast,
           tries: sentAtMs.length,
-          sentAtMs,
+          sentAtMs: [...sentAtMs],
           bytes,
         },
-        waitedMs,
+        waitedMs: elapsed(),
         timeoutMs,
-        responders,
+        responders: [...responders],
         ...(chosen !== undefined ? { chosen } : {}),
         disagreements: findDisagreements(responders),
-        ignored,
+        ignored: [...ignored],
         ignoredNotListed,
         ...(refusedBy ? { refusedBy } : {}),
       };
-      resolve({ ...partial, findings: describeFindings(partial) });
+      return { ...partial, findings: describeFindings(partial) };
+    };
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      const result = resultSoFar();
+      cleanup();
+      resolve(result);
     };
     const tap = (event: PacketEvent) => {
       if (!config.onPacket) return;
@@ -267,6 +277,13 @@ export function runInform(config: InformConfig, signal?: AbortSignal): Promise<I
         clearAll(state.retransmissions);
         const remaining = timeoutMs - atMs;
         later(state.timers, Math.max(0, Math.min(config.listenMs ?? remaining, remaining)), finish);
+      }
+      if (config.onAnswer) {
+        try {
+          config.onAnswer(resultSoFar());
+        } catch (error) {
+          fail(error);
+        }
       }
     };
 

@@ -2,7 +2,8 @@
 // role), keep-alive and no pipelining, so a whole bootstrap uses two connections. Every request has a
 // deadline; every failure is a typed TransportError; every exchange can be handed to the trace writer.
 
-import { Client, errors as undiciErrors } from 'undici';
+import type { Client as UndiciClient } from 'undici';
+import { Client, requestThrough, undiciErrors } from './undici-client.js';
 import { createConnector, type ConnectionInfo } from './connector.js';
 import {
   ConnectTimeoutError,
@@ -75,6 +76,9 @@ export interface HttpExchange {
   connectionId?: number;
 }
 
+/** How far past a request's limit undici's coarse timers are set, so that they never fire first. */
+const UNDICI_TIMER_SLACK_MS = 1000;
+
 interface OriginState {
   client: Client;
   socketOpen: boolean;
@@ -139,7 +143,7 @@ export class HttpTransport {
       },
     });
     state.client = new Client(url.origin, {
-      connect: connect as unknown as Client.Options['connect'],
+      connect: connect as unknown as UndiciClient.Options['connect'],
       pipelining: 1,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 60_000,
@@ -188,14 +192,16 @@ export class HttpTransport {
     let headers: Record<string, string> = {};
     const chunks: Buffer[] = [];
     try {
-      const response = await origin.client.request({
+      const response = await requestThrough(origin.client, {
         method: request.method,
         path: `${url.pathname}${url.search}`,
         headers: requestHeaders,
         ...(request.method === 'POST' ? { body } : {}),
         signal,
-        headersTimeout: limitMs,
-        bodyTimeout: limitMs,
+        // undici's own timers are a backstop only: from 1 s up they tick coarsely and were seen firing
+        // ~200 ms before the limit, so ownLimit (a plain timer) is what ends the request on time.
+        headersTimeout: limitMs + UNDICI_TIMER_SLACK_MS,
+        bodyTimeout: limitMs + UNDICI_TIMER_SLACK_MS,
       });
       status = response.statusCode;
       headers = flattenHeaders(response.headers);

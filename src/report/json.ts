@@ -20,6 +20,9 @@ export interface JsonStage {
   name: StageReport['name'];
   status: StageReport['status'];
   ms: number;
+  /** The stage's wall time (code loading excluded) and this tool's own work inside it; null when not run. */
+  wallMs: number | null;
+  clientMs: number | null;
   summary: string;
   evidence: Evidence;
   notes: string[];
@@ -46,6 +49,8 @@ export interface JsonReport {
     result: RunReport['result'];
     latency: string;
     latencyMs: number;
+    /** The whole run's wall time: loading, this tool's work and the DHCP listen window included. */
+    wallMs: number | null;
     error: string;
     diagnosis: string[];
     failedStage: StageReport['name'] | null;
@@ -90,6 +95,8 @@ function stage(report: StageReport): JsonStage {
     name: report.name,
     status: report.status,
     ms: Math.round(report.ms * 1000) / 1000,
+    wallMs: report.wallMs ?? null,
+    clientMs: report.clientMs ?? null,
     summary: report.summary,
     evidence: { ...report.evidence },
     notes: [...report.notes],
@@ -126,6 +133,7 @@ export function toJsonReport(report: RunReport, options: JsonOptions = {}): Json
       result: report.result,
       latency: formatLatency(report.latencyMs),
       latencyMs: Math.round(report.latencyMs * 1000) / 1000,
+      wallMs: report.wallMs ?? null,
       error: report.error,
       diagnosis: report.result === 'Success' ? [] : [...(failed?.diagnosis?.check ?? [])],
       failedStage: failed?.name ?? null,

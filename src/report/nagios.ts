@@ -93,7 +93,8 @@ function runTimeoutStage(report: RunReport, timeoutMs: number | undefined): stri
       const endedWithRun = timeoutMs !== undefined && stage.deadlineMs !== undefined && startedAtMs + stage.deadlineMs >= timeoutMs - DEADLINE_TOLERANCE_MS;
       return stage.evidence.runDeadline === true || endedWithRun ? stage.name : undefined;
     }
-    startedAtMs += stage.ms;
+    // Deadlines run on the wall clock; `ms` is only the pool's and the network's share of it.
+    startedAtMs += stage.wallMs ?? stage.ms;
   }
   return undefined;
 }

@@ -4,11 +4,11 @@
 
 import { chooseInformClient } from '../dhcp/interfaces.js';
 import { informConfig, runInform } from '../dhcp/inform.js';
-import type { InformResult, Responder } from '../dhcp/inform-analysis.js';
+import { isUsable, type InformResult, type Responder } from '../dhcp/inform-analysis.js';
 import { CONTENT, observe } from '../diagnosis/observation.js';
 import type { Evidence } from '../model.js';
 import { networkOptionsOf } from './dhcp-network.js';
-import { StageFailure, type StageContext, type StageOutcome } from './types.js';
+import { StageFailure, type StageContext, type StageOutcome, type StageSequel } from './types.js';
 
 function hostOf(url: string): string {
   return new URL(url).hostname.toLowerCase();
@@ -59,16 +59,103 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
   const dhcp = options.dhcp;
   log.step('Constructing a dhcp packet (DHCPINFORM, PARAMETER_REQUEST_LIST 120 43, VENDOR_CLASS_IDENTIFIER ' + dhcp.vendorClass + ')');
   log.detail(`Interface ${client.name} (${client.reason}): ciaddr ${client.address}, chaddr ${client.mac}`);
-  const result = await runInform(
-    informConfig(dhcp, client, (event) => {
-      context.onDhcpPacket?.(event);
-      if (event.direction === 'out') {
-        log.step(`Sending DHCPINFORM to ${event.address}:${event.port} (${event.bytes.length} bytes, ${event.atMs} ms after the first)`);
-      }
-    }),
+  let answered: (soFar: InformResult) => void = () => undefined;
+  const firstUsable = new Promise<InformResult>((resolve) => {
+    answered = (soFar) => {
+      if (usableAnswer(soFar, options.targetUri !== undefined)) resolve(soFar);
+    };
+  });
+  const complete = runInform(
+    {
+      ...informConfig(dhcp, client, (event) => {
+        context.onDhcpPacket?.(event);
+        if (event.direction === 'out') {
+          log.step(`Sending DHCPINFORM to ${event.address}:${event.port} (${event.bytes.length} bytes, ${event.atMs} ms after the first)`);
+        }
+      }),
+      onAnswer: (soFar) => answered(soFar),
+    },
     context.signal,
   );
+  complete.catch(() => undefined);
+  // A phone goes ahead with the first usable answer; the window for other servers goes on meanwhile.
+  const first = await Promise.race([
+    firstUsable.then((soFar) => ({ result: soFar, windowOpen: true })),
+    complete.then((full) => ({ result: full, windowOpen: false })),
+  ]);
+  if (!first.windowOpen) {
+    logListenWindow(context, first.result, 0);
+    return judgeAnswers(context, first.result);
+  }
+  let outcome: StageOutcome;
+  try {
+    outcome = judgeAnswers(context, first.result);
+  } catch {
+    // Nothing goes ahead after a failure, so its report may as well hold every answer.
+    const full = await complete;
+    logListenWindow(context, full, 0);
+    return judgeAnswers(context, full);
+  }
+  return { ...outcome, sequel: complete.then((full) => lateAnswers(context, first.result, full)) };
+}
 
+/** Enough to go on: the phone's choice among the answers so far, with a provisioning URL unless --target-uri gave one. */
+function usableAnswer(soFar: InformResult, haveTargetUri: boolean): boolean {
+  return haveTargetUri ? soFar.chosen !== undefined : isUsable(soFar);
+}
+
+function responderSummaries(result: InformResult): NonNullable<StageContext['state']['discovered']['dhcpResponders']> {
+  return result.responders.map((responder) => ({
+    server: responder.server,
+    address: responder.source.address,
+    ms: responder.elapsedMs,
+    ...(responder.certProvisioningUrl ? { certProvisioningUrl: responder.certProvisioningUrl } : {}),
+    sipServers: responder.sipServers,
+  }));
+}
+
+function logResponders(context: StageContext, result: InformResult, from: number): void {
+  for (const responder of result.responders.slice(from)) {
+    context.log.step(`Received ${responder.kind === 'ack' ? 'DHCPACK' : 'a reply'} from ${describeResponder(responder)}`);
+  }
+}
+
+function logListenWindow(context: StageContext, result: InformResult, ignoredFrom: number): void {
+  for (const ignored of result.ignored.slice(ignoredFrom)) context.log.detail(`Ignored a datagram from ${ignored.from}: ${ignored.reason}`);
+  context.log.detail(
+    `Listened ${result.waitedMs} ms on UDP port ${result.sent.fromPort} (xid ${result.sent.xid.toString(16)}, ${result.sent.tries} ${result.sent.tries === 1 ? 'copy' : 'copies'} sent)`,
+  );
+}
+
+/**
+ * The listen window closed: the servers that answered after the run went ahead join the report, and
+ * a later server that disagrees with the one used fails the stage after all (a phone could have been
+ * given either answer).
+ */
+function lateAnswers(context: StageContext, used: InformResult, full: InformResult): StageSequel {
+  context.state.discovered.dhcpResponders = responderSummaries(full);
+  logResponders(context, full, used.responders.length);
+  logListenWindow(context, full, used.ignored.length);
+  const late = full.responders.length - used.responders.length;
+  const evidence: Evidence = { responders: full.responders.length, listenedMs: full.waitedMs };
+  if (full.disagreements.length === 0) {
+    return late > 0 ? { evidence, summary: `${used.responders[used.chosen ?? 0]?.server ?? '?'}: ${full.responders.length} responders agree (${late} after the run went ahead)` } : { evidence };
+  }
+  const detail = disagreementText(full);
+  return {
+    // The later stages ran meanwhile with the first answer, as a phone would have.
+    evidence: { ...evidence, disagreement: detail, afterListenWindow: true },
+    failure: { observation: observe.content(CONTENT.multipleResponders), message: `${full.responders.length} DHCP servers disagree: ${detail}` },
+  };
+}
+
+function disagreementText(result: InformResult): string {
+  return result.disagreements.map((d) => `option ${d.option}: ${d.values.map((v) => `${v.server}=${v.value}`).join(' vs ')}`).join('; ');
+}
+
+/** The stage's verdict on the answers at hand (all of them, or those that came before the first usable one). */
+function judgeAnswers(context: StageContext, result: InformResult): StageOutcome {
+  const { options, state, log } = context;
   const evidence: Evidence = {
     xid: `0x${result.sent.xid.toString(16).padStart(8, '0')}`,
     sentTo: `${result.sent.to.address}:${result.sent.to.port}`,
@@ -76,16 +163,8 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
     tries: result.sent.tries,
     responders: result.responders.length,
   };
-  state.discovered.dhcpResponders = result.responders.map((responder) => ({
-    server: responder.server,
-    address: responder.source.address,
-    ms: responder.elapsedMs,
-    ...(responder.certProvisioningUrl ? { certProvisioningUrl: responder.certProvisioningUrl } : {}),
-    sipServers: responder.sipServers,
-  }));
-  for (const responder of result.responders) log.step(`Received ${responder.kind === 'ack' ? 'DHCPACK' : 'a reply'} from ${describeResponder(responder)}`);
-  for (const ignored of result.ignored) log.detail(`Ignored a datagram from ${ignored.from}: ${ignored.reason}`);
-  log.detail(`Listened ${result.waitedMs} ms on UDP port ${result.sent.fromPort} (xid ${result.sent.xid.toString(16)}, ${result.sent.tries} ${result.sent.tries === 1 ? 'copy' : 'copies'} sent)`);
+  state.discovered.dhcpResponders = responderSummaries(result);
+  logResponders(context, result, 0);
 
   if (result.refusedBy) {
     throw new StageFailure(
@@ -107,9 +186,7 @@ export async function discover(context: StageContext): Promise<StageOutcome> {
     );
   }
   if (result.disagreements.length > 0) {
-    const detail = result.disagreements
-      .map((d) => `option ${d.option}: ${d.values.map((v) => `${v.server}=${v.value}`).join(' vs ')}`)
-      .join('; ');
+    const detail = disagreementText(result);
     evidence.disagreement = detail;
     throw new StageFailure(
       { observation: observe.content(CONTENT.multipleResponders), message: `${result.responders.length} DHCP servers disagree: ${detail}` },

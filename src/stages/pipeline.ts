@@ -10,6 +10,7 @@ import { stageStatusForSeverity } from '../diagnosis/status.js';
 import type { ConnectionInfo } from '../net/connector.js';
 import { startKeyGeneration, type KeyPair } from '../pki/keys.js';
 import { TransportError } from '../net/errors.js';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { HttpExchange, HttpTransport } from '../net/transport.js';
 import type { RunReport, StageError, StageName, StageReport } from '../model.js';
 import { PinRejectedError, type PinHolder } from './pin-holder.js';
@@ -23,6 +24,7 @@ import {
   type Stage,
   type StageContext,
   type StageOutcome,
+  type StageSequel,
   type VerboseLog,
 } from './types.js';
 
@@ -54,6 +56,8 @@ export interface PipelineResult {
   internalError?: Error;
   /** Key generation time (it overlaps the network stages). */
   keyGenerationMs?: number;
+  /** How long a stage sat waiting for the key pair (0 when it was ready in time); absent when no stage asked for it. */
+  keyWaitMs?: number;
 }
 
 function systemClock(): Clock {
@@ -145,8 +149,39 @@ export function stagesUpTo(table: StageTable, stopAfter: StageName | undefined):
   return last < 0 ? table : table.slice(0, last + 1);
 }
 
+/** To the microsecond: finer than any of the clocks involved, so sums of stage times stay honest. */
 function roundMs(ms: number): number {
-  return Math.round(ms * 10) / 10;
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Main-thread time spent working (not waiting in the event loop) since `since`, in ms. */
+function busySince(since: EventLoopUtilization): number {
+  return performance.eventLoopUtilization(since).active;
+}
+
+/**
+ * The stage's times: wall from its first byte (code loaded) to its end, the tool's own work inside it,
+ * and what is left for the pool and the network once that work and any wait for the key are taken out.
+ */
+function stageTimes(wallMs: number, clientMs: number, keyWaitMs: number): Pick<StageReport, 'ms' | 'wallMs' | 'clientMs'> {
+  return { ms: roundMs(Math.max(0, wallMs - clientMs - keyWaitMs)), wallMs: roundMs(wallMs), clientMs: roundMs(Math.min(clientMs, wallMs)) };
+}
+
+/** Records how long stages wait for the key pair: the wait starts when a stage first asks for it. */
+function keyWaitMeter(keyPair: Promise<KeyPair>): { get: () => Promise<KeyPair>; waitedMs: () => number | undefined } {
+  let askedAt: number | undefined;
+  let readyAt: number | undefined;
+  keyPair.then(
+    () => (readyAt = performance.now()),
+    () => (readyAt = performance.now()),
+  );
+  return {
+    get: () => {
+      askedAt ??= performance.now();
+      return keyPair;
+    },
+    waitedMs: () => (askedAt === undefined ? undefined : Math.max(0, (readyAt ?? performance.now()) - askedAt)),
+  };
 }
 
 /**
@@ -164,6 +199,7 @@ export async function runPipeline(
   const keyPair = dependencies.keyPair ?? startKeyGeneration();
   // A run that stops before the certificate stage never awaits the key; that must not be an unhandled rejection.
   keyPair.catch(() => undefined);
+  const keyWait = keyWaitMeter(keyPair);
 
   const log: LogLine[] = [];
   // undici and the SOAP layer cost more to load than the whole DHCP exchange; they load while
@@ -223,6 +259,8 @@ export async function runPipeline(
 
   const runDeadlineAt = options.timeoutMs;
   const reports: StageReport[] = [];
+  /** Stages still learning after they returned, with the controller that cuts them off at the run's deadline. */
+  const sequels: Array<{ report: StageReport; sequel: Promise<StageSequel>; controller: AbortController }> = [];
   let internalError: Error | undefined;
   let failed = false;
 
@@ -259,7 +297,12 @@ export async function runPipeline(
     const timer = setTimeout(() => controller.abort(new StageDeadlineError(name, limitMs, limitedByRun)), limitMs);
     const signal = dependencies.signal ? AbortSignal.any([controller.signal, dependencies.signal]) : controller.signal;
     const cleanup: Array<() => void> = [];
-    const started = clock.elapsedMs();
+    // Set once the stage's code is loaded: loading is this tool's business, not the pool's.
+    let started = clock.elapsedMs();
+    let busyFrom = performance.eventLoopUtilization();
+    let keyWaitBefore = keyWait.waitedMs() ?? 0;
+    const times = (): Pick<StageReport, 'ms' | 'wallMs' | 'clientMs'> =>
+      stageTimes(clock.elapsedMs() - started, busySince(busyFrom), (keyWait.waitedMs() ?? 0) - keyWaitBefore);
 
     let stageTransport: HttpTransport | undefined;
     const context: StageContext = {
@@ -274,7 +317,9 @@ export async function runPipeline(
       signal,
       deadline,
       pin,
-      keyPair,
+      get keyPair(): Promise<KeyPair> {
+        return keyWait.get();
+      },
       onDhcpPacket,
       ...(hooks.onSipMessage ? { onSipMessage: hooks.onSipMessage } : {}),
     };
@@ -286,11 +331,14 @@ export async function runPipeline(
       if (entry.usesHttp) warmLaterStages();
       const stage = await Promise.race([load(entry), deadlineReached(signal, cleanup)]);
       if (entry.usesHttp) stageTransport = await Promise.race([openTransport(), deadlineReached(signal, cleanup)]);
+      started = clock.elapsedMs();
+      busyFrom = performance.eventLoopUtilization();
+      keyWaitBefore = keyWait.waitedMs() ?? 0;
       const outcome: StageOutcome = await Promise.race([stage(context), deadlineReached(signal, cleanup)]);
       report = {
         name,
         status: outcome.status,
-        ms: roundMs(clock.elapsedMs() - started),
+        ...times(),
         deadlineMs: limitMs,
         summary: outcome.summary,
         evidence: outcome.evidence,
@@ -302,13 +350,17 @@ export async function runPipeline(
         report.diagnosis = diagnosis;
         report.status = stageStatusForSeverity(diagnosis.severity) === 'fail' ? 'warn' : stageStatusForSeverity(diagnosis.severity);
       }
+      if (outcome.sequel) {
+        outcome.sequel.catch(() => undefined);
+        sequels.push({ report, sequel: outcome.sequel, controller });
+      }
     } catch (thrown) {
       const failure = failureOf(thrown);
       if (failure.internal) internalError = failure.internal;
       report = {
         name,
         status: 'fail',
-        ms: roundMs(clock.elapsedMs() - started),
+        ...times(),
         deadlineMs: limitMs,
         summary: failure.error.message,
         evidence: failure.evidence,
@@ -326,15 +378,20 @@ export async function runPipeline(
   }
 
   await transport?.close();
+  const runDeadlineLeft = Math.max(0, runDeadlineAt - clock.elapsedMs());
+  for (const pending of sequels) await foldSequel(pending, runDeadlineLeft, dependencies.signal);
   let keyGenerationMs: number | undefined;
   if (!failed) keyGenerationMs = (await keyPair).generatedInMs;
+  const keyWaitMs = keyWait.waitedMs();
 
   const failedStage = reports.find((stage) => stage.status === 'fail');
   const report: RunReport = {
     targetUri: state.certProvisioningUrl?.toString() ?? options.targetUri ?? '',
     targetFqdn: state.registrarFqdn ?? options.targetFqdn ?? '',
     result: failedStage ? 'Failure' : 'Success',
-    latencyMs: roundMs(clock.elapsedMs()),
+    // What a phone would have waited: the pool's and the network's share of every stage that ran.
+    latencyMs: Math.round(reports.reduce((sum, stage) => sum + stage.ms, 0) * 10_000) / 10_000,
+    wallMs: roundMs(clock.elapsedMs()),
     error: failedStage?.diagnosis ? `${failedStage.diagnosis.id}: ${failedStage.diagnosis.summary}` : '',
     stages: reports,
     discovered: state.discovered,
@@ -344,5 +401,35 @@ export async function runPipeline(
   const result: PipelineResult = { report, log, connections: [...(transport?.connections ?? [])] };
   if (internalError) result.internalError = internalError;
   if (keyGenerationMs !== undefined) result.keyGenerationMs = keyGenerationMs;
+  if (keyWaitMs !== undefined) result.keyWaitMs = roundMs(keyWaitMs);
   return result;
+}
+
+/**
+ * Waits for what a stage learnt after it returned (bounded by what is left of the run's deadline)
+ * and folds it into the stage's report: more evidence, a new table line, or a late failure.
+ */
+async function foldSequel(
+  { report, sequel, controller }: { report: StageReport; sequel: Promise<StageSequel>; controller: AbortController },
+  deadlineLeftMs: number,
+  runSignal: AbortSignal | undefined,
+): Promise<void> {
+  const timer = setTimeout(() => controller.abort(new StageDeadlineError(report.name, deadlineLeftMs, true)), deadlineLeftMs);
+  try {
+    const late = await sequel;
+    Object.assign(report.evidence, late.evidence);
+    if (late.summary !== undefined) report.summary = late.summary;
+    if (late.failure) {
+      report.status = 'fail';
+      report.summary = late.failure.message;
+      report.error = late.failure;
+      report.diagnosis = diagnose(report.name, late.failure.observation);
+    }
+  } catch (thrown) {
+    // Cut short (the run's deadline, Ctrl-C, a socket error): the report keeps what arrived before.
+    if (runSignal?.aborted) return;
+    report.notes.push(`stopped listening early: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }

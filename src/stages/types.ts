@@ -218,6 +218,22 @@ export interface StageOutcome {
   evidence: Evidence;
   /** Something worth a diagnosis that does not stop the run (e.g. no option 120 with --target-fqdn unset). */
   warning?: StageError;
+  /**
+   * What the stage goes on learning after it returned, without holding up the next stages (discover's
+   * listen window for other DHCP servers). The pipeline waits for it before the run ends and folds it
+   * into this stage's report. Honours the stage's signal.
+   */
+  sequel?: Promise<StageSequel>;
+}
+
+/** What a stage learnt after it returned. */
+export interface StageSequel {
+  /** Merged into the stage's evidence. */
+  evidence: Evidence;
+  /** Replaces the stage-table line when set. */
+  summary?: string;
+  /** Something learnt late that fails the stage after all (e.g. a later DHCP server disagrees). */
+  failure?: StageError;
 }
 
 export type Stage = (context: StageContext) => Promise<StageOutcome>;

@@ -2,20 +2,19 @@
 // - full pipeline wall time (median of RUNS runs, plus p90), and per stage;
 // - client-side CPU per run vs time spent waiting (the rest of the wall time);
 // - connections opened per run;
-// - RSA 2048 key generation on its own;
-// - CLI cold start to the first DHCP packet vs a bare `node -e 0`.
+// - RSA 2048 key generation on its own.
+// The cold one-off run (CLI start, whole run vs a floor replay) is oneshot.mjs.
 //
-// Method for client vs server: the lab runs in a child process (forked from this file), so this
+// Method for client vs server: the lab runs in a child process (lib/lab-process.js), so this
 // process's CPU time (process.cpuUsage: user + system, all threads) during a run is the client's own
 // work: building and parsing XML, TLS, signing the proof, the CSR, verification. Wall time minus that
 // is time spent waiting on the server and the network. Key generation is excluded from the runs (one
 // key is made beforehand and handed in, as the pipeline otherwise overlaps it with the network stages)
 // and timed separately. Numbers only; nothing here asserts on time.
 
-import { fork, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { startLabProcess } from './lib/lab-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -25,7 +24,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 25);
 // Steady state is what a scheduled checker sees; the first (cold, JIT-less) run is printed on its own.
 const WARMUP = 10;
 const KEYGENS = 8;
-const COLD_STARTS = 10;
 
 /** WARMUP + RUNS pipeline runs with `options`: wall and client CPU per run, per-stage times, HTTP connections. */
 async function measure(options, keyPair, pin) {
@@ -66,23 +64,12 @@ const median = (values) => {
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 const ms = (value) => `${value.toFixed(1)} ms`;
 
-if (process.argv[2] === '--lab-child') {
-  const { startLab } = await import(dist('lab/pool.js'));
-  const lab = await startLab({});
-  process.send({ fqdn: lab.fqdn, host: lab.host, ports: lab.ports, sampleUser: lab.sampleUser });
-  process.on('message', async () => {
-    await lab.stop();
-    process.exit(0);
-  });
-} else {
-  await main();
-}
+await main();
 
 async function main() {
   const [{ startKeyGeneration }, { labPipelineOptions }] = await Promise.all([import(dist('pki/keys.js')), import(dist('cli/demo.js'))]);
 
-  const child = fork(fileURLToPath(import.meta.url), ['--lab-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const lab = await new Promise((resolve) => child.once('message', resolve));
+  const { lab, stop } = await startLabProcess();
   try {
     const options = await labPipelineOptions(lab);
     // Stop listening for other DHCP servers as soon as the lab answered: the window is a setting, not work.
@@ -112,39 +99,7 @@ async function main() {
     console.log(`  client CPU       median ${ms(whole.cpu)} per run; the added stages: median ${ms(whole.cpu - cpu)} more (TLS 1.0 probe, TLS-DSK handshake, SIP signatures)`);
     console.log(`  SIP connections  one for the registrar-tls probe, one for the whole REGISTER exchange and sign-out (by construction: one SipTlsConnection per stage)`);
     console.log(`  RSA 2048 keygen  median ${ms(median(keyTimes))} of ${KEYGENS} (started with the run, overlapped with the network stages)`);
-
-    await coldStart(lab);
   } finally {
-    child.send('stop');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await stop();
   }
-}
-
-/** Spawn to the first DHCPINFORM arriving at a UDP socket standing in for the DHCP server, vs bare node. */
-async function coldStart(lab) {
-  const socket = createSocket('udp4');
-  await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const port = socket.address().port;
-  const bin = join(root, 'bin', 'bootstrap-test.js');
-  const cli = [];
-  for (let i = 0; i < COLD_STARTS; i += 1) {
-    const started = performance.now();
-    const child = spawn(process.execPath, [bin, '--ext', lab.sampleUser.phoneOrExt, '--dhcp-server', `127.0.0.1:${port}`, '--client-port', '0'], {
-      env: { ...process.env, BOOTSTRAP_TEST_PIN: lab.sampleUser.pin },
-      stdio: 'ignore',
-    });
-    await new Promise((resolve) => socket.once('message', resolve));
-    cli.push(performance.now() - started);
-    child.kill();
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
-  socket.close();
-  const bare = [];
-  for (let i = 0; i < COLD_STARTS; i += 1) {
-    const started = performance.now();
-    await new Promise((resolve) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).once('exit', resolve));
-    bare.push(performance.now() - started);
-  }
-  const ratio = median(cli) / median(bare);
-  console.log(`  cold start       CLI to first DHCP packet median ${ms(median(cli))}; bare node -e 0 median ${ms(median(bare))}; ratio ${ratio.toFixed(2)}x   target < 3x: ${ratio < 3 ? 'met' : 'MISSED'}`);
 }

@@ -58,8 +58,10 @@ describe('every lab fault is found at its stage with its diagnosis', () => {
           const unknown = requireCatalogEntry(fault.expectedDiagnosisId ?? '').severity === 'unknown';
           expect(exitCodeForRun(report)).toBe(unknown ? EXIT.local : EXIT.failed);
           expect(report.error).toMatch(new RegExp(`^${fault.expectedDiagnosisId}: `));
+          // The first failure stops the run, unless it was found after the stage had returned (a second
+          // DHCP server heard in the listen window, which does not hold up the later stages).
           const index = STAGE_NAMES.indexOf(fault.stage);
-          for (const later of report.stages.slice(index + 1)) expect(later.status).toBe('not-run');
+          if (stage?.evidence.afterListenWindow !== true) for (const later of report.stages.slice(index + 1)) expect(later.status).toBe('not-run');
         } else {
           expect(report.result).toBe('Success');
           expect(exitCodeForRun(report)).toBe(EXIT.ok);

@@ -11,8 +11,17 @@ describe('--json', () => {
     expect(parsed.summary).toMatchObject({ result: 'Success', latency: '00:00:06.4123456', latencyMs: 6412.346, error: '', diagnosis: [], failedStage: null });
     expect(parsed.stages.map((stage: { name: string }) => stage.name)).toEqual([...STAGE_NAMES]);
     expect(parsed.stages[0]).toEqual({
-      name: 'discover', status: 'pass', ms: 12.4, summary: expect.stringContaining('DHCPACK'), evidence: {}, notes: [], error: null, diagnosis: null,
+      name: 'discover', status: 'pass', ms: 12.4, wallMs: null, clientMs: null, summary: expect.stringContaining('DHCPACK'), evidence: {}, notes: [], error: null, diagnosis: null,
     });
+  });
+
+  it('keeps a stage’s wall time and the tool’s own work apart from its pool-and-network time, and the run’s wall time', () => {
+    const report = successReport();
+    report.stages[0] = { ...report.stages[0]!, ms: 2.5, wallMs: 40.25, clientMs: 37.75 };
+    report.wallMs = 1388.2;
+    const parsed = toJsonReport(report);
+    expect(parsed.stages[0]).toMatchObject({ ms: 2.5, wallMs: 40.25, clientMs: 37.75 });
+    expect(parsed.summary.wallMs).toBe(1388.2);
   });
 
   it('includes the discovered values and certificate metadata', () => {

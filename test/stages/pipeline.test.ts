@@ -9,7 +9,7 @@ import type { KeyPair } from '../../src/pki/keys.js';
 import { runPipeline, RunInterruptedError, type PipelineResult } from '../../src/stages/pipeline.js';
 import { PinHolder } from '../../src/stages/pin-holder.js';
 import { DHCP_STAGE_MARGIN_MS, STAGE_TABLE, stageBudget, type StageEntry } from '../../src/stages/registry.js';
-import { StageFailure, type Clock, type PipelineOptions, type Stage, type StageContext } from '../../src/stages/types.js';
+import { StageFailure, type Clock, type PipelineOptions, type Stage, type StageContext, type StageSequel } from '../../src/stages/types.js';
 
 function options(overrides: Partial<PipelineOptions> = {}): PipelineOptions {
   return {
@@ -181,6 +181,67 @@ describe('runPipeline with a stage table', () => {
     const result = await run([fake('discover', waitsForever), fake('rootchain', passes)], {}, { signal: interrupt.signal });
     expect(result.report.stages[0]!.error?.observation).toBe('local:interrupted');
     expect(result.report.stages[1]!.status).toBe('not-run');
+  });
+});
+
+describe('what a stage learns after it returned (its sequel)', () => {
+  /** Returns at once; its sequel settles when `release` is called, or rejects when its signal aborts. */
+  function withSequel(late: StageSequel): { stage: Stage; release: () => void; order: string[] } {
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const stage: Stage = async (context) => ({
+      status: 'pass',
+      summary: 'first answer',
+      evidence: { responders: 1 },
+      sequel: new Promise<StageSequel>((resolve, reject) => {
+        release = () => {
+          order.push('sequel');
+          resolve(late);
+        };
+        context.signal.addEventListener('abort', () => reject(context.signal.reason), { once: true });
+      }),
+    });
+    return { stage, release: () => release(), order };
+  }
+
+  it('does not hold up the next stage, and is folded into the report before the run ends', async () => {
+    const first = withSequel({ evidence: { responders: 2, listenedMs: 40 }, summary: 'two agree' });
+    const next: Stage = async () => {
+      first.order.push('next stage');
+      setTimeout(first.release, 10);
+      return { status: 'pass', summary: 'ok', evidence: {} };
+    };
+    const result = await run([fake('discover', first.stage), fake('rootchain', next)]);
+    expect(first.order).toEqual(['next stage', 'sequel']);
+    const discover = result.report.stages[0]!;
+    expect(discover).toMatchObject({ status: 'pass', summary: 'two agree', evidence: { responders: 2, listenedMs: 40 } });
+    expect(result.report.result).toBe('Success');
+  });
+
+  it('fails the stage after the fact when the sequel brings a failure', async () => {
+    const first = withSequel({
+      evidence: { responders: 2 },
+      failure: { observation: 'content:multiple-responders', message: '2 DHCP servers disagree' },
+    });
+    const next: Stage = async () => {
+      setTimeout(first.release, 5);
+      return { status: 'pass', summary: 'ok', evidence: {} };
+    };
+    const result = await run([fake('discover', first.stage), fake('rootchain', next)]);
+    expect(statuses(result)).toEqual([
+      ['discover', 'fail'],
+      ['rootchain', 'pass'],
+    ]);
+    expect(result.report.result).toBe('Failure');
+    expect(result.report.stages[0]!.error?.message).toBe('2 DHCP servers disagree');
+  });
+
+  it("is cut off at the run's deadline, and the report keeps what the stage returned with a note", async () => {
+    const first = withSequel({ evidence: {} });
+    const result = await run([fake('discover', first.stage), fake('rootchain', passes)], { timeoutMs: 60 });
+    const discover = result.report.stages[0]!;
+    expect(discover.status).toBe('pass');
+    expect(discover.notes.join(' ')).toMatch(/stopped listening early/);
   });
 });
 
