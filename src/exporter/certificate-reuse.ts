@@ -77,6 +77,11 @@ export function heldFrom(state: RunState, keyPair: KeyPair, issuedAtMs: number):
   };
 }
 
+/** The domain of the user the held certificate names (`CN=user@domain`), for the sign-in stages. */
+export function sipDomainOfHeld(held: HeldCertificate): string | undefined {
+  return /CN=[^,\n@]+@([^,\n]+)/.exec(held.info.subject)?.[1]?.trim().toLowerCase();
+}
+
 /** The held key as the run's key pair: a reuse run signs with it, and generates none. */
 export function heldKeyPair(held: HeldCertificate): KeyPair {
   const privateKey = createPrivateKey(held.privateKeyPem);

@@ -14,6 +14,8 @@ import { UsageError } from '../errors.js';
 import { STAGE_NAMES, type StageName } from '../model.js';
 import { ResolveRuleError, parseResolveRule, type ResolveRule } from '../net/resolve.js';
 import { STAGE_TABLE } from '../stages/registry.js';
+import { parseDnsServer } from '../dns/resolver.js';
+import type { UdpEndpoint } from '../net/udp-exchange.js';
 
 export class ConfigError extends Error {
   readonly code = 'exporter-config-invalid';
@@ -58,7 +60,13 @@ export interface ReuseConfig {
 export interface ModuleConfig {
   name: string;
   account: AccountConfig;
-  discovery: { dhcp: DhcpDiscovery; targetUri?: string; targetFqdn?: string };
+  discovery: {
+    dhcp: DhcpDiscovery;
+    targetUri?: string;
+    targetFqdn?: string;
+    /** The DNS server the sign-in stages ask (SRV, A), instead of this host's resolver. */
+    dnsServer?: UdpEndpoint;
+  };
   /** The stages a probe runs, in run order. */
   stages: StageName[];
   reuse?: ReuseConfig;
@@ -259,7 +267,7 @@ async function moduleOf(reader: Reader, name: string, node: unknown, environment
 
   const discoveryPath = `${path}.discovery`;
   const discoveryNode = reader.child(body, 'discovery');
-  const discovery = discoveryNode === undefined ? undefined : reader.map(discoveryNode, discoveryPath, ['dhcp', 'target_uri', 'target_fqdn']);
+  const discovery = discoveryNode === undefined ? undefined : reader.map(discoveryNode, discoveryPath, ['dhcp', 'target_uri', 'target_fqdn', 'dns_server']);
   const dhcpNode = discovery ? reader.child(discovery, 'dhcp') : undefined;
   const dhcp = dhcpNode === undefined ? undefined : reader.map(dhcpNode, `${discoveryPath}.dhcp`, ['interface', 'server', 'client_port', 'timeout', 'tries', 'listen']);
   const serverNode = dhcp ? reader.child(dhcp, 'server') : undefined;
@@ -269,6 +277,8 @@ async function moduleOf(reader: Reader, name: string, node: unknown, environment
   const targetFqdnNode = discovery ? reader.child(discovery, 'target_fqdn') : undefined;
   const targetUri = reader.string(targetUriNode, `${discoveryPath}.target_uri`);
   const targetFqdn = reader.string(targetFqdnNode, `${discoveryPath}.target_fqdn`);
+  const dnsServerNode = discovery ? reader.child(discovery, 'dns_server') : undefined;
+  const dnsServerText = reader.string(dnsServerNode, `${discoveryPath}.dns_server`);
 
   const budgetsPath = `${path}.budgets`;
   const budgetsNode = reader.child(body, 'budgets');
@@ -310,6 +320,9 @@ async function moduleOf(reader: Reader, name: string, node: unknown, environment
       },
       ...(targetUri !== undefined ? { targetUri } : {}),
       ...(targetFqdn !== undefined ? { targetFqdn } : {}),
+      ...(dnsServerText !== undefined
+        ? { dnsServer: reader.checked(dnsServerNode, `${discoveryPath}.dns_server`, () => parseDnsServer(dnsServerText, 'dns_server')) }
+        : {}),
     },
     stages: stagesOf(reader, reader.child(body, 'stages'), `${path}.stages`),
     budgets: {

@@ -15,7 +15,17 @@ import { STAGE_TABLE, type StageTable } from '../stages/registry.js';
 import type { LogLine } from '../stages/types.js';
 import type { RunReport } from '../model.js';
 import type { ModuleConfig } from './config.js';
-import { capturingIssuedCertificate, decideReuse, heldFrom, heldKeyPair, reuseReport, stagesWithoutPin, type CertificateStore, type HeldCertificate } from './certificate-reuse.js';
+import {
+  capturingIssuedCertificate,
+  decideReuse,
+  heldFrom,
+  heldKeyPair,
+  reuseReport,
+  sipDomainOfHeld,
+  stagesWithoutPin,
+  type CertificateStore,
+  type HeldCertificate,
+} from './certificate-reuse.js';
 
 /** Where a probe looks for the pool: a DHCP exchange (optionally on a named interface), or a given pool. */
 export type ProbeTarget = { kind: 'dhcp'; interfaceName?: string } | { kind: 'pool'; targetUri: string; targetFqdn: string };
@@ -86,6 +96,7 @@ function settingsFor(module: ModuleConfig, target: ProbeTarget): BootstrapSettin
     maxResponseBytes: 4 * 1024 * 1024,
   };
   if (module.account.expectedSipUri) settings.userSipAddress = module.account.expectedSipUri;
+  if (module.discovery.dnsServer) settings.dnsServer = module.discovery.dnsServer;
   if (target.kind === 'pool') {
     settings.targetUri = target.targetUri;
     settings.targetFqdn = target.targetFqdn;
@@ -113,8 +124,8 @@ export async function runModuleProbe(module: ModuleConfig, target: ProbeTarget, 
   options.stageTimeoutsMs = module.budgets.stageTimeoutsMs;
   const now = dependencies.now ?? Date.now;
   const table = moduleTable(module);
-  const run = async (stages: StageTable, keyPair = dependencies.keyPair): Promise<ProbeRunResult> => {
-    const result = await runPipeline(options, pin, {}, { stages, ...(keyPair ? { keyPair } : {}) });
+  const run = async (stages: StageTable, keyPair = dependencies.keyPair, runOptions = options): Promise<ProbeRunResult> => {
+    const result = await runPipeline(runOptions, pin, {}, { stages, ...(keyPair ? { keyPair } : {}) });
     return { report: result.report, log: result.log, connections: result.connections };
   };
   const { reuse } = module;
@@ -126,7 +137,9 @@ export async function runModuleProbe(module: ModuleConfig, target: ProbeTarget, 
   if (decision.kind === 'reuse') {
     const anonymous = stagesWithoutPin(table);
     const skipped = table.filter((entry) => entry.needsPin).map((entry) => entry.name);
-    const result = await run(anonymous, Promise.resolve(heldKeyPair(decision.held)));
+    // Without ResolveUser the sign-in stages take the SIP domain from the held certificate's user.
+    const sipDomain = options.sipDomain ?? sipDomainOfHeld(decision.held);
+    const result = await run(anonymous, Promise.resolve(heldKeyPair(decision.held)), { ...options, sipDomain });
     return { ...result, report: reuseReport(result.report, module.stages, skipped, decision.held) };
   }
   let issued: HeldCertificate | undefined;

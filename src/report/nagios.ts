@@ -128,7 +128,8 @@ export function renderNagios(sample: ProbeSample, thresholds: NagiosThresholds, 
 
   const byName = new Map(report.stages.map((stage) => [stage.name, stage]));
   const perfdata = [
-    `${perfLabel('time')}=${perfSeconds(report.latencyMs)};${optional(thresholds.warningSeconds)};${optional(thresholds.criticalSeconds)};0`,
+    // 'latency', not 'time': a label must be unique, and 'time' is a stage's name.
+    `${perfLabel('latency')}=${perfSeconds(report.latencyMs)};${optional(thresholds.warningSeconds)};${optional(thresholds.criticalSeconds)};0`,
     ...STAGE_NAMES.map((name) => {
       const stage = byName.get(name);
       // 'U': the stage did not run, so its time is undetermined (not 0, which would graph as fast).

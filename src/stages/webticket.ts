@@ -9,6 +9,10 @@ import { chooseCertProvPort } from '../soap/services/mex.js';
 import { certProvMetadata } from './certprov-mex.js';
 import { findPinPort, requestTicket } from './ticket-client.js';
 import { StageFailure, type StageContext, type StageOutcome } from './types.js';
+import { TransportError, type TransportErrorCode } from '../net/errors.js';
+
+/** Transport failures that mean the CertProv metadata answer arrived broken, not that the pool was out of reach. */
+const BROKEN_ANSWER: ReadonlySet<TransportErrorCode> = new Set(['BT_RESPONSE_TOO_LARGE', 'BT_RESPONSE_HEADERS_TOO_LARGE', 'BT_PROTOCOL']);
 
 /**
  * The first ticket's AppliesTo: the WebTicketProof port address from the CertProv metadata. When that
@@ -28,8 +32,9 @@ async function ticketAudience(context: StageContext): Promise<{ appliesTo: strin
     }
     problem = 'it names no WebTicketProof port';
   } catch (error) {
-    // A transport failure is this stage's (first HTTPS contact); an unusable answer is certprov-mex's.
-    if (!(error instanceof StageFailure)) throw error;
+    // Reaching the pool over HTTPS is this stage's (its first HTTPS contact: TCP, TLS, the deadline);
+    // an answer that arrived but is unusable, however broken, is certprov-mex's to report.
+    if (!(error instanceof StageFailure || (error instanceof TransportError && BROKEN_ANSWER.has(error.code)))) throw error;
     problem = error.message;
   }
   log.defaulted(`First ticket AppliesTo ${fallback}: the CertProv metadata is not usable (${problem}); certprov-mex reports it`);

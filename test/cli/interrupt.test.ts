@@ -78,6 +78,10 @@ describe('a run stopped by a signal', () => {
       ['resolveuser', 'not-run'],
       ['webticket-sip', 'not-run'],
       ['certificate', 'not-run'],
+      ['time', 'not-run'],
+      ['dns', 'not-run'],
+      ['registrar-tls', 'not-run'],
+      ['register', 'not-run'],
     ]);
     expect(json.stages.filter((stage) => stage.diagnosis !== null)).toEqual([]);
     expect(json.stages.find((stage) => stage.name === 'webticket')?.error?.observation).toBe('local:interrupted');

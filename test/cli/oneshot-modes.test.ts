@@ -109,7 +109,7 @@ describe('--nagios', () => {
     const { status, perfdata, long } = nagiosParts(ran.stdout);
     expect(status).toMatch(/^BOOTSTRAP OK - sign-in passed in \d+\.\d{3} s$/);
     for (const item of perfdata) expect(item).toMatch(PERFDATA_ITEM);
-    expect(perfdata[0]).toMatch(/^'time'=[\d.]+s;30;40;0$/);
+    expect(perfdata[0]).toMatch(/^'latency'=[\d.]+s;30;40;0$/);
     for (const stage of ['discover', 'rootchain', 'webticket', 'certificate']) expect(perfdata.some((item) => item.startsWith(`'${stage}'=`) && /s;;;0$/.test(item))).toBe(true);
     expect(perfdata.some((item) => /^'user_cert_days'=\d+;14:;7:$/.test(item))).toBe(true);
     expect(long.some((line) => /^certificate: pass \d+ ms - /.test(line))).toBe(true);

@@ -44,9 +44,9 @@ async function scrape(exporter: LabExporter['exporter'], module = 'lab'): Promis
 }
 
 describe('the registry flag', () => {
-  it('the PIN path is webticket through certificate; discovery and the root chain need no PIN', () => {
-    expect(PIN_STAGES).toEqual(['webticket', 'certprov-mex', 'resolveuser', 'webticket-sip', 'certificate']);
-    expect(ANONYMOUS_STAGES).toEqual(expect.arrayContaining(['discover', 'rootchain']));
+  it('the PIN path is webticket through certificate, and register (it signs in with the issued certificate); the rest needs no PIN', () => {
+    expect(PIN_STAGES).toEqual(['webticket', 'certprov-mex', 'resolveuser', 'webticket-sip', 'certificate', 'register']);
+    expect(ANONYMOUS_STAGES).toEqual(['discover', 'rootchain', 'time', 'dns', 'registrar-tls']);
   });
 });
 

@@ -35,6 +35,7 @@ export function moduleYaml(lab: Lab, options: ModuleYaml = {}): string {
     '        client_port: 0',
     '        timeout: 3s',
     '        listen: 150ms',
+    `      dns_server: 127.0.0.1:${lab.ports.dns}`,
     '    budgets:',
     `      timeout: ${options.timeout ?? '30s'}`,
     `      min_interval: ${options.minInterval ?? '1ms'}`,

@@ -81,8 +81,11 @@ export interface HostileServer {
 export function endpointOf(listener: 'http' | 'https', request: ReceivedRequest): Endpoint | undefined {
   const path = request.path.toLowerCase();
   if (listener === 'http') return path.startsWith('/certprov/') ? 'rootchain' : undefined;
-  if (request.method === 'GET' && path.endsWith('/webticket/webticketservice.svc/mex')) return 'webticket-mex';
-  if (request.method === 'GET' && path.endsWith('/certprov/certprovisioningservice.svc/mex')) return 'certprov-mex';
+  // Every way the client asks for metadata (GET /mex, GET ?wsdl, the GetMetadata POST to /mex), so an
+  // attack on a service's metadata cannot be sidestepped by the next way of asking.
+  const metadataOf = (service: string): boolean => path.endsWith(`${service}/mex`) || path.endsWith(`${service}?wsdl`);
+  if (metadataOf('/webticket/webticketservice.svc')) return 'webticket-mex';
+  if (metadataOf('/certprov/certprovisioningservice.svc')) return 'certprov-mex';
   if (request.method === 'POST' && path.startsWith('/webticket/')) return 'issuetoken';
   if (request.method === 'POST' && /resolveuser/i.test(request.soapAction)) return 'resolveuser';
   if (request.method === 'POST' && /getandpublishcert/i.test(request.soapAction)) return 'getandpublishcert';

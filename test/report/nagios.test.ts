@@ -25,7 +25,10 @@ function parsePluginOutput(text: string, state: number) {
   const perf = new Map<string, string>();
   for (const item of items) {
     expect(item, item).toMatch(PERF_ITEM);
-    perf.set(item.slice(1, item.indexOf("'", 1)), item.slice(item.indexOf('=') + 1));
+    const label = item.slice(1, item.indexOf("'", 1));
+    // A repeated label makes a monitoring system keep one value and drop the other.
+    expect(perf.has(label), `perfdata label '${label}' twice`).toBe(false);
+    perf.set(label, item.slice(item.indexOf('=') + 1));
   }
   for (const line of long) expect(line).not.toContain('|');
   return { summary: match?.[2] ?? '', perf, long };
@@ -39,7 +42,7 @@ describe('renderNagios', () => {
     expect(output.state).toBe(NAGIOS.ok);
     const { summary, perf, long } = parsePluginOutput(output.text, output.state);
     expect(summary).toMatch(/sign-in passed in 6\.412 s/);
-    expect(perf.get('time')).toBe('6.412346s;;;0');
+    expect(perf.get('latency')).toBe('6.412346s;;;0');
     expect(perf.get('certificate')).toBe('0.09s;;;0');
     for (const stage of STAGE_NAMES) expect(perf.has(stage)).toBe(true);
     expect(long).toHaveLength(STAGE_NAMES.length);
@@ -75,7 +78,7 @@ describe('renderNagios', () => {
     expect(renderNagios(sample, DEFAULT_NAGIOS_THRESHOLDS, NOW).state).toBe(NAGIOS.critical);
     const slow = renderNagios({ report: successReport() }, { ...DEFAULT_NAGIOS_THRESHOLDS, warningSeconds: 5, criticalSeconds: 10 }, NOW);
     expect(slow.state).toBe(NAGIOS.warning);
-    expect(parsePluginOutput(slow.text, slow.state).perf.get('time')).toBe('6.412346s;5;10;0');
+    expect(parsePluginOutput(slow.text, slow.state).perf.get('latency')).toBe('6.412346s;5;10;0');
   });
 
   it('a run stopped by its own deadline is UNKNOWN and names the stage', () => {
