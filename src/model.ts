@@ -41,6 +41,8 @@ export interface Diagnosis {
   alsoPossible: string[];
   /** Merged CHECK lists of the candidates, duplicates removed, top id first. */
   check: string[];
+  /** The few CHECK lines the summary shows (SUMMARY_CHECK_LINES), ranked by what was observed. */
+  briefCheck?: string[];
 }
 
 /** A failure as observed: what happened on the wire, verbatim server ids and reasons. */

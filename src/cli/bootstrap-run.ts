@@ -246,7 +246,7 @@ export async function runWithOutput(
   if (output.json) {
     io.stdout.write(renderJson(report, redact, output.version ? { version: output.version } : {}));
   } else {
-    const findings = renderFindings(report, errStyle);
+    const findings = renderFindings(report, errStyle, { fullCheck: verbose !== undefined });
     if (findings) writeErr(`\n${redact(findings)}`);
     io.stdout.write(redact(renderSummary(report)));
   }

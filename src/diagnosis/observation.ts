@@ -43,6 +43,14 @@ export const observe = {
   /** Clock difference in seconds (positive or negative). */
   clock: (offsetSeconds: number): Observation => `clock:${Math.round(offsetSeconds)}`,
   dns: (what: string): Observation => `dns:${segment(what)}`,
+  /**
+   * The issued certificate failed a check. 'validity' when it is not valid now (a clock can explain
+   * that), else the first other problem (wrong key, subject, signature: no clock explains those).
+   */
+  certificateInvalid: (problems: readonly string[]): Observation => {
+    const validity = problems.some((problem) => problem === 'expired' || problem === 'not-yet-valid');
+    return `content:${CONTENT.certificateInvalid}:${validity ? 'validity' : segment(problems[0] ?? 'other')}`;
+  },
 } as const;
 
 /**

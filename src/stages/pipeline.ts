@@ -305,7 +305,10 @@ export async function runPipeline(
         evidence: failure.evidence,
         notes,
         error: failure.error,
-        diagnosis: diagnose(name, failure.error.observation, failure.facts),
+        diagnosis: diagnose(name, failure.error.observation, {
+          ...failure.facts,
+          addressGivenByAdmin: options.targetUri !== undefined,
+        }),
       };
       failed = true;
     } finally {

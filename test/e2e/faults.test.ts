@@ -73,3 +73,25 @@ describe('every lab fault is found at its stage with its diagnosis', () => {
     });
   }
 });
+
+describe("a certificate from the pool's own CA is reported, not failed", () => {
+  for (const [fault, issuerCheck] of [
+    ['cert-internal-ca', 'response-ca'],
+    ['cert-internal-ca-no-chain', 'not-checked'],
+  ] as const) {
+    it(`${fault}: Success, issuer named, issuerCheck ${issuerCheck}`, async () => {
+      await lab.setFaults([fault]);
+      try {
+        const { result } = await runAgainst(lab, {});
+        const stage = result.report.stages.find((candidate) => candidate.name === 'certificate');
+        expect(result.report.result).toBe('Success');
+        expect(stage?.evidence.issuer).toMatch(/Lab Pool Internal CA/);
+        expect(stage?.evidence.issuerCheck).toBe(issuerCheck);
+        expect(stage?.summary).toMatch(/issued by .*Lab Pool Internal CA.*outside the downloaded root chain/);
+        expect(result.report.discovered.issuedCertificate?.issuer).toMatch(/Lab Pool Internal CA/);
+      } finally {
+        await lab.setFaults([]);
+      }
+    });
+  }
+});

@@ -291,7 +291,31 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
     expect(issued.publicKey.export({ type: 'spki', format: 'der' })).not.toEqual(testKeyPair().publicKey.export({ type: 'spki', format: 'der' }));
     expect(issued.subject).toBe(`CN=${lab.sampleUser.sipUri.replace(/^sip:/, '')}`);
   },
+  'cert-internal-ca': async () => {
+    const { issued, carried } = await issuedWith('cert-internal-ca');
+    expect(issued.issuer).toMatch(/Lab Pool Internal CA/);
+    expect(carried).toHaveLength(1);
+    expect(issued.verify(carried[0]!.publicKey)).toBe(true);
+  },
+  'cert-internal-ca-no-chain': async () => {
+    const { issued, carried } = await issuedWith('cert-internal-ca-no-chain');
+    expect(issued.issuer).toMatch(/Lab Pool Internal CA/);
+    expect(carried).toHaveLength(0);
+  },
+  'cert-issuer-signature-mismatch': async () => {
+    const { issued, carried } = await issuedWith('cert-issuer-signature-mismatch');
+    expect(carried.length).toBeGreaterThan(0);
+    for (const ca of carried) expect(issued.verify(ca.publicKey)).toBe(false);
+  },
 };
+
+/** The certificate a fault makes GetAndPublishCert issue, and the CA certificates the response carries beside it. */
+async function issuedWith(fault: LabFaultName): Promise<{ issued: X509Certificate; carried: X509Certificate[] }> {
+  const reply = await getCertificate(header(fault));
+  const parsed = parseGetAndPublishCertResponse(reply.text);
+  if (parsed.kind !== 'certificate') throw new Error(`${parsed.kind}: ${reply.status} ${reply.text.slice(0, 300)}`);
+  return { issued: new X509Certificate(parsed.certificateDer), carried: (parsed.chain ?? []).map((der) => new X509Certificate(der)) };
+}
 
 describe('lab faults: each one observed at the wire', () => {
   it('has a check for every catalogue entry and nothing else', () => {
