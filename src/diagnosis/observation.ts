@@ -110,6 +110,8 @@ export const DNS = {
   srvOutsideDomain: 'srv-outside-domain',
   srvTargetUnresolvable: 'srv-target-unresolvable',
   srvDhcpDisagree: 'srv-dhcp-disagree',
+  /** No usable answer from the resolver (EAI_AGAIN, SERVFAIL, REFUSED, timeouts). */
+  resolverFailure: 'resolver-failure',
 } as const;
 
 /** The parts of an observation the lookup table looks at. */

@@ -141,6 +141,17 @@ export const LAB_FAULTS = faultCatalogue([
   },
   // rootchain
   {
+    name: 'web-fqdn-nxdomain',
+    stage: 'rootchain',
+    expectedStatus: 'fail',
+    expectedExit: EXIT.failed,
+    expectedDiagnosisId: 'dns-web-fqdn-nxdomain',
+    alsoAcceptable: ['dhcp-option-43-stale'],
+    description: 'Option 43 names a web-services host that does not exist in DNS (a name under .invalid).',
+    example: 'web-fqdn-nxdomain',
+    perRequest: false,
+  },
+  {
     name: 'port80-closed',
     stage: 'rootchain',
     expectedStatus: 'fail',

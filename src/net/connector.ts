@@ -51,6 +51,8 @@ export interface ConnectorSettings {
   describePeer: boolean;
   /** Tells the transport whether a socket for this origin is open, so a timeout can be classified. */
   onSocketState: (open: boolean) => void;
+  /** Name lookup (default: the system's, dns.lookup); tests inject one to produce NXDOMAIN offline. */
+  lookup?: net.LookupFunction;
 }
 
 interface UndiciConnectOptions {
@@ -82,8 +84,11 @@ export function classifySocketError(
   if (code === 'ETIMEDOUT' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH') {
     return new ConnectTimeoutError(`no TCP connection to ${where} (${code})`, detail);
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new NameResolutionError(`cannot resolve ${evidence.host} (${code}); use --resolve HOST=ADDRESS`, detail);
+  if (code === 'ENOTFOUND') {
+    return new NameResolutionError('nxdomain', `the name ${evidence.host} does not exist in DNS (${code})`, detail);
+  }
+  if (code === 'EAI_AGAIN') {
+    return new NameResolutionError('temporary', `no DNS answer for ${evidence.host} (${code}: temporary resolver failure)`, detail);
   }
   const verifyReason = tlsVerifyReason(code);
   if (verifyReason !== 'other') {
@@ -129,13 +134,14 @@ export function createConnector(settings: ConnectorSettings) {
         ca: settings.ca && settings.ca.length > 0 ? settings.ca : undefined,
         ALPNProtocols: ['http/1.1'],
         session: settings.sessions.get(settings.origin),
+        ...(settings.lookup ? { lookup: settings.lookup } : {}),
       });
       socket.once('connect', () => {
         phase = 'tls';
       });
       socket.on('session', (session: Buffer) => settings.sessions.set(settings.origin, session));
     } else {
-      socket = net.connect({ host: connectHost, port: target.port });
+      socket = net.connect({ host: connectHost, port: target.port, ...(settings.lookup ? { lookup: settings.lookup } : {}) });
     }
     socket.setNoDelay(true);
 

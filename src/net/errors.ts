@@ -111,9 +111,19 @@ export class ResponseHeadersTooLargeError extends TransportError {
   }
 }
 
-/** The host name could not be resolved on this host (no --resolve entry and no DNS answer). */
+/**
+ * Why a name did not resolve: 'nxdomain' = the DNS said the name does not exist (ENOTFOUND, a
+ * deployment fault); 'temporary' = no answer could be had (EAI_AGAIN: a resolver or network problem).
+ */
+export type NameResolutionReason = 'nxdomain' | 'temporary';
+
+/** The host name could not be resolved (no --resolve entry and no usable DNS answer). */
 export class NameResolutionError extends TransportError {
-  constructor(message: string, evidence?: TransportEvidence) {
+  constructor(
+    readonly reason: NameResolutionReason,
+    message: string,
+    evidence?: TransportEvidence,
+  ) {
     super('BT_NAME_RESOLUTION', message, evidence);
   }
 }

@@ -14,6 +14,7 @@ import {
   SecretNotOverHttpsError,
   TransportError,
 } from './errors.js';
+import type { LookupFunction } from 'node:net';
 import type { ResolveRule } from './resolve.js';
 
 export interface TransportSettings {
@@ -25,6 +26,8 @@ export interface TransportSettings {
   onConnection?: (info: ConnectionInfo) => void;
   /** Receives every exchange, successful or not (the --trace writer). */
   onExchange?: (exchange: HttpExchange) => void;
+  /** Name lookup for hosts without a --resolve rule (default: the system's); tests inject one. */
+  lookup?: LookupFunction;
 }
 
 export const DEFAULT_TRANSPORT_SETTINGS = {
@@ -128,6 +131,7 @@ export class HttpTransport {
       ca: this.#trustAnchors,
       sessions: this.#sessions,
       describePeer: this.#settings.onConnection !== undefined,
+      ...(this.#settings.lookup ? { lookup: this.#settings.lookup } : {}),
       nextConnectionId: () => this.connections.length + 1,
       onConnected: (info) => {
         state.lastConnectionId = info.id;

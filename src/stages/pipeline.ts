@@ -5,6 +5,7 @@
 
 import { BootstrapTestError, LocalEnvironmentError } from '../errors.js';
 import { diagnose, type DiagnosisContext } from '../diagnosis/classify.js';
+import type { LookupFunction } from 'node:net';
 import { observationOf } from '../diagnosis/transport.js';
 import { stageStatusForSeverity } from '../diagnosis/status.js';
 import type { ConnectionInfo } from '../net/connector.js';
@@ -43,6 +44,8 @@ export interface PipelineDependencies {
   signal?: AbortSignal;
   /** The stages to run, in order; default: the real ones (tests pass fakes). */
   stages?: StageTable;
+  /** Name lookup for the HTTP transport (default: the system's); tests inject NXDOMAIN with it. */
+  lookup?: LookupFunction;
 }
 
 export interface PipelineResult {
@@ -107,10 +110,10 @@ interface FailureDetails {
   internal?: Error;
 }
 
-function failureOf(thrown: unknown): FailureDetails {
+function failureOf(thrown: unknown, stage: StageName): FailureDetails {
   if (thrown instanceof StageFailure) return { error: thrown.error, evidence: thrown.evidence, facts: thrown.facts as DiagnosisContext };
   if (thrown instanceof TransportError) {
-    return { error: { observation: observationOf(thrown), message: thrown.message }, evidence: { ...thrown.evidence }, facts: {} };
+    return { error: { observation: observationOf(thrown, stage), message: thrown.message }, evidence: { ...thrown.evidence }, facts: {} };
   }
   if (thrown instanceof StageDeadlineError) {
     return {
@@ -176,6 +179,7 @@ export async function runPipeline(
       maxResponseBytes: options.maxResponseBytes,
       onConnection: hooks.onConnection,
       onExchange: hooks.onExchange,
+      ...(dependencies.lookup ? { lookup: dependencies.lookup } : {}),
     });
     return transport;
   };
@@ -294,7 +298,7 @@ export async function runPipeline(
         report.status = stageStatusForSeverity(diagnosis.severity) === 'fail' ? 'warn' : stageStatusForSeverity(diagnosis.severity);
       }
     } catch (thrown) {
-      const failure = failureOf(thrown);
+      const failure = failureOf(thrown, name);
       if (failure.internal) internalError = failure.internal;
       report = {
         name,

@@ -97,6 +97,11 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
       expect(Buffer.from(port!.data)).toEqual(Buffer.from([lab.ports.https >> 8, lab.ports.https & 0xff]));
       expect(answer?.packet.msuc?.certProvisioningUrl).toBeUndefined();
     }),
+  'web-fqdn-nxdomain': () =>
+    withFaults(['web-fqdn-nxdomain'], async () => {
+      const [answer] = await inform(lab);
+      expect(answer?.packet.msuc?.webServerFqdn).toMatch(/\.invalid$/);
+    }),
   'dhcp-no-option-120': () =>
     withFaults(['dhcp-no-option-120'], async () => {
       const [answer] = await inform(lab);
