@@ -141,6 +141,12 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
     candidates: ['http-response-malformed'], row: 'the answer is not valid HTTP (parser error, headers over the client limit)',
   },
 
+  // Deadlines: what had arrived when the time ran out
+  { stages: ['any'], observations: ['timeout:run'], candidates: ['run-deadline-exhausted'], row: "the run's --timeout ran out during the stage" },
+  { stages: ['rootchain', 'webticket', 'resolveuser', 'certificate'], observations: ['timeout:slow'], candidates: ['http-answer-too-slow'], row: 'headers arrived, body still arriving at the deadline' },
+  { stages: ['rootchain', 'resolveuser', 'certificate'], observations: ['timeout'], candidates: ['http-no-answer'], row: 'timeout with nothing received after the request' },
+  { stages: ['webticket', 'resolveuser', 'certificate'], observations: ['tls:plain-http'], candidates: ['webticket-port-plain-http'], row: 'the TLS port answered the ClientHello in plain HTTP' },
+
   // webticket
   { stages: ['webticket'], observations: ['tcp:*'], candidates: ['webticket-port443-unreachable'], row: 'tcp:* on the option-43 port' },
   { stages: ['webticket'], observations: ['tls:verify:untrusted'], candidates: ['chain-missing-issuer', 'webticket-cert-untrusted'], row: 'tls:verify:untrusted' },

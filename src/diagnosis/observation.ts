@@ -30,8 +30,14 @@ export const observe = {
   tlsClosed: (): Observation => 'tls:closed',
   tlsVerify: (reason: TlsVerifyReason): Observation => `tls:verify:${reason}`,
   http: (status: number): Observation => `http:${status}`,
-  /** The request went out on an open connection and no answer came in time. */
+  /** A port expected to speak TLS answered in plain HTTP. */
+  tlsPlainHttp: (): Observation => 'tls:plain-http',
+  /** The request went out on an open connection and nothing came back in time. */
   timeout: (): Observation => 'timeout',
+  /** The headers came back, the body was still arriving at the deadline. */
+  slowAnswer: (): Observation => 'timeout:slow',
+  /** The run's overall --timeout ran out during the stage. */
+  runDeadline: (): Observation => 'timeout:run',
   /** A SOAP fault; the fault code may carry a prefix (wsse:, s:, a:), the ErrorId may be absent. */
   soapFault: (faultCode: string, errorId?: string | number): Observation =>
     `soap-fault:${segment(localName(faultCode)) || 'unknown'}:${errorId === undefined ? '' : segment(errorId)}`,

@@ -11,6 +11,7 @@ import {
   ConnectTimeoutError,
   ConnectionResetError,
   NameResolutionError,
+  PlainHttpOnTlsPortError,
   TlsAlertError,
   TlsClosedError,
   TlsVerifyError,
@@ -18,7 +19,9 @@ import {
   tlsAlertNumber,
   tlsVerifyReason,
 } from './errors.js';
+import { looksLikeNonTlsRecord, probePlainHttp } from './plain-http-probe.js';
 import { resolveTarget, type ResolveRule } from './resolve.js';
+import { quoteText } from '../text.js';
 
 /** What the run learns about each connection it opens (for --verbose and the benchmark). */
 export interface ConnectionInfo {
@@ -193,7 +196,29 @@ export function createConnector(settings: ConnectorSettings) {
       finish(null, socket);
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (pending) finish(classifySocketError(error, phase, evidence), null);
+      if (!pending) return;
+      if (!(secure && phase === 'tls' && looksLikeNonTlsRecord(error.code))) {
+        finish(classifySocketError(error, phase, evidence), null);
+        return;
+      }
+      // Not a TLS record: ask the port in plain HTTP, within what is left of the connect time.
+      const leftMs = settings.connectTimeoutMs - (performance.now() - started);
+      const address = socket.remoteAddress ?? connectHost;
+      void probePlainHttp({ host: address, port: target.port, hostName: options.hostname, timeoutMs: leftMs, ...(settings.lookup ? { lookup: settings.lookup } : {}) }).then(
+        (statusLine) => {
+          if (!statusLine) {
+            finish(classifySocketError(error, phase, evidence), null);
+            return;
+          }
+          finish(
+            new PlainHttpOnTlsPortError(`${options.hostname}:${target.port} speaks plain HTTP, not TLS: it answered "${quoteText(statusLine, 80)}"`, {
+              ...evidence,
+              answered: statusLine,
+            }),
+            null,
+          );
+        },
+      );
     });
     return socket;
   };

@@ -9,6 +9,7 @@ import {
   ConnectionResetError,
   ProtocolError,
   ResponseHeadersTooLargeError,
+  ResponseSlowError,
   ResponseTimeoutError,
   ResponseTooLargeError,
   SecretNotOverHttpsError,
@@ -191,6 +192,8 @@ export class HttpTransport {
     let status = 0;
     let headers: Record<string, string> = {};
     const chunks: Buffer[] = [];
+    // What had arrived when a deadline passed: slow is not silent.
+    const progress = { headersAfterMs: -1, bodyBytes: 0 };
     try {
       const response = await origin.client.request({
         method: request.method,
@@ -203,10 +206,12 @@ export class HttpTransport {
       });
       status = response.statusCode;
       headers = flattenHeaders(response.headers);
+      progress.headersAfterMs = Math.round(performance.now() - started);
       let received = 0;
       for await (const chunk of response.body) {
         const bytes = chunk as Buffer;
         received += bytes.length;
+        progress.bodyBytes = received;
         if (received > this.#settings.maxResponseBytes) {
           response.body.destroy();
           throw new ResponseTooLargeError(
@@ -217,7 +222,7 @@ export class HttpTransport {
         chunks.push(bytes);
       }
     } catch (error) {
-      const typed = this.#classify(error, url, origin, signal, limitMs, started);
+      const typed = this.#classify(error, url, origin, signal, limitMs, started, progress);
       report(status ? { status, headers, body: Buffer.concat(chunks) } : undefined, typed);
       throw typed;
     } finally {
@@ -244,6 +249,7 @@ export class HttpTransport {
     signal: AbortSignal,
     timeoutMs: number,
     started: number,
+    progress: { headersAfterMs: number; bodyBytes: number },
   ): TransportError {
     if (error instanceof TransportError) return error;
     const afterMs = Math.round(performance.now() - started);
@@ -255,7 +261,15 @@ export class HttpTransport {
       if (!origin.socketOpen && code !== 'UND_ERR_HEADERS_TIMEOUT' && code !== 'UND_ERR_BODY_TIMEOUT') {
         return new ConnectTimeoutError(`no connection to ${url.host} within ${afterMs} ms`, evidence);
       }
-      return new ResponseTimeoutError(`no answer from ${url.host}${url.pathname} within ${afterMs} ms (limit ${timeoutMs} ms)`, evidence);
+      if (progress.headersAfterMs >= 0) {
+        return new ResponseSlowError(
+          progress.headersAfterMs,
+          progress.bodyBytes,
+          `answer too slow from ${url.host}${url.pathname}: headers after ${progress.headersAfterMs} ms, ${progress.bodyBytes} bytes of body by the deadline (${timeoutMs} ms)`,
+          { ...evidence, headersAfterMs: progress.headersAfterMs, bodyBytes: progress.bodyBytes },
+        );
+      }
+      return new ResponseTimeoutError(`no answer from ${url.host}${url.pathname} within ${afterMs} ms (limit ${timeoutMs} ms): nothing arrived`, evidence);
     }
     const detail = { ...evidence, error: code };
     switch (code) {

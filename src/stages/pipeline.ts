@@ -7,6 +7,7 @@ import { BootstrapTestError, LocalEnvironmentError } from '../errors.js';
 import { diagnose, type DiagnosisContext } from '../diagnosis/classify.js';
 import type { LookupFunction } from 'node:net';
 import { observationOf } from '../diagnosis/transport.js';
+import { observe } from '../diagnosis/observation.js';
 import { stageStatusForSeverity } from '../diagnosis/status.js';
 import type { ConnectionInfo } from '../net/connector.js';
 import { startKeyGeneration, type KeyPair } from '../pki/keys.js';
@@ -117,7 +118,7 @@ function failureOf(thrown: unknown, stage: StageName): FailureDetails {
   }
   if (thrown instanceof StageDeadlineError) {
     return {
-      error: { observation: 'timeout', message: thrown.message },
+      error: { observation: thrown.runDeadline ? observe.runDeadline() : observe.timeout(), message: thrown.message },
       evidence: { limitMs: thrown.limitMs, runDeadline: thrown.runDeadline },
       facts: {},
     };
@@ -299,6 +300,10 @@ export async function runPipeline(
       }
     } catch (thrown) {
       const failure = failureOf(thrown, name);
+      // Nothing came back before a deadline that was the run's, not the stage's: the run's --timeout was spent.
+      if (limitedByRun && failure.error.observation === observe.timeout()) {
+        failure.error = { ...failure.error, observation: observe.runDeadline(), message: `${failure.error.message}; the run's --timeout left this stage ${limitMs} ms` };
+      }
       if (failure.internal) internalError = failure.internal;
       report = {
         name,

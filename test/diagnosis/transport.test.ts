@@ -8,6 +8,8 @@ import {
   ConnectTimeoutError,
   ConnectionResetError,
   NameResolutionError,
+  PlainHttpOnTlsPortError,
+  ResponseSlowError,
   ProtocolError,
   ResponseHeadersTooLargeError,
   ResponseTimeoutError,
@@ -37,6 +39,8 @@ const CASES: Array<[TransportError, TransportErrorCode, string]> = [
   [new NameResolutionError('nxdomain', 'x'), 'BT_NAME_RESOLUTION', 'dns:web-nxdomain'],
   [new NameResolutionError('temporary', 'x'), 'BT_NAME_RESOLUTION', 'dns:resolver-failure'],
   [new ProtocolError('x'), 'BT_PROTOCOL', 'content:http'],
+  [new PlainHttpOnTlsPortError('x'), 'BT_TLS_PLAIN_HTTP', 'tls:plain-http'],
+  [new ResponseSlowError(12, 64, 'x'), 'BT_RESPONSE_SLOW', 'timeout:slow'],
 ];
 
 describe('observationOf', () => {
@@ -60,6 +64,7 @@ describe('observationOf', () => {
       [
         'BT_CONNECT_TIMEOUT', 'BT_CONNECT_REFUSED', 'BT_CONNECTION_RESET', 'BT_TLS_ALERT', 'BT_TLS_CLOSED', 'BT_TLS_VERIFY',
         'BT_RESPONSE_TIMEOUT', 'BT_RESPONSE_TOO_LARGE', 'BT_RESPONSE_HEADERS_TOO_LARGE', 'BT_NAME_RESOLUTION', 'BT_PROTOCOL',
+        'BT_TLS_PLAIN_HTTP', 'BT_RESPONSE_SLOW',
       ].sort(),
     );
   });

@@ -95,3 +95,35 @@ describe("a certificate from the pool's own CA is reported, not failed", () => {
     });
   }
 });
+
+describe('deadlines: slow is not silent, and a spent --timeout is named', () => {
+  it('trickle: headers arrived, body stalled -> http-answer-too-slow with when and how much', async () => {
+    await lab.setFaults(['trickle:certificate']);
+    try {
+      const { result } = await runAgainst(lab, {}, (o) => {
+        o.stageTimeoutsMs = { ...o.stageTimeoutsMs, certificate: 1500 };
+      });
+      const stage = result.report.stages.find((candidate) => candidate.name === 'certificate');
+      expect(stage?.diagnosis?.id).toBe('http-answer-too-slow');
+      expect(stage?.error?.message).toMatch(/answer too slow .*headers after \d+ ms, 64 bytes of body by the deadline/);
+      expect(stage?.evidence.bodyBytes).toBe(64);
+    } finally {
+      await lab.setFaults([]);
+    }
+  });
+
+  it('a run whose --timeout runs out gets run-deadline-exhausted, not <stage>-unclassified', async () => {
+    await lab.setFaults(['slow:400']);
+    try {
+      const { result } = await runAgainst(lab, {}, (o) => {
+        o.timeoutMs = 1200;
+        o.stageTimeoutsMs = Object.fromEntries(STAGE_NAMES.map((name) => [name, 20_000]));
+      });
+      const failed = result.report.stages.find((candidate) => candidate.status === 'fail');
+      expect(failed?.diagnosis?.id).toBe('run-deadline-exhausted');
+      expect(exitCodeForRun(result.report)).toBe(EXIT.failed);
+    } finally {
+      await lab.setFaults([]);
+    }
+  });
+});

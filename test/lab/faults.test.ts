@@ -2,6 +2,8 @@
 // produce the condition the catalogue promises, independently of the client pipeline.
 
 import { X509Certificate } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_FAULTS, startLab, type Lab, type LabFaultName } from '../../src/lab/index.js';
 import { FaultSet, parseFaultSpec } from '../../src/lab/faults.js';
@@ -237,6 +239,48 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
     // Other endpoints keep answering.
     expect((await rootChainCall(header('blackhole:webticket'))).status).toBe(200);
   },
+  trickle: async () => {
+    const request = buildRootChainRequest('soap', lab.urls.certProvAnonymous);
+    const body = request.body!;
+    // Headers and a first piece of the body come; the rest never does.
+    const seen = await new Promise<{ status: number; declared: number; bytes: number }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: lab.ports.http,
+          method: 'POST',
+          path: pathOf(request.url),
+          headers: { ...request.headers, host: lab.fqdn, 'x-lab-fault': 'trickle:rootchain', 'content-length': Buffer.byteLength(body) },
+          agent: false,
+        },
+        (res) => {
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          setTimeout(() => {
+            req.destroy();
+            resolve({ status: res.statusCode ?? 0, declared: Number(res.headers['content-length']), bytes });
+          }, 300);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(seen.status).toBe(200);
+    expect(seen.bytes).toBe(64);
+    expect(seen.declared).toBeGreaterThan(64);
+  },
+  'https-port-plain-http': () =>
+    withFaults(['https-port-plain-http'], async () => {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port: lab.ports.https }, () => socket.write('\x16\x03\x01\x00\x05hello'));
+        socket.once('data', (bytes: Buffer) => {
+          socket.destroy();
+          resolve(bytes.toString('latin1'));
+        });
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    }),
   'malformed-xml': async () => {
     const { reply } = await ticketFor(header('malformed-xml:webticket'));
     expect(reply.status).toBe(200);
