@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/exit-codes.js';
 import { requireCatalogEntry } from '../../src/diagnosis/catalog.js';
 import { exitCodeForRun } from '../../src/cli/bootstrap-run.js';
-import { LAB_FAULTS } from '../../src/lab/faults.js';
+import { DIAGNOSIS_REACHABILITY, LAB_FAULTS } from '../../src/lab/faults.js';
 import { STAGE_NAMES } from '../../src/model.js';
 import { runAgainst, startLab, type Lab } from './helpers.js';
 
@@ -111,19 +111,28 @@ describe('deadlines: slow is not silent, and a spent --timeout is named', () => 
       await lab.setFaults([]);
     }
   });
+});
 
-  it('a run whose --timeout runs out gets run-deadline-exhausted, not <stage>-unclassified', async () => {
-    await lab.setFaults(['slow:400']);
-    try {
-      const { result } = await runAgainst(lab, {}, (o) => {
-        o.timeoutMs = 1200;
-        o.stageTimeoutsMs = Object.fromEntries(STAGE_NAMES.map((name) => [name, 20_000]));
-      });
-      const failed = result.report.stages.find((candidate) => candidate.status === 'fail');
-      expect(failed?.diagnosis?.id).toBe('run-deadline-exhausted');
-      expect(exitCodeForRun(result.report)).toBe(EXIT.failed);
-    } finally {
-      await lab.setFaults([]);
-    }
-  });
+describe('diagnosis ids reached through a listed fault (DIAGNOSIS_REACHABILITY)', () => {
+  for (const [id, how] of Object.entries(DIAGNOSIS_REACHABILITY)) {
+    if (!('fault' in how)) continue;
+    it(`${how.fault} -> ${how.stage} ${id}`, async () => {
+      await lab.setFaults([how.fault]);
+      try {
+        const { result } = await runAgainst(lab, {}, (o) => {
+          o.stageTimeoutsMs = Object.fromEntries(STAGE_NAMES.map((name) => [name, STAGE_LIMIT_MS]));
+          if (how.timeoutMs !== undefined) {
+            o.timeoutMs = how.timeoutMs;
+            o.stageTimeoutsMs = Object.fromEntries(STAGE_NAMES.map((name) => [name, 20_000]));
+          }
+        });
+        const stage = result.report.stages.find((candidate) => candidate.name === how.stage);
+        expect(stage?.status).toBe('fail');
+        expect(stage?.diagnosis?.id).toBe(id);
+        expect(exitCodeForRun(result.report)).toBe(EXIT.failed);
+      } finally {
+        await lab.setFaults([]);
+      }
+    });
+  }
 });
