@@ -136,3 +136,23 @@ describe('diagnosis ids reached through a listed fault (DIAGNOSIS_REACHABILITY)'
     });
   }
 });
+
+describe('a bad option 43 keeps its sub-option detail in the main run', () => {
+  it('dhcp-option-43-bad-port: the binary port and "quote it", not 43=(none)', async () => {
+    await lab.setFaults(['dhcp-option-43-bad-port']);
+    try {
+      const lines: string[] = [];
+      const { result } = await runAgainst(lab, {}, () => undefined, { onLog: (line) => lines.push(line.text) });
+      const stage = result.report.stages.find((candidate) => candidate.name === 'discover');
+      expect(stage?.diagnosis?.id).toBe('dhcp-option-43-bad-values');
+      expect(stage?.error?.message).toMatch(/sub-option 4 \(WebServerPort\): port is binary.*quote it/);
+      expect(String(stage?.evidence.option43)).toMatch(/quote it/);
+      const responderLine = lines.find((line) => / 43=/.test(line));
+      expect(responderLine).toBeDefined();
+      expect(responderLine).not.toMatch(/43=\(none\)/);
+      expect(responderLine).toMatch(/43=\(unusable: .*binary/);
+    } finally {
+      await lab.setFaults([]);
+    }
+  });
+});
