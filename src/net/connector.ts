@@ -19,6 +19,7 @@ import {
   tlsAlertNumber,
   tlsVerifyReason,
 } from './errors.js';
+import { peerCertificateEvidence, peerCertificateFacts, readPeerCertificate, type PeerCertificateFacts } from './peer-certificate.js';
 import { looksLikeNonTlsRecord, probePlainHttp } from './plain-http-probe.js';
 import { resolveTarget, type ResolveRule } from './resolve.js';
 import { quoteText } from '../text.js';
@@ -37,7 +38,7 @@ export interface ConnectionInfo {
   tlsProtocol?: string;
   tlsCipher?: string;
   tlsResumed?: boolean;
-  peerCertificate?: { subject: string; issuer: string; validTo: string; fingerprint256: string };
+  peerCertificate?: PeerCertificateFacts;
 }
 
 export interface ConnectorSettings {
@@ -65,13 +66,6 @@ interface UndiciConnectOptions {
 }
 
 type ConnectCallback = (error: Error | null, socket: net.Socket | null) => void;
-
-function describeName(value: tls.PeerCertificate['subject'] | undefined): string {
-  if (!value) return '';
-  return Object.entries(value)
-    .map(([key, v]) => `${key}=${Array.isArray(v) ? v.join('+') : String(v)}`)
-    .join(', ');
-}
 
 /** Turns a socket error into a typed TransportError, given how far the connection got (TCP or TLS). */
 export function classifySocketError(
@@ -178,17 +172,10 @@ export function createConnector(settings: ConnectorSettings) {
         info.tlsCipher = socket.getCipher()?.name;
         info.tlsResumed = socket.isSessionReused();
       }
-      // Decoding the peer certificate costs about a millisecond; only --verbose wants it.
+      // Decoding the peer certificate costs about a millisecond; only --verbose and --json want it.
       if (socket instanceof tls.TLSSocket && settings.describePeer) {
-        const cert = socket.getPeerCertificate();
-        if (cert && cert.subject) {
-          info.peerCertificate = {
-            subject: describeName(cert.subject),
-            issuer: describeName(cert.issuer),
-            validTo: cert.valid_to,
-            fingerprint256: cert.fingerprint256,
-          };
-        }
+        const facts = peerCertificateFacts(socket.getPeerCertificate());
+        if (facts) info.peerCertificate = facts;
       }
       settings.onSocketState(true);
       socket.once('close', () => settings.onSocketState(false));
@@ -197,17 +184,33 @@ export function createConnector(settings: ConnectorSettings) {
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (!pending) return;
+      const leftMs = settings.connectTimeoutMs - (performance.now() - started);
+      const typed = classifySocketError(error, phase, evidence);
+      if (typed instanceof TlsVerifyError) {
+        // Show what the server presented: the admin compares it with the pool's certificate.
+        const servername = isIP(options.hostname) ? undefined : options.hostname;
+        void readPeerCertificate({
+          host: socket.remoteAddress ?? connectHost,
+          port: target.port,
+          ...(servername ? { servername } : {}),
+          timeoutMs: leftMs,
+          ...(settings.lookup ? { lookup: settings.lookup } : {}),
+        }).then((facts) => {
+          if (facts) Object.assign(typed.evidence, peerCertificateEvidence(facts));
+          finish(typed, null);
+        });
+        return;
+      }
       if (!(secure && phase === 'tls' && looksLikeNonTlsRecord(error.code))) {
-        finish(classifySocketError(error, phase, evidence), null);
+        finish(typed, null);
         return;
       }
       // Not a TLS record: ask the port in plain HTTP, within what is left of the connect time.
-      const leftMs = settings.connectTimeoutMs - (performance.now() - started);
       const address = socket.remoteAddress ?? connectHost;
       void probePlainHttp({ host: address, port: target.port, hostName: options.hostname, timeoutMs: leftMs, ...(settings.lookup ? { lookup: settings.lookup } : {}) }).then(
         (statusLine) => {
           if (!statusLine) {
-            finish(classifySocketError(error, phase, evidence), null);
+            finish(typed, null);
             return;
           }
           finish(

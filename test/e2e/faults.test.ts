@@ -156,3 +156,23 @@ describe('a bad option 43 keeps its sub-option detail in the main run', () => {
     }
   });
 });
+
+describe('the server certificate is shown on a TLS failure', () => {
+  it('tls-other-ca: subject, SANs, issuer, NotAfter, days left and SHA-256 of what the server presented', async () => {
+    await lab.setFaults(['tls-other-ca']);
+    try {
+      const { result } = await runAgainst(lab);
+      const stage = result.report.stages.find((candidate) => candidate.name === 'webticket');
+      expect(stage?.status).toBe('fail');
+      const evidence = stage?.evidence ?? {};
+      expect(evidence.certSubject).toMatch(new RegExp(`CN=${lab.fqdn.replace(/\./g, '\\.')}`));
+      expect(evidence.certSans).toMatch(new RegExp(`DNS:${lab.fqdn.replace(/\./g, '\\.')}`));
+      expect(evidence.certIssuer).toMatch(/Other Enterprise Root CA/);
+      expect(Number(evidence.certDaysLeft)).toBeGreaterThan(300);
+      expect(evidence.certSha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+      expect(typeof evidence.certNotAfter).toBe('string');
+    } finally {
+      await lab.setFaults([]);
+    }
+  });
+});
