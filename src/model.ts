@@ -110,4 +110,16 @@ export interface RunReport {
   stages: StageReport[];
   discovered: Discovered;
   startedAt: string;
+  /** Every connection the run opened and, for TLS, the certificate the server presented (--json, -v). */
+  serverConnections?: ServerConnection[];
+}
+
+/** One connection of the run, as the report shows it. */
+export interface ServerConnection {
+  host: string;
+  address: string;
+  port: number;
+  tlsProtocol?: string;
+  /** The certificate the server presented (absent for plain HTTP and resumed TLS sessions). */
+  certificate?: { subject: string; sans: string; issuer: string; validTo: string; daysLeft: number; fingerprint256: string };
 }

@@ -131,7 +131,8 @@ export class HttpTransport {
       connectTimeoutMs: this.#settings.connectTimeoutMs,
       ca: this.#trustAnchors,
       sessions: this.#sessions,
-      describePeer: this.#settings.onConnection !== undefined,
+      // -v and --json show every server certificate; reading it costs about a millisecond per connection.
+      describePeer: true,
       ...(this.#settings.lookup ? { lookup: this.#settings.lookup } : {}),
       nextConnectionId: () => this.connections.length + 1,
       onConnected: (info) => {

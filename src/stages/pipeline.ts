@@ -13,7 +13,7 @@ import type { ConnectionInfo } from '../net/connector.js';
 import { startKeyGeneration, type KeyPair } from '../pki/keys.js';
 import { TransportError } from '../net/errors.js';
 import type { HttpExchange, HttpTransport } from '../net/transport.js';
-import type { RunReport, StageError, StageName, StageReport } from '../model.js';
+import type { RunReport, ServerConnection, StageError, StageName, StageReport } from '../model.js';
 import { PinRejectedError, type PinHolder } from './pin-holder.js';
 import { STAGE_TABLE, stageBudget, type StageEntry, type StageTable } from './registry.js';
 import {
@@ -109,6 +109,13 @@ interface FailureDetails {
   evidence: StageReport['evidence'];
   facts: DiagnosisContext;
   internal?: Error;
+}
+
+function serverConnectionOf(info: ConnectionInfo): ServerConnection {
+  const connection: ServerConnection = { host: info.host, address: info.address, port: info.port };
+  if (info.tlsProtocol) connection.tlsProtocol = info.tlsProtocol;
+  if (info.peerCertificate) connection.certificate = { ...info.peerCertificate };
+  return connection;
 }
 
 function failureOf(thrown: unknown, stage: StageName): FailureDetails {
@@ -342,6 +349,7 @@ export async function runPipeline(
     stages: reports,
     discovered: state.discovered,
     startedAt,
+    serverConnections: (transport?.connections ?? []).map(serverConnectionOf),
   };
   const result: PipelineResult = { report, log, connections: [...(transport?.connections ?? [])] };
   if (internalError) result.internalError = internalError;

@@ -7,6 +7,7 @@ import { requireCatalogEntry } from '../../src/diagnosis/catalog.js';
 import { exitCodeForRun } from '../../src/cli/bootstrap-run.js';
 import { DIAGNOSIS_REACHABILITY, LAB_FAULTS } from '../../src/lab/faults.js';
 import { STAGE_NAMES } from '../../src/model.js';
+import { toJsonReport } from '../../src/report/json.js';
 import { runAgainst, startLab, type Lab } from './helpers.js';
 
 const STAGE_LIMIT_MS = 2500;
@@ -174,5 +175,21 @@ describe('the server certificate is shown on a TLS failure', () => {
     } finally {
       await lab.setFaults([]);
     }
+  });
+});
+
+describe('--json lists every connection with the certificate the server presented', () => {
+  it('a passing run: the https connection carries subject, SANs, issuer, NotAfter, days left and SHA-256', async () => {
+    const { result } = await runAgainst(lab);
+    expect(result.report.result).toBe('Success');
+    const json = toJsonReport(result.report);
+    const https = json.connections.find((connection) => connection.serverCertificate !== null);
+    expect(https?.host).toBe(lab.fqdn);
+    expect(https?.serverCertificate?.subject).toMatch(/CN=/);
+    expect(https?.serverCertificate?.subjectAltName).toContain(`DNS:${lab.fqdn}`);
+    expect(https?.serverCertificate?.issuer).toMatch(/Lab Root CA/);
+    expect(https?.serverCertificate?.daysLeft).toBeGreaterThan(0);
+    expect(https?.serverCertificate?.sha256Fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(json.connections.some((connection) => connection.serverCertificate === null)).toBe(true);
   });
 });
