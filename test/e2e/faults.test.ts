@@ -180,8 +180,11 @@ describe('the server certificate is shown on a TLS failure', () => {
 
 describe('--json lists every connection with the certificate the server presented', () => {
   it('a passing run: the https connection carries subject, SANs, issuer, NotAfter, days left and SHA-256', async () => {
-    const { result } = await runAgainst(lab);
+    const lines: string[] = [];
+    const { result } = await runAgainst(lab, {}, () => undefined, { onLog: (line) => lines.push(line.text) });
     expect(result.report.result).toBe('Success');
+    // -v names the front end that answered each request.
+    expect(lines.filter((line) => / from front end .* \(X-MS-Server-Fqdn\)$/.test(line)).length).toBeGreaterThan(2);
     const json = toJsonReport(result.report);
     const https = json.connections.find((connection) => connection.serverCertificate !== null);
     expect(https?.host).toBe(lab.fqdn);
