@@ -46,6 +46,8 @@ export interface Diagnosis {
   alsoPossible: string[];
   /** Merged CHECK lists of the candidates, duplicates removed, top id first. */
   check: string[];
+  /** The few CHECK lines the summary shows (SUMMARY_CHECK_LINES), ranked by what was observed. */
+  briefCheck?: string[];
 }
 
 /** A failure as observed: what happened on the wire, verbatim server ids and reasons. */
@@ -146,4 +148,16 @@ export interface RunReport {
   startedAt: string;
   /** Set when the run was told to end after this stage (`--stop-after`); later stages are not part of it. */
   stoppedAfter?: StageName;
+  /** Every connection the run opened and, for TLS, the certificate the server presented (--json, -v). */
+  serverConnections?: ServerConnection[];
+}
+
+/** One connection of the run, as the report shows it. */
+export interface ServerConnection {
+  host: string;
+  address: string;
+  port: number;
+  tlsProtocol?: string;
+  /** The certificate the server presented (absent for plain HTTP and resumed TLS sessions). */
+  certificate?: { subject: string; sans: string; issuer: string; validTo: string; daysLeft: number; fingerprint256: string };
 }

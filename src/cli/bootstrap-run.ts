@@ -8,6 +8,7 @@ import { renderJson } from '../report/json.js';
 import { createRedactor, type Redactor } from '../report/redact.js';
 import { terminalStyle } from '../report/style.js';
 import { renderFindings, renderSummary } from '../report/summary.js';
+import type { ConnectionInfo } from '../net/connector.js';
 import { createStageDisplay } from '../report/table.js';
 import { createTraceWriter, type TraceWriter } from '../report/trace.js';
 import { serializeSipMessage } from '../sip/message.js';
@@ -265,7 +266,7 @@ export async function runWithOutput(
               onConnection: (info) =>
                 verbose.step(
                   `Connection ${info.id} to ${info.host}:${info.port}${info.address !== info.host ? ` (${info.address}${info.resolvedBy ? `, ${info.resolvedBy}` : ''})` : ''} in ${info.connectMs} ms${
-                    info.tlsProtocol ? `, ${info.tlsProtocol} ${info.tlsCipher ?? ''}${info.tlsResumed ? ', resumed' : ''}; server certificate ${info.peerCertificate?.subject ?? '?'}` : ''
+                    info.tlsProtocol ? `, ${info.tlsProtocol} ${info.tlsCipher ?? ''}${info.tlsResumed ? ', resumed' : ''}; ${describePeerCertificate(info.peerCertificate)}` : ''
                   }`,
                 ),
             }
@@ -282,7 +283,7 @@ export async function runWithOutput(
   if (output.json && !output.silent) {
     io.stdout.write(renderJson(report, redact, output.version ? { version: output.version } : {}));
   } else if (!output.silent) {
-    const findings = renderFindings(report, errStyle);
+    const findings = renderFindings(report, errStyle, { fullCheck: verbose !== undefined });
     if (findings) writeErr(`\n${redact(findings)}`);
     io.stdout.write(redact(renderSummary(report)));
   }
@@ -302,6 +303,12 @@ export async function runWithOutput(
     return { code: EXIT.internal, result };
   }
   return { code: exitCodeForRun(report), result };
+}
+
+/** The server certificate in one line for -v: subject, SANs, issuer, NotAfter and days left, SHA-256. */
+function describePeerCertificate(facts: ConnectionInfo['peerCertificate']): string {
+  if (!facts) return 'server certificate not read (resumed session)';
+  return `server certificate ${facts.subject} [${facts.sans || 'no SAN'}] issued by ${facts.issuer}, until ${facts.validTo} (${facts.daysLeft} days left), SHA-256 ${facts.fingerprint256}`;
 }
 
 /**

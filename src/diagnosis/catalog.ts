@@ -352,15 +352,6 @@ const ROOTCHAIN = section('rootchain', {
       'IIS URL Rewrite / ARR rules and custom headers on the Front Ends',
     ],
   },
-  'http-no-response': {
-    severity: 'fail',
-    diagnosis: 'The web server took the request and did not finish its answer before the deadline.',
-    check: [
-      'keep the exchange with --trace DIR: an answer that started and stalled points at the path, none at all at the server',
-      'the load balancer or reverse proxy in front of the pool: idle and response timeouts, buffering',
-      'the Front End event logs and IIS logs at the time of the request',
-    ],
-  },
   'http-redirect-not-followed': {
     severity: 'fail',
     diagnosis: 'A web service answered with a redirect; a phone does not follow redirects during sign-in.',
@@ -375,6 +366,34 @@ const ROOTCHAIN = section('rootchain', {
     check: [
       'keep the exchange with --trace DIR and look at what the body is (an error page, a stream, a device in the path)',
       'the load balancer or reverse proxy in front of the pool',
+    ],
+  },
+  'http-no-answer': {
+    severity: 'fail',
+    diagnosis: 'The web server accepted the request and sent nothing back before the deadline.',
+    check: [
+      'IIS logs and Front End event logs at the time of the request (-v shows when it was sent)',
+      "the load balancer's health of each pool member: time the same request against each member",
+      'the application pool of the web services (hung, recycling or overloaded)',
+    ],
+  },
+  'http-answer-too-slow': {
+    severity: 'fail',
+    diagnosis: 'The web server started answering but the rest of the answer came too slowly for the deadline.',
+    check: [
+      'the evidence: when the headers arrived and how many body bytes came by the deadline',
+      'the path between phone and pool: a proxy, IPS or WAN optimiser holding the body back, a congested or lossy link',
+      'the load balancer: buffering or response inspection on the web services',
+      'a larger --stage-timeout to see whether the answer completes at all',
+    ],
+  },
+  'run-deadline-exhausted': {
+    severity: 'fail',
+    diagnosis: "The run's overall time limit (--timeout) ran out during this stage; the steps before it used up the time.",
+    check: [
+      'the time of each stage in the stage table or -v: which one took the time',
+      'run again with a larger --timeout to find out whether the pool finishes at all',
+      'a pool that answers but slowly: Front End load, IIS application pool, back-end (SQL) latency',
     ],
   },
 });
@@ -590,6 +609,16 @@ const WEBTICKET = section('webticket', {
       'every configuration file on the provisioning server and the phone (reg.1.auth.usePinCredentials on Poly)',
       'the web-service PIN setting (UsePinAuth)',
       'DHCP option 43: Poly offers PIN sign-in only when it is present',
+    ],
+  },
+  'webticket-port-plain-http': {
+    severity: 'fail',
+    diagnosis: 'The port that should speak HTTPS answered in plain HTTP.',
+    check: [
+      'option 43 sub-option 4 (the web-services port): 443 (or the internal web port), not 80 or 8080',
+      'option 43 sub-option 2: the protocol must be https',
+      'the port given in --target-uri, when it was given',
+      "the load balancer's virtual service for this port: TLS passthrough or TLS bridging, not an HTTP-only profile",
     ],
   },
   'webticket-pin-port-not-https': {

@@ -32,6 +32,11 @@ export interface DiagnosisContext {
   afterTlsDsk?: boolean;
   /** The server's own reason text (OCSDiagnosticsFault Reason, X-Ms-diagnostics reason, faultstring). */
   serverReason?: string;
+  /**
+   * The admin named the web service address (--target-uri), so option 43 was not used: no
+   * candidate or CHECK item may send them to option 43.
+   */
+  addressGivenByAdmin?: boolean;
 }
 
 /**
@@ -159,6 +164,12 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
     candidates: ['http-response-malformed'], row: 'the answer is not valid HTTP (parser error, headers over the client limit)',
   },
 
+  // Deadlines: what had arrived when the time ran out
+  { stages: ['any'], observations: ['timeout:run'], candidates: ['run-deadline-exhausted'], row: "the run's --timeout ran out during the stage" },
+  { stages: ['rootchain', 'webticket', 'resolveuser', 'certificate'], observations: ['timeout:slow'], candidates: ['http-answer-too-slow'], row: 'headers arrived, body still arriving at the deadline' },
+  { stages: ['rootchain', 'resolveuser', 'certificate'], observations: ['timeout'], candidates: ['http-no-answer'], row: 'timeout with nothing received after the request' },
+  { stages: ['webticket', 'resolveuser', 'certificate'], observations: ['tls:plain-http'], candidates: ['webticket-port-plain-http'], row: 'the TLS port answered the ClientHello in plain HTTP' },
+
   // webticket
   { stages: ['webticket'], observations: ['tcp:*'], candidates: ['webticket-port443-unreachable'], row: 'tcp:* on the option-43 port' },
   { stages: ['webticket'], observations: ['tls:verify:untrusted'], candidates: ['chain-missing-issuer', 'webticket-cert-untrusted'], row: 'tls:verify:untrusted' },
@@ -211,11 +222,12 @@ export const LOOKUP_TABLE: readonly LookupRow[] = [
   { stages: ['certificate'], observations: ['errorinfo:*'], candidates: ['cert-errorinfo'], expand: true, row: 'errorinfo:*' },
   { stages: ['certificate'], observations: ['http:500'], candidates: ['cert-publish-failed'], row: 'http:500, intermittent' },
   { stages: ['certificate'], observations: ['content:no-certificate'], candidates: ['cert-response-unparsable'], row: 'http:200, no certificate found' },
-  { stages: ['certificate'], observations: ['content:certificate-invalid'], candidates: ['cert-issued-invalid', 'time-clock-skew'], row: 'certificate with wrong subject, chain or validity' },
+  // Only a validity problem can come from a clock; a wrong key or subject never does.
+  { stages: ['certificate'], observations: ['content:certificate-invalid:validity'], candidates: ['cert-issued-invalid', 'time-clock-skew'], row: 'certificate not valid now (not yet, or no longer)' },
+  { stages: ['certificate'], observations: ['content:certificate-invalid:*'], candidates: ['cert-issued-invalid'], row: 'certificate with wrong key or subject' },
   { stages: ['certificate'], observations: ['content:certificate-short-validity'], candidates: ['cert-issued-invalid'], severity: 'warn', row: 'certificate with a short but usable validity' },
 
   // HTTP itself, after the stage-specific rows above (a certprov-mex redirect is its metadata missing)
-  { stages: ['rootchain', 'resolveuser', 'certificate'], observations: ['timeout'], candidates: ['http-no-response'], row: 'timeout after the request' },
   { stages: ['rootchain', 'webticket', 'resolveuser', 'certificate'], observations: ['http:3xx'], candidates: ['http-redirect-not-followed'], row: 'http:3xx (not followed)' },
   {
     stages: ['rootchain', 'webticket', 'resolveuser', 'certificate'], observations: ['content:oversized'],
@@ -364,6 +376,47 @@ export function mergeChecks(entries: readonly CatalogEntry[]): string[] {
   return merged;
 }
 
+/** How many CHECK lines the summary shows: about one terminal screenful with the rest of the summary. */
+export const SUMMARY_CHECK_LINES = 5;
+/** Of those, how many come from the top candidate before each other candidate gets its first line. */
+const TOP_CANDIDATE_LINES = 3;
+
+/** A DHCP cause or an option-43 CHECK item is moot when the admin gave the address on the command line. */
+const DISCOVERY_ITEM = /option[ -]43|sub-option|DHCP/i;
+
+function withoutDiscovery(entries: readonly CatalogEntry[], context: DiagnosisContext): CatalogEntry[] {
+  if (!context.addressGivenByAdmin) return [...entries];
+  const kept = entries.filter((entry, index) => index === 0 || entry.stage !== 'discover');
+  return kept.map((entry) => ({ ...entry, check: entry.check.filter((item) => !DISCOVERY_ITEM.test(item)) }));
+}
+
+/**
+ * The CHECK lines for the summary, ranked by what was observed: the top candidate's first lines, then
+ * the first line of each other candidate, then whatever of the merged list still fits.
+ */
+export function briefChecks(entries: readonly CatalogEntry[], max = SUMMARY_CHECK_LINES): string[] {
+  const merged = mergeChecks(entries);
+  const [top, ...others] = entries;
+  const ranked = mergeChecks([
+    { ...(top ?? entries[0]!), check: (top?.check ?? []).slice(0, TOP_CANDIDATE_LINES) },
+    ...others.map((entry) => ({ ...entry, check: entry.check.slice(0, 1) })),
+  ]);
+  const brief = [...ranked, ...merged.filter((item) => !ranked.includes(item))];
+  return brief.slice(0, max);
+}
+
+function diagnosisOf(entries: readonly CatalogEntry[], severity: DiagnosisSeverity): Diagnosis {
+  const top = entries[0]!;
+  return {
+    id: top.id,
+    severity,
+    summary: top.diagnosis,
+    alsoPossible: entries.slice(1).map((entry) => entry.id),
+    check: mergeChecks(entries),
+    briefCheck: briefChecks(entries),
+  };
+}
+
 /**
  * The diagnosis for what a stage observed: the top id, the other candidates as "also possible",
  * the top id's one-line Diagnosis and the merged CHECK list. Nothing fits -> `<prefix>-unclassified`.
@@ -371,35 +424,13 @@ export function mergeChecks(entries: readonly CatalogEntry[]): string[] {
 export function diagnose(stage: StageName | CatalogStage, observation: Observation, context: DiagnosisContext = {}): Diagnosis {
   const classification = classify(stage, observation, context);
   if (classification.candidates.length === 0) {
-    const entry = unclassifiedEntry(catalogStageOf(stage));
-    return {
-      id: entry.id,
-      severity: classification.severity,
-      summary: entry.diagnosis,
-      alsoPossible: [],
-      check: [...entry.check],
-    };
+    return diagnosisOf(withoutDiscovery([unclassifiedEntry(catalogStageOf(stage))], context), classification.severity);
   }
-  const entries = classification.candidates.map(requireCatalogEntry);
-  const top = entries[0]!;
-  return {
-    id: top.id,
-    severity: classification.severity,
-    summary: top.diagnosis,
-    alsoPossible: classification.candidates.slice(1),
-    check: mergeChecks(entries),
-  };
+  return diagnosisOf(withoutDiscovery(classification.candidates.map(requireCatalogEntry), context), classification.severity);
 }
 
 /** A diagnosis for a known id (stages that decide the id themselves, e.g. a warn found on the way). */
 export function diagnosisFor(id: string, alsoPossible: readonly string[] = [], severity?: DiagnosisSeverity): Diagnosis {
   const entries = [id, ...alsoPossible].map(requireCatalogEntry);
-  const top = entries[0]!;
-  return {
-    id: top.id,
-    severity: severity ?? top.severity,
-    summary: top.diagnosis,
-    alsoPossible: [...alsoPossible],
-    check: mergeChecks(entries),
-  };
+  return diagnosisOf(entries, severity ?? entries[0]!.severity);
 }

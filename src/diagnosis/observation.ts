@@ -30,8 +30,14 @@ export const observe = {
   tlsClosed: (): Observation => 'tls:closed',
   tlsVerify: (reason: TlsVerifyReason): Observation => `tls:verify:${reason}`,
   http: (status: number): Observation => `http:${status}`,
-  /** The request went out on an open connection and no answer came in time. */
+  /** A port expected to speak TLS answered in plain HTTP. */
+  tlsPlainHttp: (): Observation => 'tls:plain-http',
+  /** The request went out on an open connection and nothing came back in time. */
   timeout: (): Observation => 'timeout',
+  /** The headers came back, the body was still arriving at the deadline. */
+  slowAnswer: (): Observation => 'timeout:slow',
+  /** The run's overall --timeout ran out during the stage. */
+  runDeadline: (): Observation => 'timeout:run',
   /** A SOAP fault; the fault code may carry a prefix (wsse:, s:, a:), the ErrorId may be absent. */
   soapFault: (faultCode: string, errorId?: string | number): Observation =>
     `soap-fault:${segment(localName(faultCode)) || 'unknown'}:${errorId === undefined ? '' : segment(errorId)}`,
@@ -43,6 +49,14 @@ export const observe = {
   /** Clock difference in seconds (positive or negative). */
   clock: (offsetSeconds: number): Observation => `clock:${Math.round(offsetSeconds)}`,
   dns: (what: string): Observation => `dns:${segment(what)}`,
+  /**
+   * The issued certificate failed a check. 'validity' when it is not valid now (a clock can explain
+   * that), else the first other problem (wrong key, subject, signature: no clock explains those).
+   */
+  certificateInvalid: (problems: readonly string[]): Observation => {
+    const validity = problems.some((problem) => problem === 'expired' || problem === 'not-yet-valid');
+    return `content:${CONTENT.certificateInvalid}:${validity ? 'validity' : segment(problems[0] ?? 'other')}`;
+  },
 } as const;
 
 /**
@@ -123,6 +137,7 @@ export const DNS = {
   srvOutsideDomain: 'srv-outside-domain',
   srvTargetUnresolvable: 'srv-target-unresolvable',
   srvDhcpDisagree: 'srv-dhcp-disagree',
+  /** No usable answer from the resolver (EAI_AGAIN, SERVFAIL, REFUSED, timeouts). */
   resolverFailure: 'resolver-failure',
 } as const;
 

@@ -11,7 +11,7 @@ import { buildMexDocument, issuedTokenPolicy, type MexPortSpec } from './wire/me
 import { buildResolveUserResponse, readResolveUserRequest } from './wire/resolve-user.js';
 import { buildRootChainResponse, readRootChainRequest } from './wire/root-chain.js';
 import { buildPkcs7CertsOnly } from './wire/pkcs7.js';
-import { issueUserCertificate, publicKeyPemOf, readCertificateRequest } from './ca.js';
+import { issueUserCertificate, publicKeyPemOf, readCertificateRequest, type CertificateAuthority } from './ca.js';
 import { serverNow, type PoolContext } from './context.js';
 import { child, textOf } from '../soap/xml.js';
 import type { LabEndpoint } from './faults.js';
@@ -258,6 +258,26 @@ async function getAndPublishCert(context: PoolContext, request: LabRequest, repl
   return issueFor(context, request, reply, ticket, csr.publicKeyPem, csr.commonName, read.request.requestId);
 }
 
+/**
+ * Which CA signs the phone's certificate and which CA certificates the response carries beside it:
+ * by default the lab root (the chain GetRootCertChain serves); with the cert-internal-ca* faults the
+ * pool's own internal CA, as real pools do, with that CA, with no CA, or with the wrong one.
+ */
+async function issuingCa(context: PoolContext, faults: LabRequest['faults']): Promise<{ ca: CertificateAuthority; responseCas: Buffer[]; label: string }> {
+  const rootCas = context.pki.chain.map((ca) => ca.der);
+  if (faults.has('cert-internal-ca')) {
+    const internal = await context.pki.internalCa();
+    return { ca: internal, responseCas: [internal.certificate.der], label: ', internal CA (cert-internal-ca)' };
+  }
+  if (faults.has('cert-internal-ca-no-chain')) {
+    return { ca: await context.pki.internalCa(), responseCas: [], label: ', internal CA, none in the response (cert-internal-ca-no-chain)' };
+  }
+  if (faults.has('cert-issuer-signature-mismatch')) {
+    return { ca: await context.pki.internalCa(), responseCas: rootCas, label: ', internal CA, the root in the response (cert-issuer-signature-mismatch)' };
+  }
+  return { ca: context.pki.ca, responseCas: rootCas, label: '' };
+}
+
 async function issueFor(
   context: PoolContext,
   request: LabRequest,
@@ -271,7 +291,8 @@ async function issueFor(
   const spare = wrongKey ? await context.pki.spareKeyPair() : undefined;
   const notBefore = serverNow(context, request.faults);
   const entity = entityOf(ticket.sipUri);
-  const certificate = issueUserCertificate(context.pki.ca, {
+  const issuer = await issuingCa(context, request.faults);
+  const certificate = issueUserCertificate(issuer.ca, {
     publicKeyPem: spare ? publicKeyPemOf(spare.publicKey) : csrPublicKeyPem,
     commonName: entity,
     sipUri: ticket.sipUri,
@@ -282,10 +303,10 @@ async function issueFor(
   context.published.set(certificate.x509.fingerprint256, ticket.sipUri);
   const body = buildGetAndPublishCertResponse({
     certificateDer: certificate.der,
-    chainPkcs7: buildPkcs7CertsOnly(context.pki.chain.map((ca) => ca.der)),
+    ...(issuer.responseCas.length > 0 ? { chainPkcs7: buildPkcs7CertsOnly(issuer.responseCas) } : {}),
     chainFirstInRequestedToken: context.variants.layouts.includes('pkcs7-first'),
     ...(requestId !== undefined ? { requestId } : {}),
   });
   const note = csrCommonName !== undefined && csrCommonName.toLowerCase() !== entity.toLowerCase() ? ` (CSR asked for CN=${quoteText(csrCommonName)})` : '';
-  return soapReply(reply, body, `certificate CN=${entity}, ${context.settings.certValidityHours} h${wrongKey ? ', WRONG KEY (cert-wrong-key)' : ''}${note}`);
+  return soapReply(reply, body, `certificate CN=${entity}, ${context.settings.certValidityHours} h${wrongKey ? ', WRONG KEY (cert-wrong-key)' : ''}${issuer.label}${note}`);
 }

@@ -63,6 +63,12 @@ export interface DhcpStats {
   ignored: Record<Exclude<DhcpOutcome, 'answered'>, number>;
 }
 
+/**
+ * The web-services host option 43 names under `web-fqdn-nxdomain`: under RFC 6761's `.invalid`, which
+ * resolvers answer NXDOMAIN without asking anyone, so even a real lookup stays on this host.
+ */
+export const NXDOMAIN_WEB_FQDN = 'retired-pool.bootstrap-test.invalid';
+
 const OPTION_VENDOR_INFO = 43;
 const OPTION_SIP_SERVERS = 120;
 const OPTION_SERVER_ID = 54;
@@ -83,7 +89,7 @@ export function answerOptions(advertisement: DhcpAdvertisement, vendorClass: str
   ];
   if (vendorClass === configuredClass && !faults.has('dhcp-no-option-43')) {
     const subOptions = msUcSubOptions({
-      webServerFqdn: advertisement.webServerFqdn,
+      webServerFqdn: faults.has('web-fqdn-nxdomain') ? NXDOMAIN_WEB_FQDN : advertisement.webServerFqdn,
       webServerPort: advertisement.webServerPort,
       certProvRelPath: MSUC_DEFAULT_PATH,
     });

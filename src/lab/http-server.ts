@@ -69,6 +69,12 @@ export interface ListenerOptions {
 
 export const LAB_FAULT_HEADER = 'x-lab-fault';
 
+/** What an HTTP-only server sends back for a TLS ClientHello. */
+const PLAIN_HTTP_REFUSAL = 'HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
+
+/** How much of the body `trickle` sends before it stalls. */
+const TRICKLE_BYTES = 64;
+
 /** One listening server with the sockets it owns. */
 export class LabListener {
   readonly server: Server | HttpsServer;
@@ -93,7 +99,13 @@ export class LabListener {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     };
-    if (options.role === 'https') this.server.on('secureConnection', track);
+    if (options.role === 'https') {
+      this.server.on('secureConnection', track);
+      // https-port-plain-http: the port answers like an HTTP server that got a ClientHello.
+      this.server.prependListener('connection', (socket: Socket) => {
+        if (options.currentFaults().has('https-port-plain-http')) socket.end(PLAIN_HTTP_REFUSAL);
+      });
+    }
     this.server.on('connection', track);
     // A client that hangs up in the TLS handshake (e.g. it rejected our certificate) is normal here.
     this.server.on('tlsClientError', () => undefined);
@@ -191,6 +203,13 @@ export class LabListener {
     }
     if (res.destroyed || req.socket.destroyed) {
       log('aborted', `client went away (${response.result})`, response.action);
+      return;
+    }
+    if (response.kind === 'reply' && response.endpoint !== undefined && faults.has('trickle', response.endpoint)) {
+      // Headers and the first bytes now, the rest never: the socket stays open until the client gives up or stop().
+      res.writeHead(response.status, { 'content-length': Buffer.byteLength(response.body), ...response.headers });
+      res.write(Buffer.from(response.body).subarray(0, TRICKLE_BYTES));
+      log('blackholed', `trickle:${response.endpoint} (${TRICKLE_BYTES} bytes of body, then nothing)`, response.action);
       return;
     }
     if (response.kind === 'stream') {

@@ -109,6 +109,7 @@ async function obtainCa(options: PoolPkiOptions): Promise<{ ca: CertificateAutho
 export class PoolPki {
   private readonly identities = new Map<TlsIdentity, Promise<TlsMaterial>>();
   private spareKey: Promise<RsaKeys> | undefined;
+  private internal: Promise<CertificateAuthority> | undefined;
 
   private constructor(
     readonly ca: CertificateAuthority,
@@ -148,6 +149,23 @@ export class PoolPki {
   spareKeyPair(): Promise<RsaKeys> {
     this.spareKey ??= startKeyGeneration({ bits: this.options.keyBits ?? 2048 });
     return this.spareKey;
+  }
+
+  /**
+   * The pool's own issuing CA, as a Lync/SfB pool has: not in the chain GetRootCertChain serves and
+   * not signed by its root (built on first use).
+   */
+  internalCa(): Promise<CertificateAuthority> {
+    const now = this.options.now.getTime();
+    this.internal ??= this.spareKeyPair().then((key) =>
+      createRootCa({
+        key,
+        subject: { commonName: 'bootstrap-test Lab Pool Internal CA', organization: 'bootstrap-test lab pool' },
+        notBefore: new Date(now - DAY_MS),
+        notAfter: new Date(now + 365 * DAY_MS),
+      }),
+    );
+    return this.internal;
   }
 
   /** The key and certificate the HTTPS listener presents for this identity (built on first use). */

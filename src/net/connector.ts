@@ -11,6 +11,7 @@ import {
   ConnectTimeoutError,
   ConnectionResetError,
   NameResolutionError,
+  PlainHttpOnTlsPortError,
   TlsAlertError,
   TlsClosedError,
   TlsVerifyError,
@@ -18,7 +19,10 @@ import {
   tlsAlertNumber,
   tlsVerifyReason,
 } from './errors.js';
+import { peerCertificateEvidence, peerCertificateFacts, readPeerCertificate, type PeerCertificateFacts } from './peer-certificate.js';
+import { looksLikeNonTlsRecord, probePlainHttp } from './plain-http-probe.js';
 import { resolveTarget, type ResolveRule } from './resolve.js';
+import { quoteText } from '../text.js';
 
 /** What the run learns about each connection it opens (for --verbose and the benchmark). */
 export interface ConnectionInfo {
@@ -34,7 +38,7 @@ export interface ConnectionInfo {
   tlsProtocol?: string;
   tlsCipher?: string;
   tlsResumed?: boolean;
-  peerCertificate?: { subject: string; issuer: string; validTo: string; fingerprint256: string };
+  peerCertificate?: PeerCertificateFacts;
 }
 
 export interface ConnectorSettings {
@@ -51,6 +55,8 @@ export interface ConnectorSettings {
   describePeer: boolean;
   /** Tells the transport whether a socket for this origin is open, so a timeout can be classified. */
   onSocketState: (open: boolean) => void;
+  /** Name lookup (default: the system's, dns.lookup); tests inject one to produce NXDOMAIN offline. */
+  lookup?: net.LookupFunction;
 }
 
 interface UndiciConnectOptions {
@@ -60,13 +66,6 @@ interface UndiciConnectOptions {
 }
 
 type ConnectCallback = (error: Error | null, socket: net.Socket | null) => void;
-
-function describeName(value: tls.PeerCertificate['subject'] | undefined): string {
-  if (!value) return '';
-  return Object.entries(value)
-    .map(([key, v]) => `${key}=${Array.isArray(v) ? v.join('+') : String(v)}`)
-    .join(', ');
-}
 
 /** Turns a socket error into a typed TransportError, given how far the connection got (TCP or TLS). */
 export function classifySocketError(
@@ -82,8 +81,11 @@ export function classifySocketError(
   if (code === 'ETIMEDOUT' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH') {
     return new ConnectTimeoutError(`no TCP connection to ${where} (${code})`, detail);
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new NameResolutionError(`cannot resolve ${evidence.host} (${code}); use --resolve HOST=ADDRESS`, detail);
+  if (code === 'ENOTFOUND') {
+    return new NameResolutionError('nxdomain', `the name ${evidence.host} does not exist in DNS (${code})`, detail);
+  }
+  if (code === 'EAI_AGAIN') {
+    return new NameResolutionError('temporary', `no DNS answer for ${evidence.host} (${code}: temporary resolver failure)`, detail);
   }
   const verifyReason = tlsVerifyReason(code);
   if (verifyReason !== 'other') {
@@ -129,13 +131,14 @@ export function createConnector(settings: ConnectorSettings) {
         ca: settings.ca && settings.ca.length > 0 ? settings.ca : undefined,
         ALPNProtocols: ['http/1.1'],
         session: settings.sessions.get(settings.origin),
+        ...(settings.lookup ? { lookup: settings.lookup } : {}),
       });
       socket.once('connect', () => {
         phase = 'tls';
       });
       socket.on('session', (session: Buffer) => settings.sessions.set(settings.origin, session));
     } else {
-      socket = net.connect({ host: connectHost, port: target.port });
+      socket = net.connect({ host: connectHost, port: target.port, ...(settings.lookup ? { lookup: settings.lookup } : {}) });
     }
     socket.setNoDelay(true);
 
@@ -169,17 +172,10 @@ export function createConnector(settings: ConnectorSettings) {
         info.tlsCipher = socket.getCipher()?.name;
         info.tlsResumed = socket.isSessionReused();
       }
-      // Decoding the peer certificate costs about a millisecond; only --verbose wants it.
+      // Decoding the peer certificate costs about a millisecond; only --verbose and --json want it.
       if (socket instanceof tls.TLSSocket && settings.describePeer) {
-        const cert = socket.getPeerCertificate();
-        if (cert && cert.subject) {
-          info.peerCertificate = {
-            subject: describeName(cert.subject),
-            issuer: describeName(cert.issuer),
-            validTo: cert.valid_to,
-            fingerprint256: cert.fingerprint256,
-          };
-        }
+        const facts = peerCertificateFacts(socket.getPeerCertificate());
+        if (facts) info.peerCertificate = facts;
       }
       settings.onSocketState(true);
       socket.once('close', () => settings.onSocketState(false));
@@ -187,7 +183,45 @@ export function createConnector(settings: ConnectorSettings) {
       finish(null, socket);
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (pending) finish(classifySocketError(error, phase, evidence), null);
+      if (!pending) return;
+      const leftMs = settings.connectTimeoutMs - (performance.now() - started);
+      const typed = classifySocketError(error, phase, evidence);
+      if (typed instanceof TlsVerifyError) {
+        // Show what the server presented: the admin compares it with the pool's certificate.
+        const servername = isIP(options.hostname) ? undefined : options.hostname;
+        void readPeerCertificate({
+          host: socket.remoteAddress ?? connectHost,
+          port: target.port,
+          ...(servername ? { servername } : {}),
+          timeoutMs: leftMs,
+          ...(settings.lookup ? { lookup: settings.lookup } : {}),
+        }).then((facts) => {
+          if (facts) Object.assign(typed.evidence, peerCertificateEvidence(facts));
+          finish(typed, null);
+        });
+        return;
+      }
+      if (!(secure && phase === 'tls' && looksLikeNonTlsRecord(error.code))) {
+        finish(typed, null);
+        return;
+      }
+      // Not a TLS record: ask the port in plain HTTP, within what is left of the connect time.
+      const address = socket.remoteAddress ?? connectHost;
+      void probePlainHttp({ host: address, port: target.port, hostName: options.hostname, timeoutMs: leftMs, ...(settings.lookup ? { lookup: settings.lookup } : {}) }).then(
+        (statusLine) => {
+          if (!statusLine) {
+            finish(typed, null);
+            return;
+          }
+          finish(
+            new PlainHttpOnTlsPortError(`${options.hostname}:${target.port} speaks plain HTTP, not TLS: it answered "${quoteText(statusLine, 80)}"`, {
+              ...evidence,
+              answered: statusLine,
+            }),
+            null,
+          );
+        },
+      );
     });
     return socket;
   };

@@ -29,7 +29,9 @@ export type TransportErrorCode = Extract<
   | 'BT_TLS_ALERT'
   | 'BT_TLS_CLOSED'
   | 'BT_TLS_VERIFY'
+  | 'BT_TLS_PLAIN_HTTP'
   | 'BT_RESPONSE_TIMEOUT'
+  | 'BT_RESPONSE_SLOW'
   | 'BT_RESPONSE_TOO_LARGE'
   | 'BT_RESPONSE_HEADERS_TOO_LARGE'
   | 'BT_NAME_RESOLUTION'
@@ -90,10 +92,32 @@ export class TlsVerifyError extends TransportError {
   }
 }
 
-/** The request went out on an open connection and no (complete) answer came back in time. */
+/**
+ * The port was expected to speak TLS and answered the ClientHello in plain HTTP (a status line came
+ * back on a plain connection to the same address): the wrong port, or a load balancer's HTTP service.
+ */
+export class PlainHttpOnTlsPortError extends TransportError {
+  constructor(message: string, evidence?: TransportEvidence) {
+    super('BT_TLS_PLAIN_HTTP', message, evidence);
+  }
+}
+
+/** The request went out on an open connection and nothing at all came back in time. */
 export class ResponseTimeoutError extends TransportError {
   constructor(message: string, evidence?: TransportEvidence) {
     super('BT_RESPONSE_TIMEOUT', message, evidence);
+  }
+}
+
+/** Slow is not silent: the headers came, the body was still arriving when the deadline passed. */
+export class ResponseSlowError extends TransportError {
+  constructor(
+    readonly headersAfterMs: number,
+    readonly bodyBytes: number,
+    message: string,
+    evidence?: TransportEvidence,
+  ) {
+    super('BT_RESPONSE_SLOW', message, evidence);
   }
 }
 
@@ -111,9 +135,19 @@ export class ResponseHeadersTooLargeError extends TransportError {
   }
 }
 
-/** The host name could not be resolved on this host (no --resolve entry and no DNS answer). */
+/**
+ * Why a name did not resolve: 'nxdomain' = the DNS said the name does not exist (ENOTFOUND, a
+ * deployment fault); 'temporary' = no answer could be had (EAI_AGAIN: a resolver or network problem).
+ */
+export type NameResolutionReason = 'nxdomain' | 'temporary';
+
+/** The host name could not be resolved (no --resolve entry and no usable DNS answer). */
 export class NameResolutionError extends TransportError {
-  constructor(message: string, evidence?: TransportEvidence) {
+  constructor(
+    readonly reason: NameResolutionReason,
+    message: string,
+    evidence?: TransportEvidence,
+  ) {
     super('BT_NAME_RESOLUTION', message, evidence);
   }
 }

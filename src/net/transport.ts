@@ -10,11 +10,13 @@ import {
   ConnectionResetError,
   ProtocolError,
   ResponseHeadersTooLargeError,
+  ResponseSlowError,
   ResponseTimeoutError,
   ResponseTooLargeError,
   SecretNotOverHttpsError,
   TransportError,
 } from './errors.js';
+import type { LookupFunction } from 'node:net';
 import type { ResolveRule } from './resolve.js';
 
 export interface TransportSettings {
@@ -26,6 +28,8 @@ export interface TransportSettings {
   onConnection?: (info: ConnectionInfo) => void;
   /** Receives every exchange, successful or not (the --trace writer). */
   onExchange?: (exchange: HttpExchange) => void;
+  /** Name lookup for hosts without a --resolve rule (default: the system's); tests inject one. */
+  lookup?: LookupFunction;
 }
 
 export const DEFAULT_TRANSPORT_SETTINGS = {
@@ -131,7 +135,9 @@ export class HttpTransport {
       connectTimeoutMs: this.#settings.connectTimeoutMs,
       ca: this.#trustAnchors,
       sessions: this.#sessions,
-      describePeer: this.#settings.onConnection !== undefined,
+      // -v and --json show every server certificate; reading it costs about a millisecond per connection.
+      describePeer: true,
+      ...(this.#settings.lookup ? { lookup: this.#settings.lookup } : {}),
       nextConnectionId: () => this.connections.length + 1,
       onConnected: (info) => {
         state.lastConnectionId = info.id;
@@ -191,6 +197,8 @@ export class HttpTransport {
     let status = 0;
     let headers: Record<string, string> = {};
     const chunks: Buffer[] = [];
+    // What had arrived when a deadline passed: slow is not silent.
+    const progress = { headersAfterMs: -1, bodyBytes: 0 };
     try {
       const response = await requestThrough(origin.client, {
         method: request.method,
@@ -205,10 +213,12 @@ export class HttpTransport {
       });
       status = response.statusCode;
       headers = flattenHeaders(response.headers);
+      progress.headersAfterMs = Math.round(performance.now() - started);
       let received = 0;
       for await (const chunk of response.body) {
         const bytes = chunk as Buffer;
         received += bytes.length;
+        progress.bodyBytes = received;
         if (received > this.#settings.maxResponseBytes) {
           response.body.destroy();
           throw new ResponseTooLargeError(
@@ -219,7 +229,7 @@ export class HttpTransport {
         chunks.push(bytes);
       }
     } catch (error) {
-      const typed = this.#classify(error, url, origin, signal, limitMs, started);
+      const typed = this.#classify(error, url, origin, signal, limitMs, started, progress);
       report(status ? { status, headers, body: Buffer.concat(chunks) } : undefined, typed);
       throw typed;
     } finally {
@@ -246,6 +256,7 @@ export class HttpTransport {
     signal: AbortSignal,
     timeoutMs: number,
     started: number,
+    progress: { headersAfterMs: number; bodyBytes: number },
   ): TransportError {
     if (error instanceof TransportError) return error;
     const afterMs = Math.round(performance.now() - started);
@@ -257,7 +268,15 @@ export class HttpTransport {
       if (!origin.socketOpen && code !== 'UND_ERR_HEADERS_TIMEOUT' && code !== 'UND_ERR_BODY_TIMEOUT') {
         return new ConnectTimeoutError(`no connection to ${url.host} within ${afterMs} ms`, evidence);
       }
-      return new ResponseTimeoutError(`no answer from ${url.host}${url.pathname} within ${afterMs} ms (limit ${timeoutMs} ms)`, evidence);
+      if (progress.headersAfterMs >= 0) {
+        return new ResponseSlowError(
+          progress.headersAfterMs,
+          progress.bodyBytes,
+          `answer too slow from ${url.host}${url.pathname}: headers after ${progress.headersAfterMs} ms, ${progress.bodyBytes} bytes of body by the deadline (${timeoutMs} ms)`,
+          { ...evidence, headersAfterMs: progress.headersAfterMs, bodyBytes: progress.bodyBytes },
+        );
+      }
+      return new ResponseTimeoutError(`no answer from ${url.host}${url.pathname} within ${afterMs} ms (limit ${timeoutMs} ms): nothing arrived`, evidence);
     }
     const detail = { ...evidence, error: code };
     switch (code) {

@@ -1,6 +1,9 @@
 // The checks a phone makes on the certificate GetAndPublishCert returns (protocol.md section 7):
-// its public key is the CSR's, its subject names the user, it chains to the downloaded root, and it
-// is valid now. Every problem is reported, not just the first.
+// its public key is the CSR's, its subject names the user, it is valid now, and its signature verifies
+// against a CA certificate the response carried, when it carried one. A Lync/SfB pool issues phone
+// certificates from its own internal CA, not from the enterprise chain GetRootCertChain returns, so
+// not chaining to the downloaded root is a note naming the issuer, never a failure. Every problem is
+// reported, not just the first.
 
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { CertificateInfo } from '../model.js';
@@ -10,7 +13,7 @@ export type IssuedCertificateProblemCode =
   | 'unparsable'
   | 'public-key-mismatch'
   | 'subject-mismatch'
-  | 'untrusted-chain'
+  | 'issuer-signature-mismatch'
   | 'not-yet-valid'
   | 'expired'
   | 'short-validity';
@@ -24,9 +27,13 @@ export interface IssuedCertificateVerdict {
   ok: boolean;
   failures: IssuedCertificateProblem[];
   warnings: IssuedCertificateProblem[];
+  /** Facts worth a line in the report that are not problems (who issued it, how it chains). */
+  notes: string[];
   info?: CertificateInfo;
   /** Issuers from the certificate's issuer up to the trusted root, when a chain was found. */
   chain: CertificateInfo[];
+  /** How the issuer was established: a downloaded root, a CA certificate of the response, or neither. */
+  issuerCheck: 'downloaded-root' | 'response-ca' | 'not-checked';
 }
 
 /** DER, or a certificate the caller already parsed (each is parsed only once per run). */
@@ -40,8 +47,10 @@ export interface VerifyIssuedOptions {
   user: string;
   /** Trust anchors (the downloaded root chain's roots, plus --ca-file). */
   roots: CertificateInput[];
-  /** Other certificates that may complete the path (the rest of the downloaded chain, a returned PKCS#7). */
+  /** Other certificates of the downloaded chain that may complete a path to the roots. */
   intermediates?: CertificateInput[];
+  /** CA certificates the GetAndPublishCert response carried with the issued one (a PKCS#7 or a chain). */
+  responseCertificates?: CertificateInput[];
   now: Date | number;
   /** Less validity left than this is a warning (default one hour: pidgin-sipe refuses such a certificate). */
   minRemainingMs?: number;
@@ -107,7 +116,14 @@ export function verifyIssuedCertificate(o: VerifyIssuedOptions): IssuedCertifica
   try {
     certificate = o.certificate instanceof X509Certificate ? o.certificate : new X509Certificate(o.certificate);
   } catch (error) {
-    return { ok: false, failures: [{ code: 'unparsable', message: `not an X.509 certificate: ${(error as Error).message}` }], warnings, chain: [] };
+    return {
+      ok: false,
+      failures: [{ code: 'unparsable', message: `not an X.509 certificate: ${(error as Error).message}` }],
+      warnings,
+      notes: [],
+      chain: [],
+      issuerCheck: 'not-checked',
+    };
   }
   const info = certificateInfo(certificate);
 
@@ -121,13 +137,33 @@ export function verifyIssuedCertificate(o: VerifyIssuedOptions): IssuedCertifica
     failures.push({ code: 'subject-mismatch', message: `subject "${info.subject}" does not name ${entity}` });
   }
 
+  const notes: string[] = [];
   const roots = parseAll(o.roots);
-  const path = findPath(certificate, parseAll(o.intermediates ?? [], roots), roots);
-  if (!path) {
-    failures.push({
-      code: 'untrusted-chain',
-      message: `issuer "${info.issuer}" does not chain to the ${roots.length} trusted root(s)`,
-    });
+  const downloaded = parseAll(o.intermediates ?? [], roots);
+  const fromResponse = parseAll(o.responseCertificates ?? [], roots).filter((c) => !c.raw.equals(certificate.raw));
+  const path = findPath(certificate, [...downloaded, ...fromResponse], roots);
+  let issuerCheck: IssuedCertificateVerdict['issuerCheck'] = 'not-checked';
+  if (path) issuerCheck = 'downloaded-root';
+  else {
+    const known = [...fromResponse, ...roots, ...downloaded];
+    const signer = known.find((candidate) => issuedBy(certificate, candidate));
+    // A CA we hold that carries the issuer's name but whose key did not sign it: a forgery or a mix-up.
+    const namesake = known.find((candidate) => certificate.checkIssued(candidate));
+    if (signer) issuerCheck = 'response-ca';
+    else if (namesake || fromResponse.length > 0) {
+      failures.push({
+        code: 'issuer-signature-mismatch',
+        message: namesake
+          ? `the signature does not verify against the CA certificate named as its issuer ("${certificateInfo(namesake).subject}")`
+          : `the signature does not verify against any of the ${fromResponse.length} CA certificate(s) the response carried`,
+      });
+    }
+    const how = signer
+      ? '; signature verified against the CA certificate in the response'
+      : fromResponse.length === 0 && !namesake
+        ? '; the response carried no CA certificate to check the signature against'
+        : '';
+    notes.push(`issued by "${info.issuer}", which does not chain to the downloaded root chain (normal: a pool issues phone certificates from its own CA)${how}`);
   }
 
   const now = typeof o.now === 'number' ? o.now : o.now.getTime();
@@ -140,5 +176,13 @@ export function verifyIssuedCertificate(o: VerifyIssuedOptions): IssuedCertifica
     warnings.push({ code: 'short-validity', message: `only ${minutes} min of validity left (until ${info.notAfter})` });
   }
 
-  return { ok: failures.length === 0, failures, warnings, info, chain: (path ?? []).map((c) => certificateInfo(c)) };
+  return {
+    ok: failures.length === 0,
+    failures,
+    warnings,
+    notes,
+    info,
+    chain: (path ?? []).map((c) => certificateInfo(c)),
+    issuerCheck,
+  };
 }

@@ -77,6 +77,14 @@ export interface JsonReport {
     trustedRoots: JsonCertificate[];
     issued: JsonCertificate | null;
   };
+  /** Each connection the run opened, with the certificate the server presented (additive in schema 1). */
+  connections: Array<{
+    host: string;
+    address: string;
+    port: number;
+    tlsProtocol: string | null;
+    serverCertificate: { subject: string; subjectAltName: string; issuer: string; notAfter: string; daysLeft: number; sha256Fingerprint: string } | null;
+  }>;
 }
 
 function certificate(info: CertificateInfo): JsonCertificate {
@@ -164,6 +172,22 @@ export function toJsonReport(report: RunReport, options: JsonOptions = {}): Json
       trustedRoots: (discovered.trustedRoots ?? []).map(certificate),
       issued: discovered.issuedCertificate ? certificate(discovered.issuedCertificate) : null,
     },
+    connections: (report.serverConnections ?? []).map((connection) => ({
+      host: connection.host,
+      address: connection.address,
+      port: connection.port,
+      tlsProtocol: connection.tlsProtocol ?? null,
+      serverCertificate: connection.certificate
+        ? {
+            subject: connection.certificate.subject,
+            subjectAltName: connection.certificate.sans,
+            issuer: connection.certificate.issuer,
+            notAfter: connection.certificate.validTo,
+            daysLeft: connection.certificate.daysLeft,
+            sha256Fingerprint: connection.certificate.fingerprint256,
+          }
+        : null,
+    })),
   };
 }
 

@@ -89,7 +89,7 @@ const DEADLINE_TOLERANCE_MS = 50;
 function runTimeoutStage(report: RunReport, timeoutMs: number | undefined): string | undefined {
   let startedAtMs = 0;
   for (const stage of report.stages) {
-    if (stage.status === 'fail' && stage.error?.observation === 'timeout') {
+    if (stage.status === 'fail' && /^timeout(:|$)/.test(stage.error?.observation ?? '')) {
       const endedWithRun = timeoutMs !== undefined && stage.deadlineMs !== undefined && startedAtMs + stage.deadlineMs >= timeoutMs - DEADLINE_TOLERANCE_MS;
       return stage.evidence.runDeadline === true || endedWithRun ? stage.name : undefined;
     }

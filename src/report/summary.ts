@@ -2,7 +2,8 @@
 // detail block of diagnosis.md 0.1 (stage, id, also possible, Diagnosis line, CHECK list, evidence).
 
 import { formatLatency } from './latency.js';
-import type { Evidence, RunReport, StageReport } from '../model.js';
+import type { Diagnosis, Evidence, RunReport, StageReport } from '../model.js';
+import { SUMMARY_CHECK_LINES } from '../diagnosis/classify.js';
 import { failedStage, orderedStages } from './stages.js';
 import { paint, PLAIN, type TerminalStyle } from './style.js';
 
@@ -12,8 +13,17 @@ export interface SummaryFields {
   Result: RunReport['result'];
   Latency: string;
   Error: string;
-  /** The CHECK list of the failing stage, one item per line. */
+  /**
+   * The top CHECK lines of the failing stage, ranked by what was observed (a screenful); the full
+   * list is in -v, --json and the trace.
+   */
   Diagnosis: string[];
+}
+
+/** The summary's CHECK lines; a diagnosis made before briefCheck existed (a stored report) shows its first lines. */
+function briefCheckOf(diagnosis: Diagnosis | undefined): string[] {
+  if (!diagnosis) return [];
+  return [...(diagnosis.briefCheck ?? diagnosis.check.slice(0, SUMMARY_CHECK_LINES))];
 }
 
 export function summaryFields(report: RunReport): SummaryFields {
@@ -25,7 +35,7 @@ export function summaryFields(report: RunReport): SummaryFields {
     Result: report.result,
     Latency: formatLatency(report.latencyMs),
     Error: report.result === 'Success' ? '' : error,
-    Diagnosis: report.result === 'Success' ? [] : [...(failed?.diagnosis?.check ?? [])],
+    Diagnosis: report.result === 'Success' ? [] : briefCheckOf(failed?.diagnosis),
   };
 }
 
@@ -70,15 +80,25 @@ export function formatEvidence(evidence: Evidence): string {
     .join(' ');
 }
 
+export interface DetailOptions {
+  /**
+   * Print the full CHECK list here (-v). Without it the list is left to the summary's Diagnosis
+   * lines, so no CHECK item is printed twice.
+   */
+  fullCheck?: boolean;
+}
+
 /** The block for one failed (or warned) stage, as in diagnosis.md 0.1. */
-export function renderStageDetail(stage: StageReport, style: TerminalStyle = PLAIN): string {
+export function renderStageDetail(stage: StageReport, style: TerminalStyle = PLAIN, options: DetailOptions = {}): string {
   const diagnosis = stage.diagnosis;
   if (!diagnosis) return '';
   const label = stage.status === 'fail' ? paint(style, 'red', 'FAIL') : paint(style, 'yellow', 'WARN');
   const also = diagnosis.alsoPossible.length > 0 ? `   (also possible: ${diagnosis.alsoPossible.join(', ')})` : '';
   const lines = [`${label}  ${stage.name}  ${paint(style, 'bold', diagnosis.id)}${also}`, `  ${diagnosis.summary}`];
-  if (diagnosis.check.length > 0) {
+  if (options.fullCheck && diagnosis.check.length > 0) {
     lines.push('  CHECK:', ...diagnosis.check.map((item) => `  - ${item}`));
+  } else if (diagnosis.check.length > (diagnosis.briefCheck?.length ?? 0) && stage.status === 'fail') {
+    lines.push(`  CHECK: the top ${diagnosis.briefCheck?.length ?? 0} of ${diagnosis.check.length} in Diagnosis below; all of them with -v or --json`);
   }
   if (stage.error) {
     lines.push(`  observed: ${stage.error.message} [${stage.error.observation}]`);
@@ -92,9 +112,10 @@ export function renderStageDetail(stage: StageReport, style: TerminalStyle = PLA
 }
 
 /** Detail blocks for every failed or warned stage with a diagnosis, in run order. */
-export function renderFindings(report: RunReport, style: TerminalStyle = PLAIN): string {
+export function renderFindings(report: RunReport, style: TerminalStyle = PLAIN, options: DetailOptions = {}): string {
   return orderedStages(report)
     .filter((stage) => (stage.status === 'fail' || stage.status === 'warn') && stage.diagnosis)
-    .map((stage) => renderStageDetail(stage, style))
+    // A warning has no summary Diagnosis lines, so its CHECK list is always printed here.
+    .map((stage) => renderStageDetail(stage, style, stage.status === 'warn' ? { fullCheck: true } : options))
     .join('\n');
 }

@@ -1,6 +1,7 @@
 // Stage 7, certificate: GetAndPublishCert with the second ticket. The RSA key was started with the
 // run, so its cost overlapped the network stages; the CSR names the user; the returned certificate
-// is checked the way a registrar will (key, subject, chain to the downloaded root, validity).
+// is checked the way a registrar will (key, subject, validity, signature against the CA the response
+// names). Its issuer is reported: a pool's internal CA that does not chain to the downloaded root is a note.
 
 import { X509Certificate } from 'node:crypto';
 import { CONTENT, observe } from '../diagnosis/observation.js';
@@ -74,18 +75,28 @@ export async function certificate(context: StageContext): Promise<StageOutcome> 
     expectedPublicKey: keyPair.publicKey,
     user: entity,
     roots: state.rootChain.certificates,
-    intermediates: parsed.chain,
+    responseCertificates: parsed.chain ?? [],
     now: context.clock.now(),
   });
-  const certEvidence = { ...evidence, subject: info.subject, issuer: info.issuer, serial: info.serialNumber, notAfter: info.notAfter };
+  for (const note of verdict.notes) log.detail(note);
+  const certEvidence = {
+    ...evidence,
+    subject: info.subject,
+    issuer: info.issuer,
+    issuerCheck: verdict.issuerCheck,
+    serial: info.serialNumber,
+    notAfter: info.notAfter,
+  };
   if (!verdict.ok) {
     const message = verdict.failures.map((failure) => failure.message).join('; ');
+    const problems = verdict.failures.map((failure) => failure.code);
     throw new StageFailure(
-      { observation: observe.content(CONTENT.certificateInvalid), message: `the issued certificate would not be accepted: ${message}` },
-      { ...certEvidence, failures: verdict.failures.map((failure) => failure.code) },
+      { observation: observe.certificateInvalid(problems), message: `the issued certificate would not be accepted: ${message}` },
+      { ...certEvidence, failures: problems },
     );
   }
-  const summary = `${info.subject}, serial ${info.serialNumber}, until ${info.notAfter}`;
+  const issuerNote = verdict.issuerCheck === 'downloaded-root' ? '' : ' (pool CA, outside the downloaded root chain)';
+  const summary = `${info.subject}, issued by ${info.issuer}${issuerNote}, serial ${info.serialNumber}, until ${info.notAfter}`;
   const warning = verdict.warnings[0];
   if (warning) {
     for (const item of verdict.warnings) log.warn(item.message);

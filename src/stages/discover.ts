@@ -14,9 +14,26 @@ function hostOf(url: string): string {
   return new URL(url).hostname.toLowerCase();
 }
 
+/**
+ * What is wrong with a responder's option 43, sub-option by sub-option: the same explanations
+ * `dhcp inform` prints (e.g. "sub-option 4 is binary ... quote it"), errors first.
+ */
+function option43Explanations(responder: Responder): string[] {
+  const problems = responder.kind === 'ack' ? (responder.packet.msuc?.problems ?? []) : [];
+  const ranked = [...problems.filter((problem) => problem.severity === 'error'), ...problems.filter((problem) => problem.severity !== 'error')];
+  return ranked.map((problem) => problem.message);
+}
+
+function describeOption43(responder: Responder): string {
+  if (responder.certProvisioningUrl) return responder.certProvisioningUrl;
+  if (responder.kind !== 'ack' || !responder.packet.msuc) return '(none)';
+  const [first] = option43Explanations(responder);
+  return `(unusable${first ? `: ${first}` : ''})`;
+}
+
 function describeResponder(responder: Responder): string {
   const names = responder.sipServers.length > 0 ? responder.sipServers.join(', ') : '(no option 120)';
-  return `${responder.server} via ${responder.source.address}:${responder.source.port} after ${responder.elapsedMs} ms: 43=${responder.certProvisioningUrl ?? '(none)'} 120=${names}`;
+  return `${responder.server} via ${responder.source.address}:${responder.source.port} after ${responder.elapsedMs} ms: 43=${describeOption43(responder)} 120=${names}`;
 }
 
 /** Which content observation the INFORM client's own findings point at for the chosen answer. */
@@ -215,8 +232,10 @@ function judgeAnswers(context: StageContext, result: InformResult): StageOutcome
         findingText(result, 'dhcp-option-43-truncated') ??
         findingText(result, 'dhcp-option-43-bad-values') ??
         `${chosen.server}: option 43 gives no certificate provisioning URL`;
+      const explanations = option43Explanations(chosen);
+      if (explanations.length > 0) evidence.option43 = explanations.join('; ');
       throw new StageFailure(
-        { observation: observe.content(problem ?? CONTENT.option43BadValues), message },
+        { observation: observe.content(problem ?? CONTENT.option43BadValues), message: explanations[0] ? `${message}: ${explanations[0]}` : message },
         evidence,
         { option120Missing: chosen.sipServers.length === 0 },
       );

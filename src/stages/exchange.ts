@@ -2,6 +2,7 @@
 // answer (HTTP status, SOAP fault, X-Ms-diagnostics, oversized or unreadable body) into a
 // StageFailure whose observation the diagnosis table knows, with the server's words kept verbatim.
 
+import { quoteText } from '../text.js';
 import { observe } from '../diagnosis/observation.js';
 import { ResponseTooLargeError } from '../net/errors.js';
 import type { HttpResponse } from '../net/transport.js';
@@ -28,7 +29,7 @@ export interface SendOptions {
 /** One HTTP exchange under the stage's deadline. Transport failures propagate as TransportErrors. */
 export async function send(context: StageContext, request: SendOptions): Promise<HttpResponse> {
   try {
-    return await context.transport.request({
+    const response = await context.transport.request({
       method: request.method,
       url: request.url,
       label: request.label,
@@ -38,6 +39,10 @@ export async function send(context: StageContext, request: SendOptions): Promise
       signal: context.signal,
       carriesSecret: request.carriesSecret,
     });
+    // Which pool member answered: behind a load balancer each request may reach another front end.
+    const frontEnd = response.headers['x-ms-server-fqdn'];
+    if (frontEnd) context.log.detail(`${request.label}: HTTP ${response.status} from front end ${quoteText(frontEnd, 100)} (X-MS-Server-Fqdn)`);
+    return response;
   } catch (error) {
     if (error instanceof ResponseTooLargeError && request.oversizedAs) {
       throw new StageFailure({ observation: observe.content(request.oversizedAs), message: error.message }, { ...error.evidence });

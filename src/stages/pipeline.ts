@@ -5,14 +5,16 @@
 
 import { BootstrapTestError, LocalEnvironmentError } from '../errors.js';
 import { diagnose, type DiagnosisContext } from '../diagnosis/classify.js';
+import type { LookupFunction } from 'node:net';
 import { observationOf } from '../diagnosis/transport.js';
+import { observe } from '../diagnosis/observation.js';
 import { stageStatusForSeverity } from '../diagnosis/status.js';
 import type { ConnectionInfo } from '../net/connector.js';
 import { startKeyGeneration, type KeyPair } from '../pki/keys.js';
 import { TransportError } from '../net/errors.js';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { HttpExchange, HttpTransport } from '../net/transport.js';
-import type { RunReport, StageError, StageName, StageReport } from '../model.js';
+import type { RunReport, ServerConnection, StageError, StageName, StageReport } from '../model.js';
 import { PinRejectedError, type PinHolder } from './pin-holder.js';
 import { STAGE_TABLE, stageBudget, type StageEntry, type StageTable } from './registry.js';
 import {
@@ -46,6 +48,8 @@ export interface PipelineDependencies {
   signal?: AbortSignal;
   /** The stages to run, in order; default: the real ones (tests pass fakes). */
   stages?: StageTable;
+  /** Name lookup for the HTTP transport (default: the system's); tests inject NXDOMAIN with it. */
+  lookup?: LookupFunction;
 }
 
 export interface PipelineResult {
@@ -112,14 +116,21 @@ interface FailureDetails {
   internal?: Error;
 }
 
-function failureOf(thrown: unknown): FailureDetails {
+function serverConnectionOf(info: ConnectionInfo): ServerConnection {
+  const connection: ServerConnection = { host: info.host, address: info.address, port: info.port };
+  if (info.tlsProtocol) connection.tlsProtocol = info.tlsProtocol;
+  if (info.peerCertificate) connection.certificate = { ...info.peerCertificate };
+  return connection;
+}
+
+function failureOf(thrown: unknown, stage: StageName): FailureDetails {
   if (thrown instanceof StageFailure) return { error: thrown.error, evidence: thrown.evidence, facts: thrown.facts as DiagnosisContext };
   if (thrown instanceof TransportError) {
-    return { error: { observation: observationOf(thrown), message: thrown.message }, evidence: { ...thrown.evidence }, facts: {} };
+    return { error: { observation: observationOf(thrown, stage), message: thrown.message }, evidence: { ...thrown.evidence }, facts: {} };
   }
   if (thrown instanceof StageDeadlineError) {
     return {
-      error: { observation: 'timeout', message: thrown.message },
+      error: { observation: thrown.runDeadline ? observe.runDeadline() : observe.timeout(), message: thrown.message },
       evidence: { limitMs: thrown.limitMs, runDeadline: thrown.runDeadline },
       facts: {},
     };
@@ -219,6 +230,7 @@ export async function runPipeline(
       maxResponseBytes: options.maxResponseBytes,
       onConnection: hooks.onConnection,
       onExchange: hooks.onExchange,
+      ...(dependencies.lookup ? { lookup: dependencies.lookup } : {}),
     });
     return transport;
   };
@@ -355,7 +367,11 @@ export async function runPipeline(
         sequels.push({ report, sequel: outcome.sequel, controller });
       }
     } catch (thrown) {
-      const failure = failureOf(thrown);
+      const failure = failureOf(thrown, name);
+      // Nothing came back before a deadline that was the run's, not the stage's: the run's --timeout was spent.
+      if (limitedByRun && failure.error.observation === observe.timeout()) {
+        failure.error = { ...failure.error, observation: observe.runDeadline(), message: `${failure.error.message}; the run's --timeout left this stage ${limitMs} ms` };
+      }
       if (failure.internal) internalError = failure.internal;
       report = {
         name,
@@ -366,7 +382,10 @@ export async function runPipeline(
         evidence: failure.evidence,
         notes,
         error: failure.error,
-        diagnosis: diagnose(name, failure.error.observation, failure.facts),
+        diagnosis: diagnose(name, failure.error.observation, {
+          ...failure.facts,
+          addressGivenByAdmin: options.targetUri !== undefined,
+        }),
       };
       failed = true;
     } finally {
@@ -397,6 +416,7 @@ export async function runPipeline(
     discovered: state.discovered,
     startedAt,
     ...(options.stopAfter !== undefined && stages.length < table.length ? { stoppedAfter: options.stopAfter } : {}),
+    serverConnections: (transport?.connections ?? []).map(serverConnectionOf),
   };
   const result: PipelineResult = { report, log, connections: [...(transport?.connections ?? [])] };
   if (internalError) result.internalError = internalError;

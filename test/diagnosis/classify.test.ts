@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { catalogEntry } from '../../src/diagnosis/catalog.js';
-import { type DiagnosisContext, LOOKUP_TABLE, type LookupRow, classify, diagnose, diagnosisFor, mergeChecks, rankedByServerReason } from '../../src/diagnosis/classify.js';
+import {
+  type DiagnosisContext,
+  LOOKUP_TABLE,
+  type LookupRow,
+  SUMMARY_CHECK_LINES,
+  briefChecks,
+  classify,
+  diagnose,
+  diagnosisFor,
+  mergeChecks,
+  rankedByServerReason,
+} from '../../src/diagnosis/classify.js';
 import { CONTENT, DNS, observe } from '../../src/diagnosis/observation.js';
 import type { StageName } from '../../src/model.js';
 import type { CatalogStage } from '../../src/diagnosis/catalog.js';
@@ -41,9 +52,9 @@ const CASES: Case[] = [
   { stage: 'dns', observation: 'dns:srv-dhcp-disagree', top: 'dns-srv-dhcp-disagree' },
   { stage: 'rootchain', observation: observe.content(CONTENT.httpHeadersOversized), top: 'http-response-malformed' },
   { stage: 'certprov-mex', observation: observe.content(CONTENT.httpMalformed), top: 'http-response-malformed' },
-  { stage: 'rootchain', observation: observe.timeout(), top: 'http-no-response' },
-  { stage: 'certprov-mex', observation: observe.timeout(), top: 'http-no-response' },
-  { stage: 'certificate', observation: observe.timeout(), top: 'http-no-response' },
+  { stage: 'rootchain', observation: observe.timeout(), top: 'http-no-answer' },
+  { stage: 'certprov-mex', observation: observe.timeout(), top: 'http-no-answer' },
+  { stage: 'certificate', observation: observe.timeout(), top: 'http-no-answer' },
   { stage: 'webticket', observation: observe.http(307), top: 'http-redirect-not-followed' },
   { stage: 'resolveuser', observation: observe.http(302), top: 'http-redirect-not-followed' },
   { stage: 'certprov-mex', observation: observe.http(307), top: 'resolve-mex-unavailable' },
@@ -105,8 +116,13 @@ const CASES: Case[] = [
   { stage: 'resolveuser', observation: 'content:user-mismatch', top: 'resolve-user-mismatch' },
   { stage: 'certificate', observation: observe.errorInfo('0x80070005'), top: 'cert-errorinfo', also: ['cert-publish-failed', 'cert-csr-policy', 'cert-auth-disabled', 'resolve-proof-rejected'] },
   { stage: 'certificate', observation: 'http:500', top: 'cert-publish-failed' },
+  { stage: 'discover', observation: 'timeout:run', top: 'run-deadline-exhausted' },
+  { stage: 'certificate', observation: 'timeout:slow', top: 'http-answer-too-slow' },
+  { stage: 'rootchain', observation: 'timeout', top: 'http-no-answer' },
+  { stage: 'webticket', observation: 'tls:plain-http', top: 'webticket-port-plain-http' },
   { stage: 'certificate', observation: 'content:no-certificate', top: 'cert-response-unparsable' },
-  { stage: 'certificate', observation: 'content:certificate-invalid', top: 'cert-issued-invalid', also: ['time-clock-skew'] },
+  { stage: 'certificate', observation: 'content:certificate-invalid:validity', top: 'cert-issued-invalid', also: ['time-clock-skew'] },
+  { stage: 'certificate', observation: 'content:certificate-invalid:public-key-mismatch', top: 'cert-issued-invalid', also: [] },
   { stage: 'certificate', observation: 'content:certificate-short-validity', top: 'cert-issued-invalid', also: [] },
   { stage: 'registrar', observation: 'tcp:timeout', top: 'registrar-port-unreachable' },
   { stage: 'registrar', observation: 'tls:verify:name', top: 'registrar-cert-name-mismatch', also: ['dns-srv-target-outside-domain'] },
@@ -274,5 +290,37 @@ describe("the server's reason re-ranks the children of webticket-auth-rejected",
   it('leaves the order alone when the reason names no cause ("No valid security token.")', () => {
     expect(rankedByServerReason(children, 'No valid security token.')).toEqual([...children]);
     expect(rankedByServerReason(children, undefined)).toEqual([...children]);
+  });
+});
+
+describe('CHECK lines that fit a screen and never contradict the observation', () => {
+  it('keeps the full merged list in check and at most SUMMARY_CHECK_LINES in briefCheck', () => {
+    const diagnosis = diagnose('webticket', 'soap-fault:FailedAuthentication:28055');
+    expect(diagnosis.check.length).toBeGreaterThan(SUMMARY_CHECK_LINES);
+    expect(diagnosis.briefCheck).toHaveLength(SUMMARY_CHECK_LINES);
+    for (const line of diagnosis.briefCheck ?? []) expect(diagnosis.check).toContain(line);
+  });
+
+  it('ranks by candidate: the top cause leads, each other cause gets its first line before the rest', () => {
+    const top = catalogEntry('webticket-cert-name-mismatch')!;
+    const other = catalogEntry('dhcp-option-43-stale')!;
+    const brief = briefChecks([top, other], 4);
+    expect(brief.slice(0, Math.min(3, top.check.length))).toEqual(top.check.slice(0, 3));
+    expect(brief).toContain(other.check[0]);
+  });
+
+  it('does not send the admin to option 43 when --target-uri named the address', () => {
+    const fromDhcp = diagnose('webticket', 'tls:verify:name');
+    expect(fromDhcp.alsoPossible).toContain('dhcp-option-43-stale');
+    const given = diagnose('webticket', 'tls:verify:name', { addressGivenByAdmin: true });
+    expect(given.id).toBe('webticket-cert-name-mismatch');
+    expect(given.alsoPossible).not.toContain('dhcp-option-43-stale');
+    for (const line of [...given.check, ...(given.briefCheck ?? [])]) expect(line).not.toMatch(/option[ -]43|sub-option|DHCP/i);
+  });
+
+  it('a wrong key on the issued certificate is not a clock problem; a validity problem may be', () => {
+    expect(observe.certificateInvalid(['public-key-mismatch'])).toBe('content:certificate-invalid:public-key-mismatch');
+    expect(diagnose('certificate', observe.certificateInvalid(['public-key-mismatch'])).alsoPossible).toEqual([]);
+    expect(diagnose('certificate', observe.certificateInvalid(['subject-mismatch', 'expired'])).alsoPossible).toEqual(['time-clock-skew']);
   });
 });

@@ -1,12 +1,15 @@
 // Every transport error code, with its typed facts, maps to the observation the lookup table knows.
 
 import { describe, expect, it } from 'vitest';
+import { diagnose } from '../../src/diagnosis/classify.js';
 import { observationOf } from '../../src/diagnosis/transport.js';
 import {
   ConnectRefusedError,
   ConnectTimeoutError,
   ConnectionResetError,
   NameResolutionError,
+  PlainHttpOnTlsPortError,
+  ResponseSlowError,
   ProtocolError,
   ResponseHeadersTooLargeError,
   ResponseTimeoutError,
@@ -33,11 +36,23 @@ const CASES: Array<[TransportError, TransportErrorCode, string]> = [
   [new ResponseTimeoutError('x'), 'BT_RESPONSE_TIMEOUT', 'timeout'],
   [new ResponseTooLargeError('x'), 'BT_RESPONSE_TOO_LARGE', 'content:oversized'],
   [new ResponseHeadersTooLargeError('x'), 'BT_RESPONSE_HEADERS_TOO_LARGE', 'content:http-headers-oversized'],
-  [new NameResolutionError('x'), 'BT_NAME_RESOLUTION', 'local:ENOTFOUND'],
+  [new NameResolutionError('nxdomain', 'x'), 'BT_NAME_RESOLUTION', 'dns:web-nxdomain'],
+  [new NameResolutionError('temporary', 'x'), 'BT_NAME_RESOLUTION', 'dns:resolver-failure'],
   [new ProtocolError('x'), 'BT_PROTOCOL', 'content:http'],
+  [new PlainHttpOnTlsPortError('x'), 'BT_TLS_PLAIN_HTTP', 'tls:plain-http'],
+  [new ResponseSlowError(12, 64, 'x'), 'BT_RESPONSE_SLOW', 'timeout:slow'],
 ];
 
 describe('observationOf', () => {
+  it("a name that does not exist is the registrar's in the registrar stage, the web services' elsewhere", () => {
+    const nxdomain = new NameResolutionError('nxdomain', 'x');
+    expect(observationOf(nxdomain, 'rootchain')).toBe('dns:web-nxdomain');
+    expect(observationOf(nxdomain, 'registrar')).toBe('dns:registrar-nxdomain');
+    expect(diagnose('rootchain', observationOf(nxdomain, 'rootchain')).id).toBe('dns-web-fqdn-nxdomain');
+    expect(diagnose('registrar', observationOf(nxdomain, 'registrar')).id).toBe('dns-registrar-fqdn-nxdomain');
+    expect(diagnose('webticket', observationOf(new NameResolutionError('temporary', 'x'))).id).toBe('dns-resolver-failure');
+  });
+
   it.each(CASES)('%o has code %s and stands for %s', (error, code, observation) => {
     expect(error.code).toBe(code);
     expect(observationOf(error)).toBe(observation);
@@ -49,6 +64,7 @@ describe('observationOf', () => {
       [
         'BT_CONNECT_TIMEOUT', 'BT_CONNECT_REFUSED', 'BT_CONNECTION_RESET', 'BT_TLS_ALERT', 'BT_TLS_CLOSED', 'BT_TLS_VERIFY',
         'BT_RESPONSE_TIMEOUT', 'BT_RESPONSE_TOO_LARGE', 'BT_RESPONSE_HEADERS_TOO_LARGE', 'BT_NAME_RESOLUTION', 'BT_PROTOCOL',
+        'BT_TLS_PLAIN_HTTP', 'BT_RESPONSE_SLOW',
       ].sort(),
     );
   });

@@ -2,6 +2,8 @@
 // produce the condition the catalogue promises, independently of the client pipeline.
 
 import { X509Certificate } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_FAULTS, startLab, type Lab, type LabFaultName } from '../../src/lab/index.js';
 import { FaultSet, parseFaultSpec } from '../../src/lab/faults.js';
@@ -102,6 +104,11 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
       const port = answer?.packet.msuc?.subOptions.find((sub) => sub.code === 4);
       expect(Buffer.from(port!.data)).toEqual(Buffer.from([lab.ports.https >> 8, lab.ports.https & 0xff]));
       expect(answer?.packet.msuc?.certProvisioningUrl).toBeUndefined();
+    }),
+  'web-fqdn-nxdomain': () =>
+    withFaults(['web-fqdn-nxdomain'], async () => {
+      const [answer] = await inform(lab);
+      expect(answer?.packet.msuc?.webServerFqdn).toMatch(/\.invalid$/);
     }),
   'dhcp-no-option-120': () =>
     withFaults(['dhcp-no-option-120'], async () => {
@@ -270,6 +277,48 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
     // Other endpoints keep answering.
     expect((await rootChainCall(header('blackhole:webticket'))).status).toBe(200);
   },
+  trickle: async () => {
+    const request = buildRootChainRequest('soap', lab.urls.certProvAnonymous);
+    const body = request.body!;
+    // Headers and a first piece of the body come; the rest never does.
+    const seen = await new Promise<{ status: number; declared: number; bytes: number }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: lab.ports.http,
+          method: 'POST',
+          path: pathOf(request.url),
+          headers: { ...request.headers, host: lab.fqdn, 'x-lab-fault': 'trickle:rootchain', 'content-length': Buffer.byteLength(body) },
+          agent: false,
+        },
+        (res) => {
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          setTimeout(() => {
+            req.destroy();
+            resolve({ status: res.statusCode ?? 0, declared: Number(res.headers['content-length']), bytes });
+          }, 300);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(seen.status).toBe(200);
+    expect(seen.bytes).toBe(64);
+    expect(seen.declared).toBeGreaterThan(64);
+  },
+  'https-port-plain-http': () =>
+    withFaults(['https-port-plain-http'], async () => {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port: lab.ports.https }, () => socket.write('\x16\x03\x01\x00\x05hello'));
+        socket.once('data', (bytes: Buffer) => {
+          socket.destroy();
+          resolve(bytes.toString('latin1'));
+        });
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    }),
   'malformed-xml': async () => {
     const { reply } = await ticketFor(header('malformed-xml:webticket'));
     expect(reply.status).toBe(200);
@@ -341,7 +390,31 @@ const checks: Record<LabFaultName, () => Promise<void>> = {
     expect(issued.subject).toBe(`CN=${lab.sampleUser.sipUri.replace(/^sip:/, '')}`);
   },
   ...signInFaultChecks(() => lab, withFaults, () => getCertificate()),
+  'cert-internal-ca': async () => {
+    const { issued, carried } = await issuedWith('cert-internal-ca');
+    expect(issued.issuer).toMatch(/Lab Pool Internal CA/);
+    expect(carried).toHaveLength(1);
+    expect(issued.verify(carried[0]!.publicKey)).toBe(true);
+  },
+  'cert-internal-ca-no-chain': async () => {
+    const { issued, carried } = await issuedWith('cert-internal-ca-no-chain');
+    expect(issued.issuer).toMatch(/Lab Pool Internal CA/);
+    expect(carried).toHaveLength(0);
+  },
+  'cert-issuer-signature-mismatch': async () => {
+    const { issued, carried } = await issuedWith('cert-issuer-signature-mismatch');
+    expect(carried.length).toBeGreaterThan(0);
+    for (const ca of carried) expect(issued.verify(ca.publicKey)).toBe(false);
+  },
 };
+
+/** The certificate a fault makes GetAndPublishCert issue, and the CA certificates the response carries beside it. */
+async function issuedWith(fault: LabFaultName): Promise<{ issued: X509Certificate; carried: X509Certificate[] }> {
+  const reply = await getCertificate(header(fault));
+  const parsed = parseGetAndPublishCertResponse(reply.text);
+  if (parsed.kind !== 'certificate') throw new Error(`${parsed.kind}: ${reply.status} ${reply.text.slice(0, 300)}`);
+  return { issued: new X509Certificate(parsed.certificateDer), carried: (parsed.chain ?? []).map((der) => new X509Certificate(der)) };
+}
 
 describe('lab faults: each one observed at the wire', () => {
   it('has a check for every catalogue entry and nothing else', () => {

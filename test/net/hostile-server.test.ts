@@ -55,7 +55,8 @@ const BEHAVIOURS: Record<string, { behaviour: Behaviour; code: TransportErrorCod
   },
   'a body that stops arriving': {
     behaviour: (socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst bytes'),
-    code: 'BT_RESPONSE_TIMEOUT',
+    // Slow is not silent: the headers came, so this is a slow answer, not no answer.
+    code: 'BT_RESPONSE_SLOW',
   },
 };
 

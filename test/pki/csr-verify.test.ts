@@ -70,7 +70,7 @@ describe('verifyIssuedCertificate', () => {
     expect(verdict.info?.subject).toBe('CN=jeff@mslync.net');
   });
 
-  it('names every problem: other key, other user, unknown issuer', () => {
+  it('names every problem (other key, other user) and reports an unknown issuer as a note', () => {
     const stranger = makeCa('Someone Else CA');
     const verdict = verifyIssuedCertificate({
       certificate: issue({ commonName: 'eve@mslync.net', publicKey: rsaKeys().publicKey, issuer: stranger }).der,
@@ -80,7 +80,37 @@ describe('verifyIssuedCertificate', () => {
       now,
     });
     expect(verdict.ok).toBe(false);
-    expect(verdict.failures.map((f) => f.code).sort()).toEqual(['public-key-mismatch', 'subject-mismatch', 'untrusted-chain']);
+    expect(verdict.failures.map((f) => f.code).sort()).toEqual(['public-key-mismatch', 'subject-mismatch']);
+    expect(verdict.issuerCheck).toBe('not-checked');
+    expect(verdict.notes.join(' ')).toMatch(/issued by "CN=Someone Else CA".*no CA certificate/);
+  });
+
+  it("accepts a pool's internal CA that the response carries, outside the downloaded chain", () => {
+    const poolCa = makeCa('Pool Internal CA');
+    const verdict = verifyIssuedCertificate({
+      certificate: issue({ commonName: 'jeff@mslync.net', publicKey: keyPair.publicKey, issuer: poolCa }).der,
+      expectedPublicKey: keyPair.publicKey,
+      user: 'jeff@mslync.net',
+      roots: [root.der],
+      responseCertificates: [poolCa.der],
+      now,
+    });
+    expect(verdict.failures).toEqual([]);
+    expect(verdict.issuerCheck).toBe('response-ca');
+    expect(verdict.notes.join(' ')).toMatch(/Pool Internal CA.*signature verified/);
+  });
+
+  it('fails when the response carries CA certificates and none of them signed the certificate', () => {
+    const poolCa = makeCa('Pool Internal CA');
+    const verdict = verifyIssuedCertificate({
+      certificate: issue({ commonName: 'jeff@mslync.net', publicKey: keyPair.publicKey, issuer: poolCa }).der,
+      expectedPublicKey: keyPair.publicKey,
+      user: 'jeff@mslync.net',
+      roots: [root.der],
+      responseCertificates: [root.der],
+      now,
+    });
+    expect(verdict.failures.map((f) => f.code)).toEqual(['issuer-signature-mismatch']);
   });
 
   it('rejects a certificate claiming the right issuer but signed by another key', () => {
@@ -94,7 +124,7 @@ describe('verifyIssuedCertificate', () => {
       now,
     });
     expect(new X509Certificate(forged).issuer).toBe('CN=Lab Issuing CA');
-    expect(verdict.failures.map((f) => f.code)).toEqual(['untrusted-chain']);
+    expect(verdict.failures.map((f) => f.code)).toEqual(['issuer-signature-mismatch']);
   });
 
   it('judges validity against the supplied clock and warns under one hour left', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatList, renderFindings, renderSummary, summaryFields } from '../../src/report/summary.js';
+import { SUMMARY_CHECK_LINES } from '../../src/diagnosis/classify.js';
 import { PLAIN } from '../../src/report/style.js';
 import { TARGET_FQDN, TARGET_URI, pinRejectedReport, successReport } from './fixtures.js';
 
@@ -19,7 +20,7 @@ describe('cmdlet summary (Format-List)', () => {
     expect(lines[5]).toBe('Diagnosis  :');
   });
 
-  it('on failure carries `<id>: <diagnosis>` in Error and the CHECK list in Diagnosis, continuation lines under the value', () => {
+  it('on failure carries `<id>: <diagnosis>` in Error and the top CHECK lines in Diagnosis, continuation lines under the value', () => {
     const report = pinRejectedReport();
     const text = renderSummary(report);
     expect(text).toContain('Result     : Failure');
@@ -27,7 +28,10 @@ describe('cmdlet summary (Format-List)', () => {
     const diagnosisLines = text.slice(text.indexOf('Diagnosis  :')).trimEnd().split('\n');
     expect(diagnosisLines[0]).toMatch(/^Diagnosis {2}: - stop: do not retry this PIN/);
     for (const line of diagnosisLines.slice(1)) expect(line).toMatch(/^ {13}- \S/);
-    expect(diagnosisLines).toHaveLength(report.stages[2]!.diagnosis!.check.length);
+    const diagnosis = report.stages[2]!.diagnosis!;
+    expect(diagnosis.check.length).toBeGreaterThan(SUMMARY_CHECK_LINES);
+    expect(diagnosisLines).toHaveLength(SUMMARY_CHECK_LINES);
+    expect(diagnosisLines.map((line) => line.replace(/^(Diagnosis {2}:| {12}) - /, ''))).toEqual(diagnosis.briefCheck);
   });
 
   it('derives Error from the failed stage when the report left it empty', () => {
@@ -47,8 +51,12 @@ describe('failure detail block (diagnosis.md 0.1)', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^FAIL {2}webticket {2}webticket-auth-rejected {3}\(also possible: webticket-pin-wrong, webticket-pin-not-set, .*webticket-user-not-enabled\)$/);
     expect(lines[1]).toBe('  The Web Ticket service refused the phone number/extension and PIN.');
-    expect(lines[2]).toBe('  CHECK:');
-    expect(lines[3]).toMatch(/^ {2}- stop: do not retry/);
+    // The full list is left to -v; the summary's Diagnosis carries the top lines, so nothing is printed twice.
+    expect(lines[2]).toMatch(/^ {2}CHECK: the top 5 of \d+ in Diagnosis below; all of them with -v or --json$/);
+    expect(text).not.toContain('  - stop: do not retry');
+    const verbose = renderFindings(pinRejectedReport(), PLAIN, { fullCheck: true }).split('\n');
+    expect(verbose[2]).toBe('  CHECK:');
+    expect(verbose[3]).toMatch(/^ {2}- stop: do not retry/);
     expect(text).toContain('  observed: HTTP 500 with a FailedAuthentication fault [soap-fault:FailedAuthentication:28055]');
     expect(text).toContain('  server: ErrorId=28055 Reason="PIN authentication failed." X-MS-Server-Fqdn=fe01.lab.bootstrap-test.test');
     expect(text).toContain('  evidence: host=pool01.lab.bootstrap-test.test port=443 httpStatus=500 ports=WebTicketServicePin,WebTicketServiceAuth');

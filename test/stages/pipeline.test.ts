@@ -147,7 +147,9 @@ describe('runPipeline with a stage table', () => {
   it('caps a stage by what is left of the run, and says that the run deadline ended it', async () => {
     const result = await run([fake('discover', neverSettles, 10_000), fake('rootchain', passes)], { timeoutMs: 90 });
     const stage = result.report.stages[0]!;
-    expect(stage.error?.observation).toBe('timeout');
+    // A deadline diagnosis, not discover's "no reply" or dhcp-unclassified.
+    expect(stage.error?.observation).toBe('timeout:run');
+    expect(stage.diagnosis?.id).toBe('run-deadline-exhausted');
     expect(stage.evidence.runDeadline).toBe(true);
     expect(stage.evidence.limitMs).toBeLessThanOrEqual(90);
     expect(stage.deadlineMs).toBe(stage.evidence.limitMs);
