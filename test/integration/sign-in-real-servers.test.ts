@@ -2,8 +2,10 @@
 // for the lab's SIP domain) serves the SRV and A records of the lab pool, then the same zone with the
 // SRV target outside the domain and with no SRV record (NXDOMAIN). stunnel, configured TLS 1.2-only
 // with a certificate from the lab's CA, stands where the registrar is: the phone profile's refusal
-// comes from a real TLS server. The rest of the run is the lab's. Needs dnsmasq and stunnel4
-// (apt packages dnsmasq-base or dnsmasq, stunnel4); skips without them, but fails under CI=true.
+// comes from a real TLS server. chronyd (NTP server only: -x, no upstream, loopback) stands where
+// the SIP domain's _ntp._udp SRV record points, synchronised to its local clock and unsynchronised.
+// The rest of the run is the lab's. Needs dnsmasq, stunnel4 and chronyd (apt packages dnsmasq-base
+// or dnsmasq, stunnel4, chrony); skips without them, but fails under CI=true.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -16,11 +18,14 @@ import { startKeyGeneration } from '../../src/pki/keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasBinary } from '../helpers/netns.js';
 import { queryDns } from '../../src/dns/resolver.js';
+import { querySntp } from '../../src/time/sntp.js';
 import { runAgainst, startLab, type Lab } from '../e2e/helpers.js';
 
 const inCi = process.env.CI === 'true';
 const available = await hasBinary('dnsmasq');
 const stunnelAvailable = available && (await hasBinary('stunnel4'));
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const chronydMissing = !available ? 'dnsmasq is not installed' : !(await hasBinary('chronyd')) ? 'chronyd is not installed (apt package chrony)' : !isRoot ? 'not root: chronyd needs root to start' : undefined;
 
 async function freeUdpPort(): Promise<number> {
   const socket = createSocket('udp4');
@@ -110,13 +115,69 @@ afterAll(async () => {
   await rm(caDir, { recursive: true, force: true });
 });
 
-function zone(lab: Lab, srvTarget: string | undefined, sipPort = lab.ports.sip): string[] {
+/**
+ * chronyd as an NTP server only, in the foreground on 127.0.0.1:<port>: -x so it never touches this
+ * machine's clock, no server/pool line so it never asks anyone, no command port. `localStratum` makes
+ * it serve its own clock as synchronised at that stratum; without it chronyd has no reference and
+ * answers "unsynchronised" (leap 3). Ready when it answers an SNTP request.
+ */
+async function startChronyd(dir: string, name: string, localStratum: number | undefined): Promise<Server> {
+  const port = await freeUdpPort();
+  const config = [
+    `port ${port}`,
+    'bindaddress 127.0.0.1',
+    'allow 127.0.0.1',
+    'cmdport 0',
+    // "/" disables the Unix command socket, which would otherwise live in the system's /run/chrony.
+    'bindcmdaddress /',
+    ...(localStratum !== undefined ? [`local stratum ${localStratum}`] : []),
+    `pidfile ${join(dir, `${name}.pid`)}`,
+    `driftfile ${join(dir, `${name}.drift`)}`,
+    '',
+  ].join('\n');
+  const configFile = join(dir, `${name}.conf`);
+  await writeFile(configFile, config);
+  // -u root: the run directory is this test's, so chronyd keeps the user that can write and remove
+  // its pid and drift files there instead of switching to the packaged _chrony user.
+  const child = spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const server = { port, stop: stopGroup(child) };
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (child.exitCode !== null) throw new Error(`chronyd exited ${child.exitCode}: ${stderr}`);
+    try {
+      await querySntp({ host: '127.0.0.1', port }, { timeoutMs: 100 });
+      return server;
+    } catch {
+      // not listening yet
+    }
+  }
+  await server.stop();
+  throw new Error(`chronyd did not answer NTP on 127.0.0.1:${port}: ${stderr}`);
+}
+
+/** SIGTERM to the whole process group of a detached child, SIGKILL if it lingers. */
+function stopGroup(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
+      const pid = child.pid;
+      const timer = setTimeout(() => process.kill(-pid, 'SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      process.kill(-pid, 'SIGTERM');
+    });
+}
+
+function zone(lab: Lab, srvTarget: string | undefined, sipPort = lab.ports.sip, ntpPort = lab.ports.ntp): string[] {
   const domain = lab.sipDomain;
   return [
     `--local=/${domain}/`,
     `--host-record=${lab.registrarFqdn},127.0.0.1`,
     `--host-record=ntp.${domain},127.0.0.1`,
-    `--srv-host=_ntp._udp.${domain},ntp.${domain},${lab.ports.ntp},0,0`,
+    `--srv-host=_ntp._udp.${domain},ntp.${domain},${ntpPort},0,0`,
     ...(srvTarget ? [`--srv-host=_sipinternaltls._tcp.${domain},${srvTarget},${sipPort},0,0`] : []),
   ];
 }
@@ -181,5 +242,42 @@ describe.skipIf(!stunnelAvailable && !inCi)('the registrar behind a real TLS 1.2
     } finally {
       await stunnel.stop();
     }
+  });
+});
+
+describe.skipIf(chronydMissing !== undefined && !inCi)(`the clock from a real NTP server (chronyd, never setting this host's clock)${chronydMissing ? ` (skipped: ${chronydMissing})` : ''}`, () => {
+  const running: Server[] = [];
+  let runDir = '';
+  beforeAll(async () => {
+    runDir = await mkdtemp(join(tmpdir(), 'bt-chronyd-'));
+  });
+  afterAll(async () => {
+    for (const server of running.splice(0)) await server.stop();
+    await rm(runDir, { recursive: true, force: true });
+  });
+
+  async function chronyd(name: string, localStratum: number | undefined): Promise<Server> {
+    if (chronydMissing) throw new Error(`cannot run the chronyd tests (CI=true requires them): ${chronydMissing}`);
+    const server = await startChronyd(runDir, name, localStratum);
+    running.push(server);
+    return server;
+  }
+
+  it('a synchronised chronyd (local stratum 8) behind the SRV record: time passes, stratum 8, small offset', async () => {
+    const server = await chronyd('synchronised', 8);
+    const run = await runWith(zone(lab, lab.registrarFqdn, lab.ports.sip, server.port));
+    const time = stage(run, 'time');
+    expect(time?.status).toBe('pass');
+    expect(time?.evidence).toMatchObject({ source: `SRV _ntp._udp.${lab.sipDomain}`, server: `127.0.0.1:${server.port}`, stratum: 8, leap: 0 });
+    // chronyd serves this host's own clock, so only the loopback exchange separates them.
+    expect(Math.abs(Number(time?.evidence.offsetMs))).toBeLessThan(1000);
+  });
+
+  it('an unsynchronised chronyd (no reference, no local clock) is diagnosed time-source-unsynchronised', async () => {
+    const server = await chronyd('unsynchronised', undefined);
+    const run = await runWith(zone(lab, lab.registrarFqdn, lab.ports.sip, server.port));
+    const time = stage(run, 'time');
+    expect(time?.diagnosis?.id).toBe('time-source-unsynchronised');
+    expect(time?.error?.message).toContain(`127.0.0.1:${server.port} is not synchronised: leap indicator 3`);
   });
 });
