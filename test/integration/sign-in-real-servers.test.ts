@@ -18,7 +18,7 @@ import { startKeyGeneration } from '../../src/pki/keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasBinary } from '../helpers/netns.js';
 import { queryDns } from '../../src/dns/resolver.js';
-import { querySntp } from '../../src/time/sntp.js';
+import { startChronyd } from '../helpers/chronyd.js';
 import { runAgainst, startLab, type Lab } from '../e2e/helpers.js';
 
 const inCi = process.env.CI === 'true';
@@ -115,62 +115,6 @@ afterAll(async () => {
   await rm(caDir, { recursive: true, force: true });
 });
 
-/**
- * chronyd as an NTP server only, in the foreground on 127.0.0.1:<port>: -x so it never touches this
- * machine's clock, no server/pool line so it never asks anyone, no command port. `localStratum` makes
- * it serve its own clock as synchronised at that stratum; without it chronyd has no reference and
- * answers "unsynchronised" (leap 3). Ready when it answers an SNTP request.
- */
-async function startChronyd(dir: string, name: string, localStratum: number | undefined): Promise<Server> {
-  const port = await freeUdpPort();
-  const config = [
-    `port ${port}`,
-    'bindaddress 127.0.0.1',
-    'allow 127.0.0.1',
-    'cmdport 0',
-    // "/" disables the Unix command socket, which would otherwise live in the system's /run/chrony.
-    'bindcmdaddress /',
-    ...(localStratum !== undefined ? [`local stratum ${localStratum}`] : []),
-    `pidfile ${join(dir, `${name}.pid`)}`,
-    `driftfile ${join(dir, `${name}.drift`)}`,
-    '',
-  ].join('\n');
-  const configFile = join(dir, `${name}.conf`);
-  await writeFile(configFile, config);
-  // -u root: the run directory is this test's, so chronyd keeps the user that can write and remove
-  // its pid and drift files there instead of switching to the packaged _chrony user.
-  const child = spawn('chronyd', ['-x', '-d', '-u', 'root', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const server = { port, stop: stopGroup(child) };
-  for (let attempt = 0; attempt < 50; attempt++) {
-    if (child.exitCode !== null) throw new Error(`chronyd exited ${child.exitCode}: ${stderr}`);
-    try {
-      await querySntp({ host: '127.0.0.1', port }, { timeoutMs: 100 });
-      return server;
-    } catch {
-      // not listening yet
-    }
-  }
-  await server.stop();
-  throw new Error(`chronyd did not answer NTP on 127.0.0.1:${port}: ${stderr}`);
-}
-
-/** SIGTERM to the whole process group of a detached child, SIGKILL if it lingers. */
-function stopGroup(child: ChildProcess): () => Promise<void> {
-  return () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
-      const pid = child.pid;
-      const timer = setTimeout(() => process.kill(-pid, 'SIGKILL'), 3000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      process.kill(-pid, 'SIGTERM');
-    });
-}
-
 function zone(lab: Lab, srvTarget: string | undefined, sipPort = lab.ports.sip, ntpPort = lab.ports.ntp): string[] {
   const domain = lab.sipDomain;
   return [
@@ -246,7 +190,7 @@ describe.skipIf(!stunnelAvailable && !inCi)('the registrar behind a real TLS 1.2
 });
 
 describe.skipIf(chronydMissing !== undefined && !inCi)(`the clock from a real NTP server (chronyd, never setting this host's clock)${chronydMissing ? ` (skipped: ${chronydMissing})` : ''}`, () => {
-  const running: Server[] = [];
+  const running: Array<{ stop(): Promise<void> }> = [];
   let runDir = '';
   beforeAll(async () => {
     runDir = await mkdtemp(join(tmpdir(), 'bt-chronyd-'));
@@ -256,11 +200,12 @@ describe.skipIf(chronydMissing !== undefined && !inCi)(`the clock from a real NT
     await rm(runDir, { recursive: true, force: true });
   });
 
-  async function chronyd(name: string, localStratum: number | undefined): Promise<Server> {
+  /** chronyd on 127.0.0.1:<free port>; returns the port. */
+  async function chronyd(name: string, localStratum: number | undefined): Promise<{ port: number }> {
     if (chronydMissing) throw new Error(`cannot run the chronyd tests (CI=true requires them): ${chronydMissing}`);
-    const server = await startChronyd(runDir, name, localStratum);
-    running.push(server);
-    return server;
+    const port = await freeUdpPort();
+    running.push(await startChronyd({ runDir, name, port, bindAddress: '127.0.0.1', allow: '127.0.0.1', ...(localStratum !== undefined ? { localStratum } : {}) }));
+    return { port };
   }
 
   it('a synchronised chronyd (local stratum 8) behind the SRV record: time passes, stratum 8, small offset', async () => {
