@@ -39,6 +39,7 @@ const unavailable =
   ((await hasBinary('chronyd')) ? undefined : 'chronyd is not installed (apt package chrony)');
 const inCi = process.env.CI === 'true';
 const SERVER_ADDRESS = '10.99.0.1';
+
 /** The lab pool on the client namespace's loopback; returns the bootstrap command line it prints. */
 async function startLabInNs(ns: string, runDir: string): Promise<{ lab: BackgroundProcess; args: string[]; httpsPort: string; fqdn: string }> {
   const lab = startInBackground('ip', ['netns', 'exec', ns, process.execPath, CLI_ENTRY, 'lab', '--no-dhcp', '--ca-dir', join(runDir, 'ca')]);
@@ -47,7 +48,11 @@ async function startLabInNs(ns: string, runDir: string): Promise<{ lab: Backgrou
   if (!https?.[1] || !https[2]) throw new Error(`cannot read the lab's HTTPS port:\n${lab.output()}`);
   // The printed command asks the lab's DHCP responder; this test asks the real dnsmasq instead.
   const args = line.split(/\s+/);
-  for (const flag of ['--dhcp-server', '--client-port']) args.splice(args.indexOf(flag), 2);
+  for (const flag of ['--dhcp-server', '--client-port']) {
+    const at = args.indexOf(flag);
+    if (at < 0) throw new Error(`the lab's suggested command has no ${flag}: ${line}`);
+    args.splice(at, 2);
+  }
   return { lab, args, httpsPort: https[1], fqdn: https[2] };
 }
 
