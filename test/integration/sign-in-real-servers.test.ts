@@ -2,8 +2,10 @@
 // for the lab's SIP domain) serves the SRV and A records of the lab pool, then the same zone with the
 // SRV target outside the domain and with no SRV record (NXDOMAIN). stunnel, configured TLS 1.2-only
 // with a certificate from the lab's CA, stands where the registrar is: the phone profile's refusal
-// comes from a real TLS server. The rest of the run is the lab's. Needs dnsmasq and stunnel4
-// (apt packages dnsmasq-base or dnsmasq, stunnel4); skips without them, but fails under CI=true.
+// comes from a real TLS server. chronyd (NTP server only: -x, no upstream, loopback) stands where
+// the SIP domain's _ntp._udp SRV record points, synchronised to its local clock and unsynchronised.
+// The rest of the run is the lab's. Needs dnsmasq, stunnel4 and chronyd (apt packages dnsmasq-base
+// or dnsmasq, stunnel4, chrony); skips without them, but fails under CI=true.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -16,11 +18,14 @@ import { startKeyGeneration } from '../../src/pki/keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasBinary } from '../helpers/netns.js';
 import { queryDns } from '../../src/dns/resolver.js';
+import { startChronyd } from '../helpers/chronyd.js';
 import { runAgainst, startLab, type Lab } from '../e2e/helpers.js';
 
 const inCi = process.env.CI === 'true';
 const available = await hasBinary('dnsmasq');
 const stunnelAvailable = available && (await hasBinary('stunnel4'));
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const chronydMissing = !available ? 'dnsmasq is not installed' : !(await hasBinary('chronyd')) ? 'chronyd is not installed (apt package chrony)' : !isRoot ? 'not root: chronyd needs root to start' : undefined;
 
 async function freeUdpPort(): Promise<number> {
   const socket = createSocket('udp4');
@@ -110,13 +115,13 @@ afterAll(async () => {
   await rm(caDir, { recursive: true, force: true });
 });
 
-function zone(lab: Lab, srvTarget: string | undefined, sipPort = lab.ports.sip): string[] {
+function zone(lab: Lab, srvTarget: string | undefined, sipPort = lab.ports.sip, ntpPort = lab.ports.ntp): string[] {
   const domain = lab.sipDomain;
   return [
     `--local=/${domain}/`,
     `--host-record=${lab.registrarFqdn},127.0.0.1`,
     `--host-record=ntp.${domain},127.0.0.1`,
-    `--srv-host=_ntp._udp.${domain},ntp.${domain},${lab.ports.ntp},0,0`,
+    `--srv-host=_ntp._udp.${domain},ntp.${domain},${ntpPort},0,0`,
     ...(srvTarget ? [`--srv-host=_sipinternaltls._tcp.${domain},${srvTarget},${sipPort},0,0`] : []),
   ];
 }
@@ -181,5 +186,45 @@ describe.skipIf(!stunnelAvailable && !inCi)('the registrar behind a real TLS 1.2
     } finally {
       await stunnel.stop();
     }
+  });
+});
+
+describe.skipIf(chronydMissing !== undefined && !inCi)(`the clock from a real NTP server (chronyd, never setting this host's clock)${chronydMissing ? ` (skipped: ${chronydMissing})` : ''}`, () => {
+  const running: Array<{ stop(): Promise<void> }> = [];
+  let runDir = '';
+  beforeAll(async () => {
+    runDir = await mkdtemp(join(tmpdir(), 'bt-chronyd-'));
+  });
+  afterAll(async () => {
+    for (const server of running.splice(0)) await server.stop();
+    await rm(runDir, { recursive: true, force: true });
+  });
+
+  /** chronyd on 127.0.0.1:<free port>; returns the port. */
+  async function chronyd(name: string, localStratum: number | undefined): Promise<{ port: number }> {
+    if (chronydMissing) throw new Error(`cannot run the chronyd tests (CI=true requires them): ${chronydMissing}`);
+    const port = await freeUdpPort();
+    running.push(await startChronyd({ runDir, name, port, bindAddress: '127.0.0.1', allow: '127.0.0.1', ...(localStratum !== undefined ? { localStratum } : {}) }));
+    return { port };
+  }
+
+  it('a synchronised chronyd (local stratum 8) behind the SRV record: time passes, stratum 8, small offset', async () => {
+    const server = await chronyd('synchronised', 8);
+    const run = await runWith(zone(lab, lab.registrarFqdn, lab.ports.sip, server.port));
+    const time = stage(run, 'time');
+    expect(time?.status).toBe('pass');
+    expect(time?.evidence).toMatchObject({ source: `SRV _ntp._udp.${lab.sipDomain}`, server: `127.0.0.1:${server.port}`, stratum: 8, leap: 0 });
+    // chronyd serves this host's own clock, so only the loopback exchange separates them.
+    expect(Math.abs(Number(time?.evidence.offsetMs))).toBeLessThan(1000);
+  });
+
+  it('an unsynchronised chronyd (no reference, no local clock) is diagnosed time-source-unsynchronised', async () => {
+    const server = await chronyd('unsynchronised', undefined);
+    const run = await runWith(zone(lab, lab.registrarFqdn, lab.ports.sip, server.port));
+    const time = stage(run, 'time');
+    // A phone does not set its clock from a server that says it has none, so the stage fails.
+    expect(time?.status).toBe('fail');
+    expect(time?.diagnosis?.id).toBe('time-source-unsynchronised');
+    expect(time?.error?.message).toContain(`127.0.0.1:${server.port} is not synchronised: leap indicator 3`);
   });
 });
