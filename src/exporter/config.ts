@@ -14,12 +14,11 @@ import { UsageError } from '../errors.js';
 import { STAGE_NAMES, type StageName } from '../model.js';
 import { ResolveRuleError, parseResolveRule, type ResolveRule } from '../net/resolve.js';
 import { STAGE_TABLE } from '../stages/registry.js';
+import { BootstrapTestError } from '../errors.js';
 
-export class ConfigError extends Error {
-  readonly code = 'exporter-config-invalid';
+export class ConfigError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super('BT_EXPORTER_CONFIG', message);
   }
 }
 
