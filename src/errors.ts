@@ -45,6 +45,23 @@ export const ERROR_CODES = {
   BT_SIP_PROTOCOL: 'the registrar closed the connection or sent bytes that are not SIP',
   BT_SECRET_NOT_HTTPS: 'a request carrying the PIN or a ticket was refused because its URL is not https',
 
+  // The sign-in after the certificate: time, DNS, SIP and TLS-DSK (src/time, src/dns, src/sip)
+  BT_SNTP_FORMAT: 'an NTP answer is not a well-formed SNTP packet',
+  BT_DNS_FORMAT: 'a DNS answer is not a well-formed DNS message',
+  BT_DNS_SERVER_SYNTAX: 'a --dns-server value is not HOST[:PORT]',
+  BT_SIP_FORMAT: 'bytes from the registrar are not a well-formed SIP message',
+  BT_SIP_AUTH_PARAMS: 'a SIP authentication header does not parse',
+  BT_TLS_DSK_GSSAPI_DATA: 'gssapi-data does not hold whole TLS records',
+  BT_TLS_DSK_LOCAL: 'this host could not set up its TLS-DSK engine (cipher string, key)',
+  BT_TLS_DSK_PEER_ALERT: "the registrar's TLS-DSK token carried a TLS alert",
+  BT_TLS_DSK_HANDSHAKE: "the TLS-DSK engine rejected the registrar's handshake flight",
+  BT_TLS_DSK_UNUSABLE: 'the negotiated TLS-DSK suite gives no key or MAC to sign with',
+  BT_TLS_DSK_ABORTED: 'the TLS-DSK handshake was aborted (deadline or signal)',
+
+  // The exporter
+  BT_EXPORTER_CONFIG: 'the exporter configuration file is invalid (names the line)',
+  BT_PROBE_TARGET: 'a /probe target is not dhcp, dhcp:IF, a pool FQDN or a CertProv URL',
+
   // Parsing what servers send
   BT_XML: 'an XML document is malformed or unacceptable',
   BT_PROOF_XML: 'an XML fragment to sign or verify is malformed',

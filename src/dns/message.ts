@@ -1,3 +1,4 @@
+import { BootstrapTestError } from '../errors.js';
 // DNS messages (RFC 1035 §4) for the dns and time stages: one-question queries, and responses with
 // the record types those stages read (SRV, A, AAAA, CNAME; SOA only to tell NODATA's authority).
 // Decoding is bounded: a compression pointer must aim before the segment it sits in, so no name can
@@ -19,14 +20,12 @@ export const RCODE_NAMES: Readonly<Record<number, string>> = {
   5: 'REFUSED',
 };
 
-export class DnsFormatError extends Error {
-  readonly code = 'BT_DNS_FORMAT';
+export class DnsFormatError extends BootstrapTestError {
   constructor(
     message: string,
     readonly offset: number,
   ) {
-    super(message);
-    this.name = 'DnsFormatError';
+    super('BT_DNS_FORMAT', message);
   }
 }
 

@@ -5,14 +5,13 @@ import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
 import { udpExchange, type UdpEndpoint } from '../net/udp-exchange.js';
 import { decodeDnsMessage, encodeDnsQuery, interpretResponse, sameName, DNS_TYPES, type DnsAnswer, type DnsTypeName } from './message.js';
+import { BootstrapTestError } from '../errors.js';
 
 export const DNS_PORT = 53;
 
-export class DnsServerSyntaxError extends Error {
-  readonly code = 'BT_DNS_SERVER_SYNTAX';
+export class DnsServerSyntaxError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'DnsServerSyntaxError';
+    super('BT_DNS_SERVER_SYNTAX', message);
   }
 }
 

@@ -16,12 +16,11 @@ import { ResolveRuleError, parseResolveRule, type ResolveRule } from '../net/res
 import { STAGE_TABLE } from '../stages/registry.js';
 import { parseDnsServer } from '../dns/resolver.js';
 import type { UdpEndpoint } from '../net/udp-exchange.js';
+import { BootstrapTestError } from '../errors.js';
 
-export class ConfigError extends Error {
-  readonly code = 'exporter-config-invalid';
+export class ConfigError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super('BT_EXPORTER_CONFIG', message);
   }
 }
 

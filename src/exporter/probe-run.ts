@@ -26,15 +26,14 @@ import {
   type CertificateStore,
   type HeldCertificate,
 } from './certificate-reuse.js';
+import { BootstrapTestError } from '../errors.js';
 
 /** Where a probe looks for the pool: a DHCP exchange (optionally on a named interface), or a given pool. */
 export type ProbeTarget = { kind: 'dhcp'; interfaceName?: string } | { kind: 'pool'; targetUri: string; targetFqdn: string };
 
-export class TargetError extends Error {
-  readonly code = 'probe-target-invalid';
+export class TargetError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'TargetError';
+    super('BT_PROBE_TARGET', message);
   }
 }
 

@@ -1,3 +1,4 @@
+import { BootstrapTestError } from '../errors.js';
 // WWW-Authenticate / Authorization / Authentication-Info for TLS-DSK ([MS-SIPAE] 2.2, 3.3.5.1):
 // `TLS-DSK realm="SIP Communications Service", targetname="fe01.lab.test", version=4, sts-uri="…"`.
 // Values are kept exactly as sent (hex case included): realm, targetname and srand are signed text.
@@ -8,11 +9,9 @@ export interface AuthChallenge {
   params: Map<string, string>;
 }
 
-export class AuthParamsError extends Error {
-  readonly code = 'BT_SIP_AUTH_PARAMS';
+export class AuthParamsError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'AuthParamsError';
+    super('BT_SIP_AUTH_PARAMS', message);
   }
 }
 

@@ -1,3 +1,4 @@
+import { BootstrapTestError } from '../errors.js';
 // `gssapi-data` in TLS-DSK carries whole TLS records (5-byte headers included), base64 with padding.
 // These helpers frame and inspect those records without decrypting anything.
 
@@ -8,11 +9,9 @@ const CONTENT_HANDSHAKE = 22;
 const HANDSHAKE_CLIENT_HELLO = 1;
 const HANDSHAKE_SERVER_HELLO_DONE = 14;
 
-export class GssapiDataError extends Error {
-  readonly code = 'BT_TLS_DSK_GSSAPI_DATA';
+export class GssapiDataError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'GssapiDataError';
+    super('BT_TLS_DSK_GSSAPI_DATA', message);
   }
 }
 

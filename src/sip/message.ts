@@ -1,3 +1,4 @@
+import { BootstrapTestError } from '../errors.js';
 // SIP messages (RFC 3261 §7): tolerant reading (LF-only line ends, folded header lines, compact
 // header names, any header case) and exact writing (CRLF, headers in the order given, a
 // Content-Length that always matches the body). Signatures cover header values "with the same syntax
@@ -32,11 +33,9 @@ export const MAX_SIP_HEAD_BYTES = 64 * 1024;
 /** Bodies larger than this are refused; REGISTER traffic carries none or small XML. */
 export const MAX_SIP_BODY_BYTES = 1024 * 1024;
 
-export class SipFormatError extends Error {
-  readonly code = 'BT_SIP_FORMAT';
+export class SipFormatError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SipFormatError';
+    super('BT_SIP_FORMAT', message);
   }
 }
 

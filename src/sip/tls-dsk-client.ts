@@ -10,6 +10,7 @@ import { FlightPipe } from './flight-pipe.js';
 import { decodeGssapiData, encodeGssapiData, findAlert } from './gssapi.js';
 import { macForCipherSuite, type SignatureMac } from './signature.js';
 import { splitTlsDskKeyBlock, TLS_DSK_EXPORTER_LABEL, TLS_DSK_KEY_BLOCK_LENGTH, type TlsDskKeys } from './tls-dsk-keys.js';
+import { BootstrapTestError, type ErrorCode } from '../errors.js';
 
 /** OpenSSL 3's SSL_OP_NO_EXTENDED_MASTER_SECRET; Node 20 does not export it. sipe offers no EMS. */
 const SSL_OP_NO_EXTENDED_MASTER_SECRET = 0x1;
@@ -55,7 +56,8 @@ export interface TlsDskEstablished {
 
 export type TlsDskStep = { kind: 'token'; gssapiData: string } | { kind: 'established'; established: TlsDskEstablished };
 
-export type TlsDskErrorCode =
+export type TlsDskErrorCode = Extract<
+  ErrorCode,
   /** The tool could not set up its TLS engine (cipher string, key): a local problem. */
   | 'BT_TLS_DSK_LOCAL'
   /** The registrar's token carried a TLS alert. */
@@ -64,19 +66,21 @@ export type TlsDskErrorCode =
   | 'BT_TLS_DSK_HANDSHAKE'
   /** The negotiated suite has no MAC we can sign with, or no keys could be exported. */
   | 'BT_TLS_DSK_UNUSABLE'
-  | 'BT_TLS_DSK_ABORTED';
+  | 'BT_TLS_DSK_ABORTED'
+>;
 
-export class TlsDskError extends Error {
+export class TlsDskError extends BootstrapTestError {
+  declare readonly code: TlsDskErrorCode;
+
   constructor(
-    readonly code: TlsDskErrorCode,
+    code: TlsDskErrorCode,
     message: string,
     /** The TLS alert description when one was seen, e.g. 40 handshake_failure. */
     readonly alert?: number,
     /** Node's error code (ERR_SSL_…, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID …). */
     readonly nodeCode?: string,
   ) {
-    super(message);
-    this.name = 'TlsDskError';
+    super(code, message);
   }
 }
 

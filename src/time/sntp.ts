@@ -3,6 +3,7 @@
 // epoch (a double keeps ~µs precision, far finer than any verdict the tool makes).
 
 import { udpExchange, type UdpEndpoint } from '../net/udp-exchange.js';
+import { BootstrapTestError } from '../errors.js';
 
 export const SNTP_PACKET_LENGTH = 48;
 export const NTP_PORT = 123;
@@ -38,11 +39,9 @@ export interface SntpPacket {
   transmitIsZero: boolean;
 }
 
-export class SntpFormatError extends Error {
-  readonly code = 'BT_SNTP_FORMAT';
+export class SntpFormatError extends BootstrapTestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SntpFormatError';
+    super('BT_SNTP_FORMAT', message);
   }
 }
 

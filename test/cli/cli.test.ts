@@ -1,34 +1,15 @@
 // The built command as a user runs it: exit codes, --help, one-line errors, every PIN source, and the
 // PIN absent from stdout, stderr, --json and every --trace file. Needs `npm run build` (npm test does it).
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/pool.js';
-
-const BIN = resolve(__dirname, '../../bin/bootstrap-test.js');
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { PROJECT_ROOT, runCli, type Ran } from '../helpers/cli.js';
 
 function run(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Ran> {
-  return new Promise((resolvePromise, reject) => {
-    // Only the PIN a test gives: never one inherited from the developer's shell.
-    const env: Record<string, string | undefined> = { ...process.env, BOOTSTRAP_TEST_PIN: undefined, NO_COLOR: '1', ...options.env };
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
+  return runCli(args, { ...options, stdin: options.stdin ?? '' });
 }
 
 describe('usage', () => {
@@ -159,7 +140,7 @@ describe('against the lab pool', () => {
   it('names the tool and its version in the demo\'s JSON report', async () => {
     const ran = await run(['demo', '--json']);
     expect(ran.code).toBe(0);
-    const version = (JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     expect((JSON.parse(ran.stdout) as { tool: unknown }).tool).toEqual({ name: 'bootstrap-test', version });
   });
 });

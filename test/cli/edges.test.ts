@@ -7,37 +7,17 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, PROJECT_ROOT, runCli, runCommand, type Ran } from '../helpers/cli.js';
 import { sampleDirectory } from '../../src/lab/directory.js';
 import { startLab, type Lab } from '../../src/lab/pool.js';
 import type { JsonReport } from '../../src/report/json.js';
 
-const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = join(PROJECT_ROOT, 'bin', 'bootstrap-test.js');
 /** Options that stop a bootstrap run before anything is sent if anything is wrong with them. */
 const NO_DISCOVERY = ['--target-uri', 'https://pool.example.com/CertProv/CertProvisioningService.svc', '--target-fqdn', 'pool.example.com'];
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function spawnAndCollect(command: string, args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Ran> {
-  return new Promise((resolvePromise, reject) => {
-    const env = { ...process.env, BOOTSTRAP_TEST_PIN: undefined, NO_COLOR: '1', ...options.env };
-    const child = spawn(command, args, { env, cwd: options.cwd ?? PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
-const run = (args: string[], env: Record<string, string | undefined> = {}): Promise<Ran> => spawnAndCollect(process.execPath, [BIN, ...args], { env });
+const run = (args: string[], env: Record<string, string | undefined> = {}): Promise<Ran> => runCli(args, { env });
 
 function expectOneLineUsageError(ran: Ran, message: RegExp | string): void {
   expect(ran.code).toBe(2);
@@ -208,7 +188,7 @@ describe('newcomer path', () => {
     });
     // Not on PATH after npm install: the printed command must say how to run it.
     expect(printed).toMatch(/^npx bootstrap-test /);
-    const ran = await spawnAndCollect('sh', ['-c', printed], { cwd: PROJECT_ROOT });
+    const ran = await runCommand('sh', ['-c', printed], { cwd: PROJECT_ROOT });
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout).toMatch(/Result\s+: Success/);
   });

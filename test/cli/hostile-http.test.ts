@@ -3,12 +3,10 @@
 // never "internal error" and exit 3. Runs the built command (needs `npm run build`) against raw
 // sockets on 127.0.0.1.
 
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type Ran } from '../helpers/cli.js';
 
-const BIN = resolve(__dirname, '../../bin/bootstrap-test.js');
 const FQDN = 'pool.hostile.test';
 
 /** What each hostile server writes once it has read a request's headers. */
@@ -18,25 +16,8 @@ const ANSWERS: Record<string, string> = {
   'bytes that are not HTTP': 'SSH-2.0-OpenSSH_9.6\r\nProtocol mismatch.\r\n',
 };
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function run(args: string[], env: Record<string, string>): Promise<Ran> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, BOOTSTRAP_TEST_PIN: undefined, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+  return runCli(args, { env });
 }
 
 function hostileServer(answer: string): Promise<Server> {
