@@ -110,6 +110,8 @@ export class PoolPki {
   private readonly identities = new Map<TlsIdentity, Promise<TlsMaterial>>();
   private spareKey: Promise<RsaKeys> | undefined;
   private internal: Promise<CertificateAuthority> | undefined;
+  /** The internal CA once it is built, for the registrar's synchronous handshake set-up. */
+  private builtInternal: CertificateAuthority | undefined;
 
   private constructor(
     readonly ca: CertificateAuthority,
@@ -164,8 +166,13 @@ export class PoolPki {
         notBefore: new Date(now - DAY_MS),
         notAfter: new Date(now + 365 * DAY_MS),
       }),
-    );
+    ).then((ca) => (this.builtInternal = ca));
     return this.internal;
+  }
+
+  /** PEM of every CA that issues this pool's user certificates: the root, and the internal CA once built. */
+  userIssuersPem(): string[] {
+    return [this.ca.certificate.pem, ...(this.builtInternal ? [this.builtInternal.certificate.pem] : [])];
   }
 
   /** The key and certificate the HTTPS listener presents for this identity (built on first use). */

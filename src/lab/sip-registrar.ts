@@ -203,7 +203,7 @@ export class LabRegistrar {
     const key = opaque ?? randomBytes(4).toString('hex').toUpperCase();
     if (!association) {
       association = {
-        engine: new TlsDskServerEngine({ certificateChainPem: [this.certificate('pool').pem], privateKeyPem: this.keyPem(), clientCaPem: [this.options.pki.ca.certificate.pem] }),
+        engine: new TlsDskServerEngine({ certificateChainPem: [this.certificate('pool').pem], privateKeyPem: this.keyPem(), clientCaPem: this.options.pki.userIssuersPem() }),
         snum: 0,
       };
       associations.set(key, association);

@@ -61,7 +61,7 @@ describe('emitOneShot on real runs', () => {
       let text = '';
       out.on('data', (chunk: Buffer) => (text += chunk.toString()));
       expect(await emitOneShot(mode, { report: result.report, connections: result.connections }, out, new Date(), 1)).toBe(state);
-      expect(text).toMatch(new RegExp(`^BOOTSTRAP ${label} - [^|\\n]+ \\| 'time'=[\\d.]+s;;;0 `));
+      expect(text).toMatch(new RegExp(`^BOOTSTRAP ${label} - [^|\\n]+ \\| 'latency'=[\\d.]+s;;;0 `));
       expect(text).not.toContain(lab.sampleUser.pin);
     }
     lab.unlockPin(lab.sampleUser.sipUri);
