@@ -324,8 +324,8 @@ export function exitCodeForRun(report: RunReport): ExitCode {
 
 type RunOutput = Pick<CliIo, 'env' | 'stdout' | 'stderr'>;
 
-/** What the command started before the pipeline (the RSA key, made while the PIN is read). */
-type EarlyStart = Pick<PipelineDependencies, 'keyPair'>;
+/** What the caller settled before the pipeline: the RSA key (made while the PIN is read), where the pool runs. */
+type EarlyStart = Pick<PipelineDependencies, 'keyPair' | 'poolOnThisThread'>;
 
 /** One run whose result the caller renders (--nagios, --format prometheus): no table, no summary. */
 async function runOneShot(

@@ -50,6 +50,11 @@ export interface PipelineDependencies {
   stages?: StageTable;
   /** Name lookup for the HTTP transport (default: the system's); tests inject NXDOMAIN with it. */
   lookup?: LookupFunction;
+  /**
+   * The pool answers on this thread (the demo's in-process lab): busy time is then not the tool's
+   * alone, so no client time is taken out and each stage's time is its wall time.
+   */
+  poolOnThisThread?: boolean;
 }
 
 export interface PipelineResult {
@@ -314,7 +319,7 @@ export async function runPipeline(
     let busyFrom = performance.eventLoopUtilization();
     let keyWaitBefore = keyWait.waitedMs() ?? 0;
     const times = (): Pick<StageReport, 'ms' | 'wallMs' | 'clientMs'> =>
-      stageTimes(clock.elapsedMs() - started, busySince(busyFrom), (keyWait.waitedMs() ?? 0) - keyWaitBefore);
+      stageTimes(clock.elapsedMs() - started, dependencies.poolOnThisThread ? 0 : busySince(busyFrom), (keyWait.waitedMs() ?? 0) - keyWaitBefore);
 
     let stageTransport: HttpTransport | undefined;
     const context: StageContext = {
