@@ -33,12 +33,11 @@ import { contentFailure, httpFailure, send, siblingUrl, soapFaultFailure } from 
 import { secureTarget } from './https-address.js';
 import { fetchMetadata } from './metadata.js';
 import { StageFailure, type HeldTicket, type PinPort, type StageContext } from './types.js';
+import { CLOCK_SKEW_FAIL_MS } from '../time/sources.js';
 
 /** Documented location of the Web Ticket Service beside CertProv (protocol.md section 3). */
 export const WEB_TICKET_SERVICE_PATH = '/WebTicket/WebTicketService.svc';
 
-/** Beyond this, ticket times and the local clock disagree enough for servers to refuse the proof. */
-const CLOCK_TOLERANCE_SECONDS = 300;
 
 /**
  * The PIN credential's encoding, by the documented precedence: --pin-encoding > the PIN port's policy
@@ -107,7 +106,8 @@ function checkTicketClock(context: StageContext, ticket: WebTicket, evidence: Ev
     throw contentFailure(CONTENT.rstrIncomplete, `ticket Lifetime is not a date (Created "${ticket.created}", Expires "${ticket.expires}")`, evidence);
   }
   const ahead = secondsBetween(created, now);
-  if (ahead > CLOCK_TOLERANCE_SECONDS) {
+  // The catalogue's time-clock-skew limit: beyond it servers refuse the proof.
+  if (ahead * 1000 > CLOCK_SKEW_FAIL_MS) {
     throw new StageFailure(
       {
         observation: observe.clock(ahead),
