@@ -141,6 +141,8 @@ export interface RunReport {
   latencyMs: number;
   /** The whole run's wall time in ms: loading, this tool's work and the DHCP listen window included. */
   wallMs?: number;
+  /** How long the run sat waiting for its RSA key pair (0 when it was ready in time); absent when no stage needed it. */
+  keyWaitMs?: number;
   /** `<id>: <diagnosis>` of the failing stage, empty on success. */
   error: string;
   stages: StageReport[];

@@ -14,7 +14,8 @@ import { createTraceWriter, type TraceWriter } from '../report/trace.js';
 import { serializeSipMessage } from '../sip/message.js';
 import { createVerboseLog } from '../report/verbose.js';
 import type { PipelineDependencies, PipelineResult } from '../stages/pipeline.js';
-import { startKeyGeneration } from '../pki/keys.js';
+import { KEY_SOURCE_TEXT, startKeyGeneration } from '../pki/keys.js';
+import type { CodeCacheState } from './bundle-loader.js';
 import { PinHolder } from '../stages/pin-holder.js';
 import type { LogLine, PipelineOptions } from '../stages/types.js';
 import type { RunReport, StageName, StageReport } from '../model.js';
@@ -24,9 +25,10 @@ import { BootstrapTestError, LocalEnvironmentError, UsageError } from '../errors
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { hidePinFromProcessTable, obtainPin } from './pin.js';
 import { packageVersion } from './version.js';
+import type { Startup } from './main.js';
 import { emitOneShot, nagiosUnknown, oneShotModeFrom, repeatModeFrom, textfileForAccount, type OneShotMode, type RepeatMode } from './oneshot.js';
 
-export interface CliIo {
+export interface CliIo extends Startup {
   argv: string[];
   env: NodeJS.ProcessEnv;
   stdin: NodeJS.ReadStream;
@@ -43,6 +45,8 @@ export interface OutputOptions {
   version?: string;
   /** No stage table, summary or JSON: the caller renders the result (--nagios, textfile, --count). */
   silent?: boolean;
+  /** How the bundled CLI was compiled, for -v (absent when the CLI runs from dist/ or the sources). */
+  codeCache?: CodeCacheState;
 }
 
 function checkVariant(flag: string, value: string | undefined, allowed: readonly string[]): void {
@@ -182,12 +186,18 @@ function describeRunTimes(result: PipelineResult): string[] {
   if (result.keyWaitMs !== undefined) {
     lines.push(
       result.keyWaitMs >= 0.5
-        ? `The run waited ${result.keyWaitMs.toFixed(1)} ms for its RSA key pair (generated in ${result.keyGenerationMs ?? '?'} ms, started with the process)`
-        : `The RSA key pair was ready before it was needed (generated in ${result.keyGenerationMs ?? '?'} ms, off the main thread)`,
+        ? `The run waited ${result.keyWaitMs.toFixed(1)} ms for its RSA key pair (generated in ${result.keyGenerationMs ?? '?'} ms, ${KEY_SOURCE_TEXT[result.keySource ?? 'pool']})`
+        : `The RSA key pair was ready before it was needed (generated in ${result.keyGenerationMs ?? '?'} ms, ${KEY_SOURCE_TEXT[result.keySource ?? 'pool']})`,
     );
   }
   return lines;
 }
+
+const CODE_CACHE_TEXT: Readonly<Record<CodeCacheState, string>> = {
+  used: "from V8's code cache",
+  refused: "afresh: V8 refused the code cache (made by another Node version?); it is rewritten if the directory allows",
+  absent: 'afresh: no code cache beside the bundle yet',
+};
 
 /**
  * Runs the pipeline with the CLI's output: live stage table (stderr), --verbose log (stderr),
@@ -209,6 +219,7 @@ export async function runWithOutput(
   const showTable = output.silent !== true && (!output.json || output.verbose);
   const display = showTable ? createStageDisplay({ write: writeErr, style: errStyle, redact }) : undefined;
   const verbose = output.verbose ? createVerboseLog({ write: writeErr, redact }) : undefined;
+  if (output.codeCache) verbose?.step(`CLI compiled ${CODE_CACHE_TEXT[output.codeCache]}`);
   const trace: TraceWriter | undefined = output.traceDir !== undefined ? createTraceWriter(output.traceDir, { redact }) : undefined;
   if (trace?.notice) writeErr(redact(`${trace.notice}\n`));
 
@@ -432,10 +443,9 @@ async function runChecked(raw: BootstrapCliOptions, io: CliIo): Promise<ExitCode
     checkVariant('--resolve-user-shape', settings.resolveUserShape, RESOLVE_USER_SHAPES);
   }
   const options = await pipelineOptionsFrom(settings);
-  // Started once the command line is known good (a usage error must not wait for a key) and before
-  // the PIN prompt and the pipeline's loading: made on libuv's pool, off the main thread, it is
-  // ready long before the certificate stage.
-  const keyPair = startKeyGeneration();
+  // The entry point started the pair on a worker thread with the process; a caller without one
+  // (tests, the API) starts it here, once the command line is known good and before the PIN prompt.
+  const keyPair = io.keyPair ?? startKeyGeneration();
   const obtained = await obtainPin({
     ...(raw.pin !== undefined ? { pin: raw.pin } : {}),
     ...(raw.pinFile !== undefined ? { pinFile: raw.pinFile } : {}),
@@ -454,6 +464,7 @@ async function runChecked(raw: BootstrapCliOptions, io: CliIo): Promise<ExitCode
     color: raw.color,
     debug: raw.debug === true,
     version,
+    ...(io.codeCache ? { codeCache: io.codeCache } : {}),
   };
   try {
     const early = { keyPair };

@@ -11,6 +11,16 @@ import { registerDemoCommand } from './demo.js';
 import { registerExporterCommand } from './exporter.js';
 import { packageVersion } from './version.js';
 import { checkCmdletStyleParameters, unknownCommandError } from './command-line.js';
+import type { KeyPair } from '../pki/keys.js';
+import type { CodeCacheState } from './bundle-loader.js';
+
+/** What the entry point (bin/bootstrap-test.js) started or learnt before the CLI loaded. */
+export interface Startup {
+  /** The phone's key pair, generating on a worker thread since the process started. */
+  keyPair?: Promise<KeyPair>;
+  /** Whether the bundled CLI was compiled from V8's code cache (shown by -v). */
+  codeCache?: CodeCacheState;
+}
 
 /**
  * The one place an error becomes an exit code. Codes that map to `internal` should never reach the
@@ -83,7 +93,7 @@ function debugRequested(argv: readonly string[]): boolean {
   return argv.includes('--debug');
 }
 
-export function buildProgram(): Command {
+export function buildProgram(startup: Startup = {}): Command {
   const program = new Command('bootstrap-test');
   program
     .description(
@@ -107,6 +117,7 @@ export function buildProgram(): Command {
     if (word !== undefined) throw unknownCommandError(word, program.commands.map((command) => command.name()));
     const { runBootstrapCommand } = await import('./bootstrap-run.js');
     process.exitCode = await runBootstrapCommand(options, {
+      ...startup,
       argv: process.argv,
       env: process.env,
       stdin: process.stdin,
@@ -134,10 +145,10 @@ function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
 }
 
 /** Runs the CLI and returns the exit code; never throws. */
-export async function main(argv: string[] = process.argv): Promise<number> {
+export async function main(argv: string[] = process.argv, startup: Startup = {}): Promise<number> {
   endQuietlyOnClosedPipe(process.stdout);
   endQuietlyOnClosedPipe(process.stderr);
-  const program = buildProgram();
+  const program = buildProgram(startup);
   try {
     checkCmdletStyleParameters(argv.slice(2));
     await program.parseAsync(argv);

@@ -85,7 +85,7 @@ export function sipDomainOfHeld(held: HeldCertificate): string | undefined {
 /** The held key as the run's key pair: a reuse run signs with it, and generates none. */
 export function heldKeyPair(held: HeldCertificate): KeyPair {
   const privateKey = createPrivateKey(held.privateKeyPem);
-  return { privateKey, publicKey: createPublicKey(privateKey), generatedInMs: 0 };
+  return { privateKey, publicKey: createPublicKey(privateKey), generatedInMs: 0, source: 'held' };
 }
 
 /**

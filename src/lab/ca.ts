@@ -12,7 +12,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import forge from 'node-forge';
-import { forgePublicKey } from '../pki/forge-key.js';
+import { forgePublicKey } from './forge-key.js';
 import type { RsaKeys } from '../pki/keys.js';
 
 /** A certificate in the three forms callers need: PEM for TLS options, DER for the wire, parsed for checks. */

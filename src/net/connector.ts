@@ -53,8 +53,8 @@ export interface ConnectorSettings {
   onConnected: (info: ConnectionInfo) => void;
   /** Decode the server certificate into ConnectionInfo (for --verbose). */
   describePeer: boolean;
-  /** Tells the transport whether a socket for this origin is open, so a timeout can be classified. */
-  onSocketState: (open: boolean) => void;
+  /** Tells the transport which socket of this origin is open (undefined once it closed), so a timeout can be classified and close() can end it. */
+  onSocketState: (open: net.Socket | undefined) => void;
   /** Name lookup (default: the system's, dns.lookup); tests inject one to produce NXDOMAIN offline. */
   lookup?: net.LookupFunction;
 }
@@ -177,8 +177,8 @@ export function createConnector(settings: ConnectorSettings) {
         const facts = peerCertificateFacts(socket.getPeerCertificate());
         if (facts) info.peerCertificate = facts;
       }
-      settings.onSocketState(true);
-      socket.once('close', () => settings.onSocketState(false));
+      settings.onSocketState(socket);
+      socket.once('close', () => settings.onSocketState(undefined));
       settings.onConnected(info);
       finish(null, socket);
     });

@@ -16,7 +16,7 @@ import {
   SecretNotOverHttpsError,
   TransportError,
 } from './errors.js';
-import type { LookupFunction } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import type { ResolveRule } from './resolve.js';
 
 export interface TransportSettings {
@@ -85,7 +85,7 @@ const UNDICI_TIMER_SLACK_MS = 1000;
 
 interface OriginState {
   client: Client;
-  socketOpen: boolean;
+  openSocket?: Socket;
   lastConnectionId?: number;
 }
 
@@ -128,7 +128,7 @@ export class HttpTransport {
   #origin(url: URL): OriginState {
     const existing = this.#origins.get(url.origin);
     if (existing) return existing;
-    const state: OriginState = { client: undefined as unknown as Client, socketOpen: false };
+    const state: OriginState = { client: undefined as unknown as Client };
     const connect = createConnector({
       origin: url.origin,
       rules: this.#settings.resolve,
@@ -144,8 +144,8 @@ export class HttpTransport {
         this.connections.push(info);
         this.#settings.onConnection?.(info);
       },
-      onSocketState: (open) => {
-        state.socketOpen = open;
+      onSocketState: (socket) => {
+        state.openSocket = socket;
       },
     });
     state.client = new Client(url.origin, {
@@ -265,7 +265,7 @@ export class HttpTransport {
     const timedOut = signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
     if (timedOut) {
       // Abort while no socket is open means the connection itself never came up.
-      if (!origin.socketOpen && code !== 'UND_ERR_HEADERS_TIMEOUT' && code !== 'UND_ERR_BODY_TIMEOUT') {
+      if (!origin.openSocket && code !== 'UND_ERR_HEADERS_TIMEOUT' && code !== 'UND_ERR_BODY_TIMEOUT') {
         return new ConnectTimeoutError(`no connection to ${url.host} within ${afterMs} ms`, evidence);
       }
       if (progress.headersAfterMs >= 0) {
@@ -304,9 +304,12 @@ export class HttpTransport {
 
   /** Closes every connection at once; nothing of the run stays open. */
   async close(): Promise<void> {
-    const clients = [...this.#origins.values()].map((state) => state.client);
+    const origins = [...this.#origins.values()];
     this.#origins.clear();
-    await Promise.all(clients.map((client) => client.destroy().catch(() => undefined)));
+    // Each socket is ended first, without an error: undici's destroy() hands one to a socket still
+    // open, and formatting that error's stack costs a one-off run some 10 ms.
+    for (const origin of origins) origin.openSocket?.destroy();
+    await Promise.all(origins.map((origin) => origin.client.destroy().catch(() => undefined)));
   }
 }
 

@@ -11,9 +11,20 @@ export interface RsaKeys {
   privateKey: KeyObject;
 }
 
+/** Where a pair was made: see KEY_SOURCE_TEXT. */
+export type KeySource = 'worker' | 'pool' | 'held';
+
+/** For the -v log: where the pair came from, as the end of a sentence. */
+export const KEY_SOURCE_TEXT: Readonly<Record<KeySource, string>> = {
+  worker: 'on a worker thread started with the process',
+  pool: "on libuv's thread pool, started with the command",
+  held: 'held from an earlier sign-in',
+};
+
 export interface KeyPair extends RsaKeys {
   /** How long generation took (it overlaps the network stages of a run). */
   generatedInMs: number;
+  source: KeySource;
 }
 
 /**
@@ -25,7 +36,7 @@ export function startKeyGeneration({ bits = DEFAULT_KEY_BITS }: { bits?: number 
   const pending = new Promise<KeyPair>((resolve, reject) => {
     generateKeyPair('rsa', { modulusLength: bits, publicExponent: 0x10001 }, (error, publicKey, privateKey) => {
       if (error) reject(error);
-      else resolve({ publicKey, privateKey, generatedInMs: Math.round(performance.now() - started) });
+      else resolve({ publicKey, privateKey, generatedInMs: Math.round(performance.now() - started), source: 'pool' });
     });
   });
   pending.catch(() => undefined);

@@ -51,6 +51,8 @@ export interface JsonReport {
     latencyMs: number;
     /** The whole run's wall time: loading, this tool's work and the DHCP listen window included. */
     wallMs: number | null;
+    /** Part of wallMs spent waiting for the RSA key pair; null when no stage needed it. */
+    keyWaitMs: number | null;
     error: string;
     diagnosis: string[];
     failedStage: StageReport['name'] | null;
@@ -142,6 +144,7 @@ export function toJsonReport(report: RunReport, options: JsonOptions = {}): Json
       latency: formatLatency(report.latencyMs),
       latencyMs: Math.round(report.latencyMs * 1000) / 1000,
       wallMs: report.wallMs ?? null,
+      keyWaitMs: report.keyWaitMs ?? null,
       error: report.error,
       diagnosis: report.result === 'Success' ? [] : [...(failed?.diagnosis?.check ?? [])],
       failedStage: failed?.name ?? null,

@@ -4,7 +4,8 @@
 // (works only at OpenSSL SECLEVEL 0), its validity and days left, and the serverAuth EKU.
 
 import type { X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import asn1 from 'node-forge/lib/asn1.js';
 
 const SHA1_SIGNATURE_OIDS = new Set(['1.2.840.113549.1.1.5', '1.2.840.10045.4.1', '1.3.14.3.2.29', '1.2.840.10040.4.3']);
 const SERVER_AUTH_OID = '1.3.6.1.5.5.7.3.1';
@@ -30,11 +31,11 @@ export interface RegistrarCertificateFindings {
 
 /** The signature algorithm OID of a certificate, read from its outer ASN.1 (works for RSA and EC keys). */
 export function signatureAlgorithmOid(certificate: X509Certificate): string {
-  const asn1 = forge.asn1.fromDer(forge.util.createBuffer(certificate.raw.toString('binary')));
-  const algorithm = (asn1.value as forge.asn1.Asn1[])[1];
+  const parsed = asn1.fromDer(certificate.raw.toString('binary'));
+  const algorithm = (parsed.value as forge.asn1.Asn1[])[1];
   const oid = (algorithm?.value as forge.asn1.Asn1[] | undefined)?.[0];
   if (!oid || typeof oid.value !== 'string') throw new Error(`certificate ${certificate.subject} has no readable signature algorithm`);
-  return forge.asn1.derToOid(oid.value);
+  return asn1.derToOid(oid.value);
 }
 
 function dnsNamesOf(certificate: X509Certificate): string[] {

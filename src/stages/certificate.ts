@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { CONTENT, observe } from '../diagnosis/observation.js';
 import { certificateInfo } from '../pki/certs.js';
 import { createCsr } from '../pki/csr.js';
+import { KEY_SOURCE_TEXT } from '../pki/keys.js';
 import { verifyIssuedCertificate } from '../pki/verify.js';
 import { buildGetAndPublishCertRequest, newDeviceId, parseGetAndPublishCertResponse } from '../soap/services/certprov.js';
 import { contentFailure, httpFailure, soapFaultFailure } from './exchange.js';
@@ -23,7 +24,7 @@ export async function certificate(context: StageContext): Promise<StageOutcome> 
   const waitStarted = context.clock.elapsedMs();
   const keyPair = await context.keyPair;
   const waitedMs = Math.round(context.clock.elapsedMs() - waitStarted);
-  log.detail(`RSA 2048 key generated in ${keyPair.generatedInMs} ms, started with the run (waited ${waitedMs} ms for it here)`);
+  log.detail(`RSA 2048 key generated in ${keyPair.generatedInMs} ms ${KEY_SOURCE_TEXT[keyPair.source]} (waited ${waitedMs} ms for it here)`);
   const csr = createCsr({ keyPair, commonName: entity, hash: context.options.csrHash });
   log.detail(`Certificate request: CN=${entity}, RSA 2048, signed with ${context.options.csrHash.toUpperCase()}`);
 

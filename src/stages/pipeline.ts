@@ -10,7 +10,7 @@ import { observationOf } from '../diagnosis/transport.js';
 import { observe } from '../diagnosis/observation.js';
 import { stageStatusForSeverity } from '../diagnosis/status.js';
 import type { ConnectionInfo } from '../net/connector.js';
-import { startKeyGeneration, type KeyPair } from '../pki/keys.js';
+import { startKeyGeneration, type KeyPair, type KeySource } from '../pki/keys.js';
 import { TransportError } from '../net/errors.js';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { HttpExchange, HttpTransport } from '../net/transport.js';
@@ -65,6 +65,7 @@ export interface PipelineResult {
   internalError?: Error;
   /** Key generation time (it overlaps the network stages). */
   keyGenerationMs?: number;
+  keySource?: KeySource;
   /** How long a stage sat waiting for the key pair (0 when it was ready in time); absent when no stage asked for it. */
   keyWaitMs?: number;
 }
@@ -404,9 +405,9 @@ export async function runPipeline(
   await transport?.close();
   const runDeadlineLeft = Math.max(0, runDeadlineAt - clock.elapsedMs());
   for (const pending of sequels) await foldSequel(pending, runDeadlineLeft, dependencies.signal);
-  let keyGenerationMs: number | undefined;
-  if (!failed) keyGenerationMs = (await keyPair).generatedInMs;
   const keyWaitMs = keyWait.waitedMs();
+  // Only a run that used the key reports it: one that stopped earlier must not wait for it to finish.
+  const pair = keyWaitMs === undefined ? undefined : await keyPair.catch(() => undefined);
 
   const failedStage = reports.find((stage) => stage.status === 'fail');
   const report: RunReport = {
@@ -416,6 +417,7 @@ export async function runPipeline(
     // What a phone would have waited: the pool's and the network's share of every stage that ran.
     latencyMs: Math.round(reports.reduce((sum, stage) => sum + stage.ms, 0) * 10_000) / 10_000,
     wallMs: roundMs(clock.elapsedMs()),
+    ...(keyWaitMs !== undefined ? { keyWaitMs: roundMs(keyWaitMs) } : {}),
     error: failedStage?.diagnosis ? `${failedStage.diagnosis.id}: ${failedStage.diagnosis.summary}` : '',
     stages: reports,
     discovered: state.discovered,
@@ -425,7 +427,10 @@ export async function runPipeline(
   };
   const result: PipelineResult = { report, log, connections: [...(transport?.connections ?? [])] };
   if (internalError) result.internalError = internalError;
-  if (keyGenerationMs !== undefined) result.keyGenerationMs = keyGenerationMs;
+  if (pair) {
+    result.keyGenerationMs = pair.generatedInMs;
+    result.keySource = pair.source;
+  }
   if (keyWaitMs !== undefined) result.keyWaitMs = roundMs(keyWaitMs);
   return result;
 }

@@ -37,6 +37,27 @@ describe('key generation and CSR', () => {
     expect(createPublicKey({ key: spki, format: 'der', type: 'spki' }).equals(keyPair.publicKey)).toBe(true);
   });
 
+  it("lays the request out byte for byte as node-forge's own PKCS#10 builder does", () => {
+    for (const [hash, signatureOid] of [
+      ['sha1', forge.pki.oids['sha1WithRSAEncryption']],
+      ['sha256', forge.pki.oids['sha256WithRSAEncryption']],
+    ] as const) {
+      const commonName = 'jöran.lindqvist@mslync.net';
+      const request = forge.pki.createCertificationRequest();
+      const spki = keyPair.publicKey.export({ type: 'spki', format: 'der' });
+      request.publicKey = forge.pki.publicKeyFromAsn1(forge.asn1.fromDer(spki.toString('binary')));
+      request.setSubject([{ name: 'commonName', value: commonName, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class }]);
+      const ours = createCsr({ keyPair, commonName, hash });
+      // forge is handed our signature (the test above verifies it): what is compared is the layout.
+      const signed = request as unknown as { signatureOid: string; signature: string };
+      signed.signatureOid = signatureOid!;
+      signed.signature = readCsr(ours.der).signature as string;
+      const forgeDer = Buffer.from(forge.asn1.toDer(forge.pki.certificationRequestToAsn1(request)).getBytes(), 'binary');
+      expect(ours.der.equals(forgeDer)).toBe(true);
+      expect(readCsr(ours.der).subject.getField('CN').value).toBe(Buffer.from(commonName, 'utf8').toString('binary'));
+    }
+  });
+
   it('signs with SHA-256 on request', () => {
     const parsed = readCsr(createCsr({ keyPair, commonName: 'jeff@mslync.net', hash: 'sha256' }).der);
     expect(parsed.siginfo.algorithmOid).toBe(forge.pki.oids['sha256WithRSAEncryption']);

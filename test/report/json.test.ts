@@ -22,6 +22,9 @@ describe('--json', () => {
     const parsed = toJsonReport(report);
     expect(parsed.stages[0]).toMatchObject({ ms: 2.5, wallMs: 40.25, clientMs: 37.75 });
     expect(parsed.summary.wallMs).toBe(1388.2);
+    expect(parsed.summary.keyWaitMs).toBeNull();
+    report.keyWaitMs = 84.2;
+    expect(toJsonReport(report).summary.keyWaitMs).toBe(84.2);
   });
 
   it('includes the discovered values and certificate metadata', () => {
