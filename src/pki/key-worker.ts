@@ -1,8 +1,9 @@
-// The phone's RSA key pair, started on a worker thread by the command's entry point before the CLI
-// itself loads. RSA 2048 takes 100-300 ms (the prime search is random); on another core from the
-// first millisecond it is almost always ready by the certificate stage, where a start after the
-// command line is parsed made fast runs wait for it. The worker is released once the command is
-// done, so a usage error or `--help` never waits for a key nobody asked for.
+// The phone's RSA key pair, started on a worker thread by the command's start-up (src/cli/start.ts)
+// before the CLI itself loads. RSA 2048 takes 70-500 ms here (the prime search is random): on
+// another core from the start it is more often ready by the certificate stage, where a start after
+// the command line was parsed made fast runs wait longer. The worker is released once the command
+// is done; it still ends the process only once OpenSSL returns, which is why only a bootstrap run
+// starts one.
 
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_KEY_BITS, type KeyPair, type RsaKeys } from './keys.js';

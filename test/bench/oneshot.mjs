@@ -171,7 +171,7 @@ try {
   console.log(`                    (the floor replay itself is ${ms(mainFloor - mainBare)} above node -e 0: TLS, sockets)`);
   console.log(`                    whole process (key generation and V8/libuv helper threads included): CLI ${ms(procCli)}, node -e 0 ${ms(procBare)}`);
   console.log(`  first DHCP packet CLI start to first packet ${ms(firstPacket)} ${spread(first)}; node -e 0 ${ms(wallBare)}; ratio ${(firstPacket / wallBare).toFixed(2)}x   target <= 2x: ${verdict(firstPacket / wallBare <= 2)}`);
-  console.log(`  whole sign-in     ${ms(wallSignIn)} wall, ${ms(mainSignIn - mainBare)} main-thread CPU above node -e 0: the four sign-in stages add ${ms(wallSignIn - wallCli)} wall and ${ms(mainSignIn - mainCli)} CPU (no floor: see the header)`);
+  console.log(`  whole sign-in     ${ms(wallSignIn)} wall, ${ms(mainSignIn - mainBare)} main-thread CPU above node -e 0: the four sign-in stages add ${ms(wallSignIn - wallCli)} wall and ${ms(mainSignIn - mainCli)} CPU (differences of medians; no floor: see the header)`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
   await stop();
