@@ -184,10 +184,9 @@ function describeRunTimes(result: PipelineResult): string[] {
     lines.push(`Run wall time ${result.report.wallMs.toFixed(1)} ms; Latency counts only the pool's and the network's share (${result.report.latencyMs.toFixed(1)} ms)`);
   }
   if (result.keyWaitMs !== undefined) {
+    const made = `generated in ${result.keyGenerationMs ?? '?'} ms${result.keySource ? `, ${KEY_SOURCE_TEXT[result.keySource]}` : ''}`;
     lines.push(
-      result.keyWaitMs >= 0.5
-        ? `The run waited ${result.keyWaitMs.toFixed(1)} ms for its RSA key pair (generated in ${result.keyGenerationMs ?? '?'} ms, ${KEY_SOURCE_TEXT[result.keySource ?? 'pool']})`
-        : `The RSA key pair was ready before it was needed (generated in ${result.keyGenerationMs ?? '?'} ms, ${KEY_SOURCE_TEXT[result.keySource ?? 'pool']})`,
+      result.keyWaitMs >= 0.5 ? `The run waited ${result.keyWaitMs.toFixed(1)} ms for its RSA key pair (${made})` : `The RSA key pair was ready before it was needed (${made})`,
     );
   }
   return lines;
@@ -443,8 +442,8 @@ async function runChecked(raw: BootstrapCliOptions, io: CliIo): Promise<ExitCode
     checkVariant('--resolve-user-shape', settings.resolveUserShape, RESOLVE_USER_SHAPES);
   }
   const options = await pipelineOptionsFrom(settings);
-  // The entry point started the pair on a worker thread with the process; a caller without one
-  // (tests, the API) starts it here, once the command line is known good and before the PIN prompt.
+  // The start-up (start.ts) began the pair with the process; a caller without one (tests, the API)
+  // starts it here, once the command line is known good and before the PIN prompt.
   const keyPair = io.keyPair ?? startKeyGeneration();
   const obtained = await obtainPin({
     ...(raw.pin !== undefined ? { pin: raw.pin } : {}),

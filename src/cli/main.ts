@@ -16,7 +16,7 @@ import type { CodeCacheState } from './bundle-loader.js';
 
 /** What the entry point (bin/bootstrap-test.js) started or learnt before the CLI loaded. */
 export interface Startup {
-  /** The phone's key pair, generating on a worker thread since the process started. */
+  /** The phone's key pair, generating on libuv's thread pool since the process started. */
   keyPair?: Promise<KeyPair>;
   /** Whether the bundled CLI was compiled from V8's code cache (shown by -v). */
   codeCache?: CodeCacheState;

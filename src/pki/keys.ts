@@ -11,13 +11,13 @@ export interface RsaKeys {
   privateKey: KeyObject;
 }
 
-/** Where a pair was made: see KEY_SOURCE_TEXT. */
-export type KeySource = 'worker' | 'pool' | 'held';
+/** When a pair was started, or that it was held: see KEY_SOURCE_TEXT. */
+export type KeySource = 'process' | 'command' | 'held';
 
 /** For the -v log: where the pair came from, as the end of a sentence. */
 export const KEY_SOURCE_TEXT: Readonly<Record<KeySource, string>> = {
-  worker: 'on a worker thread started with the process',
-  pool: "on libuv's thread pool, started with the command",
+  process: "on libuv's thread pool, started with the process",
+  command: "on libuv's thread pool, started with the command",
   held: 'held from an earlier sign-in',
 };
 
@@ -31,12 +31,12 @@ export interface KeyPair extends RsaKeys {
  * Start generating an RSA key pair now and collect it later: the promise may sit unawaited while
  * other stages run (a rejection is only reported to whoever awaits it).
  */
-export function startKeyGeneration({ bits = DEFAULT_KEY_BITS }: { bits?: number } = {}): Promise<KeyPair> {
+export function startKeyGeneration({ bits = DEFAULT_KEY_BITS, startedWith = 'command' }: { bits?: number; startedWith?: 'process' | 'command' } = {}): Promise<KeyPair> {
   const started = performance.now();
   const pending = new Promise<KeyPair>((resolve, reject) => {
     generateKeyPair('rsa', { modulusLength: bits, publicExponent: 0x10001 }, (error, publicKey, privateKey) => {
       if (error) reject(error);
-      else resolve({ publicKey, privateKey, generatedInMs: Math.round(performance.now() - started), source: 'pool' });
+      else resolve({ publicKey, privateKey, generatedInMs: Math.round(performance.now() - started), source: startedWith });
     });
   });
   pending.catch(() => undefined);
