@@ -15,7 +15,6 @@ import { serializeSipMessage } from '../sip/message.js';
 import { createVerboseLog } from '../report/verbose.js';
 import type { PipelineDependencies, PipelineResult } from '../stages/pipeline.js';
 import { KEY_SOURCE_TEXT, startKeyGeneration } from '../pki/keys.js';
-import type { CodeCacheState } from './bundle-loader.js';
 import { PinHolder } from '../stages/pin-holder.js';
 import type { LogLine, PipelineOptions } from '../stages/types.js';
 import type { RunReport, StageName, StageReport } from '../model.js';
@@ -25,7 +24,7 @@ import { BootstrapTestError, LocalEnvironmentError, UsageError } from '../errors
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { hidePinFromProcessTable, obtainPin } from './pin.js';
 import { packageVersion } from './version.js';
-import type { Startup } from './main.js';
+import type { CodeCacheState, Startup } from './main.js';
 import { emitOneShot, nagiosUnknown, oneShotModeFrom, repeatModeFrom, textfileForAccount, type OneShotMode, type RepeatMode } from './oneshot.js';
 
 export interface CliIo extends Startup {

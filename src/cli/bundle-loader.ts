@@ -1,10 +1,10 @@
 // Loads the bundled CLI (dist/bundle/cli.cjs, made by esbuild in npm run build) with V8's code
 // cache. Node 20 keeps no compiled code between runs, so every start would parse and compile the
 // CLI afresh; with the cache beside the bundle it is deserialised instead (npm run bench measures
-// the difference). The cache is written after a run that had none or whose cache V8 refused (another
-// Node version): the build makes it from one whole sign-in (warm-code-cache.ts), and a directory that
-// is not writable just means no cache. A refused or missing cache only costs time, never correctness: V8 checks its source hash,
-// V8 version and flags before using it.
+// the difference). The build makes the cache from one whole sign-in (warm-code-cache.ts); a run
+// that found none, or one V8 refused (made by another Node version), writes a new one if the
+// directory lets it. A refused or missing cache costs time only: V8 checks the source, its own
+// version and its flags before it uses one.
 
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -12,9 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
-import type { main as CliMain } from './main.js';
-
-export type CodeCacheState = 'used' | 'refused' | 'absent';
+import type { CodeCacheState, main as CliMain } from './main.js';
 
 export interface BundledCli {
   main: typeof CliMain;

@@ -12,9 +12,11 @@ import { registerExporterCommand } from './exporter.js';
 import { packageVersion } from './version.js';
 import { checkCmdletStyleParameters, unknownCommandError } from './command-line.js';
 import type { KeyPair } from '../pki/keys.js';
-import type { CodeCacheState } from './bundle-loader.js';
 
-/** What the entry point (bin/bootstrap-test.js) started or learnt before the CLI loaded. */
+/** How the bundled CLI was compiled: from V8's code cache, afresh because V8 refused it, or afresh with none. */
+export type CodeCacheState = 'used' | 'refused' | 'absent';
+
+/** What the command's start-up (start.ts) began or learnt before the CLI loaded. */
 export interface Startup {
   /** The phone's key pair, generating on libuv's thread pool since the process started. */
   keyPair?: Promise<KeyPair>;

@@ -53,7 +53,10 @@ export interface ConnectorSettings {
   onConnected: (info: ConnectionInfo) => void;
   /** Decode the server certificate into ConnectionInfo (for --verbose). */
   describePeer: boolean;
-  /** Tells the transport which socket of this origin is open (undefined once it closed), so a timeout can be classified and close() can end it. */
+  /**
+   * Tells the transport which socket of this origin is open (undefined once it closed), so that a
+   * timeout can be classified and close() can end it.
+   */
   onSocketState: (open: net.Socket | undefined) => void;
   /** Name lookup (default: the system's, dns.lookup); tests inject one to produce NXDOMAIN offline. */
   lookup?: net.LookupFunction;

@@ -1,5 +1,6 @@
 // The phone's RSA key pair, from node:crypto. Kept apart from the CSR code so that starting key
-// generation with a run loads no ASN.1 library: the pipeline starts it before its first packet.
+// generation loads no ASN.1 library: the command's start-up begins it with the process
+// (src/cli/start.ts), and a run without one begins it before its first packet.
 
 import { generateKeyPair, type KeyObject } from 'node:crypto';
 
@@ -31,7 +32,7 @@ export interface KeyPair extends RsaKeys {
  * Start generating an RSA key pair now and collect it later: the promise may sit unawaited while
  * other stages run (a rejection is only reported to whoever awaits it).
  */
-export function startKeyGeneration({ bits = DEFAULT_KEY_BITS, startedWith = 'command' }: { bits?: number; startedWith?: 'process' | 'command' } = {}): Promise<KeyPair> {
+export function startKeyGeneration({ bits = DEFAULT_KEY_BITS, startedWith = 'command' }: { bits?: number; startedWith?: Exclude<KeySource, 'held'> } = {}): Promise<KeyPair> {
   const started = performance.now();
   const pending = new Promise<KeyPair>((resolve, reject) => {
     generateKeyPair('rsa', { modulusLength: bits, publicExponent: 0x10001 }, (error, publicKey, privateKey) => {
