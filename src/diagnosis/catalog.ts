@@ -199,7 +199,9 @@ const TIME = section('time', {
     ],
   },
   'time-source-unsynchronised': {
-    severity: 'warn',
+    // A client must not set its clock from a server that says it has none (RFC 5905), so the
+    // time stage fails on it: the severity agrees.
+    severity: 'fail',
     inference: true,
     diagnosis: 'The time source answers but reports that it is not synchronised itself.',
     check: ["the NTP server's own upstream", 'on a Windows domain controller: w32tm /query /status'],
