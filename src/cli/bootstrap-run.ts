@@ -44,8 +44,6 @@ export interface OutputOptions {
   version?: string;
   /** No stage table, summary or JSON: the caller renders the result (--nagios, textfile, --count). */
   silent?: boolean;
-  /** How the bundled CLI was compiled, for -v (absent when the CLI runs from dist/ or the sources). */
-  codeCache?: CodeCacheState;
 }
 
 function checkVariant(flag: string, value: string | undefined, allowed: readonly string[]): void {
@@ -182,14 +180,18 @@ function describeRunTimes(result: PipelineResult): string[] {
   if (result.report.wallMs !== undefined) {
     lines.push(`Run wall time ${result.report.wallMs.toFixed(1)} ms; Latency counts only the pool's and the network's share (${result.report.latencyMs.toFixed(1)} ms)`);
   }
-  if (result.keyWaitMs !== undefined) {
+  const keyWaitMs = result.report.keyWaitMs;
+  if (keyWaitMs !== undefined) {
     const made = `generated in ${result.keyGenerationMs ?? '?'} ms${result.keySource ? `, ${KEY_SOURCE_TEXT[result.keySource]}` : ''}`;
     lines.push(
-      result.keyWaitMs >= 0.5 ? `The run waited ${result.keyWaitMs.toFixed(1)} ms for its RSA key pair (${made})` : `The RSA key pair was ready before it was needed (${made})`,
+      keyWaitMs >= 0.5 ? `The run waited ${keyWaitMs.toFixed(1)} ms for its RSA key pair (${made})` : `The RSA key pair was ready before it was needed (${made})`,
     );
   }
   return lines;
 }
+
+/** Where a run writes, and how the bundled CLI was compiled (absent when it runs from dist/ or the sources). */
+type RunOutput = Pick<CliIo, 'env' | 'stdout' | 'stderr' | 'codeCache'>;
 
 const CODE_CACHE_TEXT: Readonly<Record<CodeCacheState, string>> = {
   used: "from V8's code cache",
@@ -205,7 +207,7 @@ export async function runWithOutput(
   options: PipelineOptions,
   pin: PinHolder,
   output: OutputOptions,
-  io: Pick<CliIo, 'env' | 'stdout' | 'stderr'>,
+  io: RunOutput,
   dependencies: EarlyStart = {},
 ): Promise<{ code: ExitCode; result: PipelineResult }> {
   const { runPipeline, RunInterruptedError } = await import('../stages/pipeline.js');
@@ -217,7 +219,7 @@ export async function runWithOutput(
   const showTable = output.silent !== true && (!output.json || output.verbose);
   const display = showTable ? createStageDisplay({ write: writeErr, style: errStyle, redact }) : undefined;
   const verbose = output.verbose ? createVerboseLog({ write: writeErr, redact }) : undefined;
-  if (output.codeCache) verbose?.step(`CLI compiled ${CODE_CACHE_TEXT[output.codeCache]}`);
+  if (io.codeCache) verbose?.step(`CLI compiled ${CODE_CACHE_TEXT[io.codeCache]}`);
   const trace: TraceWriter | undefined = output.traceDir !== undefined ? createTraceWriter(output.traceDir, { redact }) : undefined;
   if (trace?.notice) writeErr(redact(`${trace.notice}\n`));
 
@@ -331,7 +333,6 @@ export function exitCodeForRun(report: RunReport): ExitCode {
   return EXIT.failed;
 }
 
-type RunOutput = Pick<CliIo, 'env' | 'stdout' | 'stderr'>;
 
 /** What the caller settled before the pipeline: the RSA key (made while the PIN is read), where the pool runs. */
 type EarlyStart = Pick<PipelineDependencies, 'keyPair' | 'poolOnThisThread'>;
@@ -462,7 +463,6 @@ async function runChecked(raw: BootstrapCliOptions, io: CliIo): Promise<ExitCode
     color: raw.color,
     debug: raw.debug === true,
     version,
-    ...(io.codeCache ? { codeCache: io.codeCache } : {}),
   };
   try {
     const early = { keyPair };

@@ -66,8 +66,6 @@ export interface PipelineResult {
   /** Key generation time (it overlaps the network stages). */
   keyGenerationMs?: number;
   keySource?: KeySource;
-  /** How long a stage sat waiting for the key pair (0 when it was ready in time); absent when no stage asked for it. */
-  keyWaitMs?: number;
 }
 
 function systemClock(): Clock {
@@ -431,7 +429,6 @@ export async function runPipeline(
     result.keyGenerationMs = pair.generatedInMs;
     result.keySource = pair.source;
   }
-  if (keyWaitMs !== undefined) result.keyWaitMs = roundMs(keyWaitMs);
   return result;
 }
 
